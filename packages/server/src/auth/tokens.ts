@@ -1,0 +1,51 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+
+/** A token as the store keeps it: a digest to find it by, and the key sealed. */
+export interface SealedToken {
+  digest: string;
+  sealed: string;
+}
+
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * DRF auth tokens (40 hex characters from the CSPRNG), kept at rest as a
+ * SHA-256 digest for lookup plus the key sealed with AES-256-GCM under the
+ * server key. Login must hand back the user's existing token as DRF does,
+ * which a digest alone cannot; a stolen database without the server key
+ * yields no usable token.
+ */
+export class TokenVault {
+  constructor(private readonly serverKey: Buffer) {
+    if (serverKey.length !== KEY_BYTES) throw new Error(`the server key must be ${KEY_BYTES} bytes`);
+  }
+
+  generate(): string {
+    return randomBytes(20).toString("hex");
+  }
+
+  digest(key: string): string {
+    return createHash("sha256").update(key, "utf8").digest("hex");
+  }
+
+  seal(key: string): SealedToken {
+    const digest = this.digest(key);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.serverKey, iv);
+    cipher.setAAD(Buffer.from(digest));
+    const body = Buffer.concat([cipher.update(key, "utf8"), cipher.final()]);
+    return { digest, sealed: Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64") };
+  }
+
+  /** Throws when the token was sealed under another key or was tampered with. */
+  open(token: SealedToken): string {
+    const raw = Buffer.from(token.sealed, "base64");
+    const decipher = createDecipheriv("aes-256-gcm", this.serverKey, raw.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(token.digest));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8");
+  }
+}

@@ -1,0 +1,77 @@
+import type { Context, Middleware } from "koa";
+import { authenticateToken } from "../auth/token-authentication.js";
+import type { TokenVault } from "../auth/tokens.js";
+import { MethodNotAllowed, NotAuthenticated } from "../errors.js";
+import type { Store, UserRecord } from "../store/store.js";
+import { PARSER_MEDIA_TYPES, type ParserName } from "./body-parsers.js";
+import { negotiate } from "./negotiation.js";
+import { readRequestData } from "./read-request-data.js";
+import { render, type ApiState } from "./render.js";
+import type { RequestData } from "./request-data.js";
+
+export interface ViewRequest {
+  user: UserRecord | undefined;
+  /** Parses the body on first use, as DRF's `request.data` does. */
+  data(): Promise<RequestData>;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+export type Handler = (request: ViewRequest) => Promise<Reply>;
+
+export interface ViewSpec {
+  /** The name OPTIONS reports, as DRF derives it from the view. */
+  name: string;
+  handlers: Partial<Record<"GET" | "POST", Handler>>;
+  parsers: readonly ParserName[];
+  requireAuth: boolean;
+  /** OPTIONS metadata `actions`, for views whose serializer DRF can describe. */
+  actions?: Record<string, unknown>;
+}
+
+export interface ViewDeps {
+  store: Store;
+  tokens: TokenVault;
+  bodyLimit: number;
+}
+
+/**
+ * DRF's `APIView.dispatch` order: content negotiation, authentication,
+ * permission, then the method (405 comes after a failed login, not before).
+ */
+export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
+  const allow = [...Object.keys(spec.handlers), "OPTIONS"].join(", ");
+  return async (ctx: Context) => {
+    ctx.set("Allow", allow);
+    (ctx.state as ApiState).accepted = negotiate(ctx.req.headers.accept, lastValue(ctx.query.format));
+    const user = await authenticateToken(ctx.req.headers.authorization, deps.store, deps.tokens);
+    if (spec.requireAuth && !user) throw new NotAuthenticated();
+    const request: ViewRequest = { user, data: () => readRequestData(ctx, spec.parsers, deps.bodyLimit) };
+    const reply = ctx.method === "OPTIONS" ? metadata(spec) : await handlerFor(spec, ctx.method)(request);
+    render(ctx, reply.status, reply.body);
+  };
+}
+
+function handlerFor(spec: ViewSpec, method: string): Handler {
+  const handler = spec.handlers[method as keyof ViewSpec["handlers"]];
+  if (!handler) throw new MethodNotAllowed(method);
+  return handler;
+}
+
+function metadata(spec: ViewSpec): Reply {
+  const body = {
+    name: spec.name,
+    description: "",
+    renders: ["application/json"],
+    parses: spec.parsers.map((parser) => PARSER_MEDIA_TYPES[parser]),
+    ...(spec.actions ? { actions: spec.actions } : {}),
+  };
+  return { status: 200, body };
+}
+
+function lastValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.at(-1) : value;
+}

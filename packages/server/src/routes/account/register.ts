@@ -1,0 +1,44 @@
+import type { ViewSpec } from "../../http/api-view.js";
+import { ValidationError } from "../../errors.js";
+import { UniqueViolation } from "../../store/store.js";
+import { charField, validUsername, type Validator } from "../../validation/fields.js";
+import { validate } from "../../validation/serializer.js";
+import type { AccountDeps } from "./deps.js";
+
+const USERNAME_TAKEN = "A user with that username already exists.";
+const EMAIL_TAKEN = { error: "Email already exists!" };
+const PASSWORDS_DIFFER = { error: "P1 and P2 should be same!" };
+
+/** `POST /account/register/`: the seed's RegistrationSerializer, with the fixes in DEVIATIONS.md. */
+export function registerView({ store, hasher, tokens }: AccountDeps): ViewSpec {
+  const uniqueUsername: Validator = async (value) => ((await store.usernameTaken(value)) ? [USERNAME_TAKEN] : []);
+  const fields = [
+    charField("username", { maxLength: 150, validators: [validUsername, uniqueUsername] }),
+    charField("email", { maxLength: 254, email: true }),
+    charField("password", { maxLength: 128, trim: false }),
+    charField("password2", { trim: false }),
+  ];
+  return {
+    name: "Registration View",
+    parsers: ["json", "form", "multipart"],
+    requireAuth: false,
+    handlers: {
+      POST: async (request) => {
+        const values = await validate(await request.data(), fields);
+        if (values.password !== values.password2) throw new ValidationError(PASSWORDS_DIFFER);
+        if (await store.emailTaken(values.email)) throw new ValidationError(EMAIL_TAKEN);
+        const passwordHash = await hasher.hash(values.password);
+        const key = tokens.generate();
+        try {
+          await store.createUser({ username: values.username, email: values.email, passwordHash }, tokens.seal(key));
+        } catch (error) {
+          if (!(error instanceof UniqueViolation)) throw error;
+          // Lost a race with a concurrent registration: answer as if we had seen it first.
+          throw new ValidationError(error.field === "username" ? { username: [USERNAME_TAKEN] } : EMAIL_TAKEN);
+        }
+        const body = { response: "Registration Successful!", username: values.username, email: values.email, token: key };
+        return { status: 201, body };
+      },
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createApp } from "./app.js";
+import { BcryptSha256Hasher } from "./auth/hasher.js";
+import { loadSecretKey } from "./auth/secret-key.js";
+import { TokenVault } from "./auth/tokens.js";
+import type { ServerConfig } from "./config.js";
+import type { Logger } from "./logger.js";
+import { DATABASE_FILE, SqliteStore } from "./store/sqlite-store.js";
+
+/** How long in-flight requests get to finish after a shutdown signal. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the data directory and database, then listens; the one place that wires real parts together. */
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const databasePath = join(config.dataDir, DATABASE_FILE);
+  // The database holds password hashes: create it private before SQLite does.
+  closeSync(openSync(databasePath, "a", 0o600));
+  const store = new SqliteStore(databasePath);
+  try {
+    const tokens = new TokenVault(loadSecretKey(config.dataDir, config.secretKey));
+    const hasher = new BcryptSha256Hasher(config.bcryptCost);
+    const app = createApp({ store, hasher, tokens, config, log });
+    const server = createServer(app.callback());
+    const port = await listen(server, config.port, config.host);
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    return { url: `http://${host}:${port}`, port, close: () => shutdown(server, () => store.close()) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    server.close(() => {
+      clearTimeout(force);
+      void closeStore().then(resolve, resolve);
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Serves until SIGTERM or SIGINT, then shuts down gracefully. Used by
+ * `npm start` and by `authctl serve`; resolves once everything is closed.
+ */
+export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
+  const server = await startServer(config, log);
+  log.info(`listening on ${server.url} (data in ${config.dataDir})`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  log.info(`${signal} received: finishing in-flight requests`);
+  await server.close();
+  log.info("stopped");
+}

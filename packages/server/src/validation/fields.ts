@@ -1,0 +1,67 @@
+import { isValidEmail } from "./email.js";
+import { pyLen, pyNumber, pyStr } from "./python.js";
+
+/** Returns the messages a value earns, none when it is fine. */
+export type Validator = (value: string) => Promise<string[]> | string[];
+
+export interface FieldSpec {
+  name: string;
+  /** Coerce the raw value to text, or return undefined for "Not a valid string.". */
+  toText: (raw: unknown) => string | undefined;
+  trim: boolean;
+  validators: Validator[];
+}
+
+/** DRF's CharField: strings and plain numbers only, numbers as Python prints them. */
+export function charToText(raw: unknown): string | undefined {
+  if (typeof raw === "string") return raw;
+  if (typeof raw === "number") return pyNumber(raw);
+  return undefined;
+}
+
+/** DRF's EmailField takes `str()` of anything, which then fails the email check. */
+export const emailToText = (raw: unknown): string => pyStr(raw);
+
+export function maxLength(limit: number): Validator {
+  return (value) => (pyLen(value) > limit ? [`Ensure this field has no more than ${limit} characters.`] : []);
+}
+
+export const prohibitNullCharacters: Validator = (value) =>
+  value.includes("\0") ? ["Null characters are not allowed."] : [];
+
+export const prohibitSurrogateCharacters: Validator = (value) => {
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code >= 0xd800 && code <= 0xdfff) {
+      return [`Surrogate characters are not allowed: U+${code.toString(16).toUpperCase()}.`];
+    }
+  }
+  return [];
+};
+
+export const validEmail: Validator = (value) => (isValidEmail(value) ? [] : ["Enter a valid email address."]);
+
+// Django's UnicodeUsernameValidator: Python's `\w` is letters, numbers and "_".
+const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
+
+export const validUsername: Validator = (value) =>
+  USERNAME.test(value)
+    ? []
+    : ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."];
+
+/** A CharField as DRF builds it: its own validators, then max length, then its character checks. */
+export function charField(
+  name: string,
+  options: { trim?: boolean; maxLength?: number; validators?: Validator[]; email?: boolean } = {},
+): FieldSpec {
+  const validators = [...(options.validators ?? [])];
+  if (options.maxLength !== undefined) validators.push(maxLength(options.maxLength));
+  validators.push(prohibitNullCharacters, prohibitSurrogateCharacters);
+  if (options.email) validators.push(validEmail);
+  return {
+    name,
+    toText: options.email ? emailToText : charToText,
+    trim: options.trim ?? true,
+    validators,
+  };
+}

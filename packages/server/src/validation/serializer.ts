@@ -1,0 +1,44 @@
+import { ValidationError } from "../errors.js";
+import { MISSING, fieldValue, isDictionary, type RequestData } from "../http/request-data.js";
+import type { FieldSpec } from "./fields.js";
+import { pyStr, pyStrip, pyTypeName } from "./python.js";
+
+/**
+ * Runs DRF's `Serializer.is_valid()` over plain text fields: every field is
+ * checked and the errors are reported together, in field order.
+ */
+export async function validate<Name extends string>(
+  data: RequestData,
+  fields: readonly (FieldSpec & { name: Name })[],
+): Promise<Record<Name, string>> {
+  if (data.kind === "json" && data.value === null) {
+    throw new ValidationError({ non_field_errors: ["No data provided"] });
+  }
+  if (!isDictionary(data)) {
+    const type = pyTypeName(data.kind === "json" ? data.value : {});
+    throw new ValidationError({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${type}.`] });
+  }
+  const values = {} as Record<Name, string>;
+  const errors: Record<string, string[]> = {};
+  for (const field of fields) {
+    const result = await runField(field, fieldValue(data, field.name));
+    if (Array.isArray(result)) errors[field.name] = result;
+    else values[field.name] = result.value;
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return values;
+}
+
+async function runField(field: FieldSpec, raw: unknown): Promise<{ value: string } | string[]> {
+  if (raw === "" || (field.trim && raw !== MISSING && pyStrip(pyStr(raw)) === "")) {
+    return ["This field may not be blank."];
+  }
+  if (raw === MISSING) return ["This field is required."];
+  if (raw === null) return ["This field may not be null."];
+  const text = field.toText(raw);
+  if (text === undefined) return ["Not a valid string."];
+  const value = field.trim ? pyStrip(text) : text;
+  const messages: string[] = [];
+  for (const validator of field.validators) messages.push(...(await validator(value)));
+  return messages.length > 0 ? messages : { value };
+}
