@@ -23,7 +23,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import {
+  BcryptSha256Hasher,
+  createApp,
+  SqliteStore,
+  TokenVault,
+  type AppDeps,
+  type Logger,
+} from "../../packages/server/src/index.js";
+import { tempDir } from "./temp.js";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export const SERVER_MAIN = fileURLToPath(new URL("../../packages/server/dist/main.js", import.meta.url));
+export const TEST_BCRYPT_COST = 4;
+
+export interface InProcessServer {
+  url: string;
+  deps: AppDeps;
+  store: SqliteStore;
+  close(): Promise<void>;
+}
+
+/** The real app on a real SQLite file in a temp dir, listening on a free port in this process. */
+export async function startInProcess(options: { log?: Logger; bodyLimit?: number; cost?: number } = {}): Promise<InProcessServer> {
+  const dir = await tempDir();
+  const store = new SqliteStore(join(dir.path, "test.sqlite3"));
+  const deps: AppDeps = {
+    store,
+    hasher: new BcryptSha256Hasher(options.cost ?? TEST_BCRYPT_COST),
+    tokens: new TokenVault(randomBytes(32)),
+    config: options.bodyLimit ? { bodyLimit: options.bodyLimit } : {},
+    ...(options.log ? { log: options.log } : {}),
+  };
+  const server: Server = createServer(createApp(deps).callback());
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    store,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+      await dir.remove();
+    },
+  };
+}
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The built server (`npm start`'s entry point) as a child process on a free port. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", AUTHCTL_BCRYPT_COST: String(TEST_BCRYPT_COST), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on("data", check);
+    child.once("exit", () => reject(new Error(`server exited:\n${output}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const [code] = (await once(child, "exit")) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** POSTs JSON (or nothing) and returns status, headers and parsed body. */
+export async function post(
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const init: RequestInit = { method: "POST", headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] = "application/json";
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === "" ? "" : JSON.parse(text) };
+}
+
+export function registration(username: string, password = "s3cret-pw") {
+  return { username, email: `${username}@example.com`, password, password2: password };
+}
