@@ -1,0 +1,50 @@
+import { join } from "node:path";
+import { createApi, type Api } from "./api-client.js";
+import { ConfigFile, configDir } from "./config-file.js";
+import { UsageError } from "./errors.js";
+import { Output, type OutputStreams } from "./output.js";
+import { terminalPrompter, type Prompter } from "./prompter.js";
+import { CredentialsFile } from "./secrets/credentials-file.js";
+import { OsKeychain, type Keychain } from "./secrets/keychain.js";
+import { TokenStore } from "./secrets/token-store.js";
+import { VERSION } from "./version.js";
+
+/** Everything a command may touch, built once per run; tests build their own. */
+export interface Context {
+  api: Api;
+  tokens: TokenStore;
+  prompter: Prompter;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface ContextOptions extends OutputStreams {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  json: boolean;
+  color: boolean;
+  keychain?: Keychain;
+}
+
+export function createContext(options: ContextOptions): Context {
+  const { env, stdin } = options;
+  const dir = configDir(env);
+  const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000);
+  return {
+    api: createApi({ timeoutMs: seconds(env, "AUTHCTL_HTTP_TIMEOUT", 10) * 1000, userAgent: `authctl/${VERSION}` }),
+    tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),
+    prompter: terminalPrompter({ input: stdin, output: options.stderr }),
+    out: new Output(options, options.json, options.color && !env.NO_COLOR),
+    env,
+    stdin,
+  };
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new UsageError(`${name} must be a positive number of seconds, got "${raw}"`);
+  return value;
+}

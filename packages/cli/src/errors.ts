@@ -1,0 +1,83 @@
+/**
+ * Every way a command can fail, each with its exit code. The entry point's
+ * `reportError` is the only place that turns them into output and a status.
+ */
+export const ExitCode = {
+  ok: 0,
+  refused: 1,
+  usage: 2,
+  unreachable: 3,
+  notLoggedIn: 4,
+  storage: 5,
+  cancelled: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class CliError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+  /** Stable identifier for `--json` output. */
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    /** What to do next, printed as `hint:`. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The server answered, and said no (DRF validation errors, bad credentials). */
+export class ServerRefused extends CliError {
+  readonly exitCode = ExitCode.refused;
+  readonly code = "server_refused";
+
+  constructor(
+    message: string,
+    readonly details: unknown,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+export class UsageError extends CliError {
+  readonly exitCode = ExitCode.usage;
+  readonly code = "usage";
+}
+
+/** The server could not be reached, timed out, or answered something this API never does. */
+export class ServerUnreachable extends CliError {
+  readonly exitCode = ExitCode.unreachable;
+  readonly code = "unreachable";
+}
+
+export class NotLoggedIn extends CliError {
+  readonly exitCode = ExitCode.notLoggedIn;
+  readonly code = "not_logged_in";
+}
+
+export class StorageFailed extends CliError {
+  readonly exitCode = ExitCode.storage;
+  readonly code = "storage_failed";
+}
+
+export class Cancelled extends CliError {
+  readonly exitCode = ExitCode.cancelled;
+  readonly code = "cancelled";
+
+  constructor() {
+    super("cancelled");
+  }
+}
+
+export const EXIT_CODE_HELP = `Exit codes:
+  0    success
+  1    the server refused (validation error, bad credentials), or status found a problem
+  2    usage error (bad flag, missing value without a terminal)
+  3    server unreachable, timed out, or gave an unexpected answer
+  4    not logged in, or the token was rejected
+  5    secret storage (keychain or credentials file) failed
+  130  cancelled (Ctrl-C)`;

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { run } from "./program.js";
+
+process.exitCode = await run(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});

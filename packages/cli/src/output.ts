@@ -1,0 +1,51 @@
+import { Chalk, type ChalkInstance } from "chalk";
+
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * Data goes to stdout (JSON with --json), everything said to a person —
+ * progress, success, warnings — to stderr. Colors only on a terminal, never
+ * with NO_COLOR or --no-color.
+ */
+export class Output {
+  readonly color: ChalkInstance;
+
+  constructor(
+    private readonly streams: OutputStreams,
+    readonly json: boolean,
+    colorAllowed: boolean,
+  ) {
+    this.color = new Chalk({ level: colorAllowed && streams.stdout.isTTY ? 1 : 0 });
+  }
+
+  /** The command's result: `value` as JSON with --json, else the human text (if any). */
+  result(value: unknown, human?: string): void {
+    if (this.json) this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    else if (human !== undefined) this.streams.stdout.write(`${human}\n`);
+  }
+
+  success(message: string): void {
+    if (!this.json) this.streams.stderr.write(`${this.color.green("✓")} ${message}\n`);
+  }
+
+  info(message: string): void {
+    if (!this.json) this.streams.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.streams.stderr.write(`${this.color.yellow("warning:")} ${message}\n`);
+  }
+
+  error(message: string, hint?: string): void {
+    this.streams.stderr.write(`${this.color.red("error:")} ${message}\n`);
+    if (hint) this.streams.stderr.write(`${this.color.dim("hint:")} ${hint}\n`);
+  }
+
+  jsonError(code: string, message: string, details?: unknown): void {
+    const error = details === undefined ? { code, message } : { code, message, details };
+    this.streams.stdout.write(`${JSON.stringify({ error })}\n`);
+  }
+}

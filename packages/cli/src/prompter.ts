@@ -1,0 +1,51 @@
+import { Cancelled, UsageError } from "./errors.js";
+
+/** Asks the person at the terminal; `flag` names what to pass instead when there is none. */
+export interface Prompter {
+  text(message: string, flag: string): Promise<string>;
+  secret(message: string, flag: string): Promise<string>;
+  choose(message: string, choices: string[], flag: string): Promise<string>;
+}
+
+interface PromptStreams {
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream;
+}
+
+/**
+ * Prompts with @inquirer/prompts on stderr (stdout stays clean for data).
+ * Without a terminal it never waits: a missing value is a usage error naming
+ * the flag that provides it. Ctrl-C cancels with exit code 130.
+ */
+export function terminalPrompter(streams: PromptStreams): Prompter {
+  const context = { input: streams.input, output: streams.output, clearPromptOnDone: false };
+  const ensureTerminal = (flag: string) => {
+    if (!streams.input.isTTY) throw new UsageError(`${flag} is required when not running in a terminal`);
+  };
+  return {
+    async text(message, flag) {
+      ensureTerminal(flag);
+      const { input } = await import("@inquirer/prompts");
+      return cancellable(() => input({ message, required: true, validate: (value) => value.trim() !== "" || "required" }, context));
+    },
+    async secret(message, flag) {
+      ensureTerminal(flag);
+      const { password } = await import("@inquirer/prompts");
+      return cancellable(() => password({ message, mask: "*", validate: (value) => value !== "" || "required" }, context));
+    },
+    async choose(message, choices, flag) {
+      ensureTerminal(flag);
+      const { select } = await import("@inquirer/prompts");
+      return cancellable(() => select({ message, choices: choices.map((value) => ({ value })) }, context));
+    },
+  };
+}
+
+async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if ((error as Error).name === "ExitPromptError" || (error as Error).name === "AbortPromptError") throw new Cancelled();
+    throw error;
+  }
+}
