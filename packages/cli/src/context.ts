@@ -30,7 +30,7 @@ export interface ContextOptions extends OutputStreams {
 export function createContext(options: ContextOptions): Context {
   const { env, stdin } = options;
   const dir = configDir(env);
-  const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000);
+  const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
   return {
     api: createApi({ timeoutMs: seconds(env, "AUTHCTL_HTTP_TIMEOUT", 10) * 1000, userAgent: `authctl/${VERSION}` }),
     tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),

@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
 /** A place for secrets, keyed like keytar: service and account. */
 export interface Keychain {
   get(service: string, account: string): Promise<string | undefined>;
@@ -21,7 +24,10 @@ export class KeychainUnavailable extends Error {
  * will answer would otherwise hang the CLI.
  */
 export class OsKeychain implements Keychain {
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   get(service: string, account: string): Promise<string | undefined> {
     return this.run(service, account, async (entry, signal) => (await entry.getPassword(signal)) ?? undefined);
@@ -40,6 +46,8 @@ export class OsKeychain implements Keychain {
     account: string,
     action: (entry: import("@napi-rs/keyring").AsyncEntry, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
+    const missing = missingSessionBus(this.env);
+    if (missing) throw new KeychainUnavailable(missing);
     const { AsyncEntry } = await import("@napi-rs/keyring");
     const signal = AbortSignal.timeout(this.timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -56,4 +64,15 @@ export class OsKeychain implements Keychain {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * On Linux the Secret Service lives on the D-Bus session bus. Without one,
+ * libdbus would try to autolaunch a bus (printing errors, then failing), so
+ * say plainly that there is none.
+ */
+function missingSessionBus(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform !== "linux" || env.DBUS_SESSION_BUS_ADDRESS) return undefined;
+  if (env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, "bus"))) return undefined;
+  return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)";
 }

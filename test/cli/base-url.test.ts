@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { describeRefusal } from "../../packages/cli/src/api-client.js";
+import { assertSafeForPassword, isLoopbackHost, normalizeBaseUrl, resolveBaseUrl } from "../../packages/cli/src/base-url.js";
+import { UsageError } from "../../packages/cli/src/errors.js";
+
+describe("base URLs", () => {
+  it("normalizes scheme, host, default port and trailing slash, keeping a path prefix", () => {
+    assert.equal(normalizeBaseUrl("HTTP://LocalHost:8000/"), "http://localhost:8000");
+    assert.equal(normalizeBaseUrl("https://api.example.com:443/v1/auth/"), "https://api.example.com/v1/auth");
+    assert.equal(normalizeBaseUrl("127.0.0.1:8000"), "http://127.0.0.1:8000");
+    assert.equal(normalizeBaseUrl("api.example.com"), "https://api.example.com");
+    assert.equal(normalizeBaseUrl("http://[::1]:8000"), "http://[::1]:8000");
+  });
+
+  it("rejects what cannot be a base URL", () => {
+    for (const bad of ["ftp://x", "http://user:pw@x", "http://x/?q=1", "http://x/#top", "http://"]) {
+      assert.throws(() => normalizeBaseUrl(bad), UsageError, bad);
+    }
+  });
+
+  it("prefers --url, then AUTHCTL_URL, then the last URL used, then the default", () => {
+    assert.equal(resolveBaseUrl("http://a:1", { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://a:1");
+    assert.equal(resolveBaseUrl(undefined, { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://b:2");
+    assert.equal(resolveBaseUrl(undefined, {}, "http://c:3"), "http://c:3");
+    assert.equal(resolveBaseUrl(undefined, {}, undefined), "http://127.0.0.1:8000");
+  });
+
+  it("sends passwords over plain HTTP only to this machine, unless told otherwise", () => {
+    assert.ok(["localhost", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"].every(isLoopbackHost));
+    assert.ok(!["example.com", "10.0.0.1", "128.0.0.1", "localhost.example.com"].some(isLoopbackHost));
+    assert.doesNotThrow(() => assertSafeForPassword("http://127.0.0.1:8000", false));
+    assert.doesNotThrow(() => assertSafeForPassword("https://example.com", false));
+    assert.doesNotThrow(() => assertSafeForPassword("http://example.com", true));
+    assert.throws(() => assertSafeForPassword("http://example.com", false), /refusing to send a password over plain HTTP/);
+  });
+});
+
+describe("describeRefusal", () => {
+  it("renders DRF error bodies one readable line per message", () => {
+    assert.equal(
+      describeRefusal({ username: ["A user with that username already exists."], email: ["Enter a valid email address."] }),
+      "username: A user with that username already exists.\nemail: Enter a valid email address.",
+    );
+    assert.equal(describeRefusal({ error: "P1 and P2 should be same!" }), "P1 and P2 should be same!");
+    assert.equal(describeRefusal({ non_field_errors: ["Unable to log in with provided credentials."] }), "Unable to log in with provided credentials.");
+  });
+});

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { post } from "../helpers/server.js";
+import { uniqueName } from "../helpers/temp.js";
+
+// File storage keeps these tests independent of the keychain; the keychain has its own tests.
+const FILE = "--insecure-storage";
+
+describe("authctl errors and scripting", () => {
+  let server: TestServer;
+  let config: Awaited<ReturnType<typeof configDir>>;
+  let env: Record<string, string>;
+  before(async () => {
+    server = await startTestServer();
+    config = await configDir();
+    env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
+  });
+  after(async () => {
+    await server.close();
+    await config.remove();
+  });
+
+  it("exits 1 with DRF's message for a duplicate username", async () => {
+    const { username } = await registerDirectly(server.url);
+    const result = await runCli(["register", "-u", username, "-e", `${uniqueName()}@example.com`, "--password-stdin", FILE], { env, input: "pw" });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /error: username: A user with that username already exists\./);
+  });
+
+  it("exits 1 for wrong credentials", async () => {
+    const { username } = await registerDirectly(server.url);
+    const result = await runCli(["login", "-u", username, "--password-stdin", FILE], { env, input: "wrong" });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /error: Unable to log in with provided credentials\./);
+  });
+
+  it("exits 3 with a hint when the server cannot be reached", async () => {
+    const result = await runCli(["login", "--url", "http://127.0.0.1:9", "-u", "ada", "--password-stdin"], { env, input: "pw" });
+    assert.equal(result.exitCode, 3);
+    assert.match(result.stderr, /error: cannot reach http:\/\/127\.0\.0\.1:9: connection refused\nhint: /);
+  });
+
+  it("fails at once, naming the flag, when a value is missing and there is no terminal", async () => {
+    const register = await runCli(["register", "--password-stdin"], { env, input: "pw" });
+    assert.equal(register.exitCode, 2);
+    assert.match(register.stderr, /error: --username is required when not running in a terminal/);
+    const login = await runCli(["login", "-u", "ada"], { env });
+    assert.equal(login.exitCode, 2);
+    assert.match(login.stderr, /error: --password-stdin is required when not running in a terminal/);
+  });
+
+  it("refuses to send a password over plain HTTP to another machine", async () => {
+    const result = await runCli(["login", "--url", "http://api.example.invalid", "-u", "ada", "--password-stdin"], { env, input: "pw" });
+    assert.equal(result.exitCode, 2);
+    assert.match(result.stderr, /refusing to send a password over plain HTTP to api\.example\.invalid\nhint: .*--insecure-http/);
+    const allowed = await runCli(["login", "--url", "http://api.example.invalid", "-u", "ada", "--password-stdin", "--insecure-http"], { env, input: "pw" });
+    assert.equal(allowed.exitCode, 3, "with --insecure-http it tries, and cannot reach the host");
+  });
+
+  it("prints parseable JSON for results and errors, with the same exit codes", async () => {
+    const username = uniqueName("json");
+    const ok = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--json", FILE], { env, input: "pw" });
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), { url: server.url, username, email: `${username}@example.com`, storage: "file" });
+
+    const refused = await runCli(["register", "-u", username, "-e", "bad", "--password-stdin", "--json", FILE], { env, input: "pw" });
+    assert.equal(refused.exitCode, 1);
+    assert.deepEqual(JSON.parse(refused.stdout), {
+      error: {
+        code: "server_refused",
+        message: "username: A user with that username already exists.\nemail: Enter a valid email address.",
+        details: { username: ["A user with that username already exists."], email: ["Enter a valid email address."] },
+      },
+    });
+
+    const token = await runCli(["token", "--json"], { env });
+    assert.equal(JSON.parse(token.stdout).username, username);
+    assert.match(JSON.parse(token.stdout).token, /^[0-9a-f]{40}$/);
+
+    const usage = await runCli(["login", "--bogus", "--json"], { env });
+    assert.equal(usage.exitCode, 2);
+    assert.deepEqual(JSON.parse(usage.stdout), { error: { code: "usage", message: "unknown option '--bogus'" } });
+  });
+
+  it("keeps the token when logout cannot reach the server, and forgets it with --forget", async () => {
+    const local = await configDir();
+    const localEnv = { AUTHCTL_CONFIG_DIR: local.path };
+    try {
+      const { username, token } = await registerDirectly(server.url);
+      const login = await runCli(["login", "--url", server.url, "-u", username, "--password-stdin", FILE], { env: localEnv, input: "s3cret-pw" });
+      assert.equal(login.exitCode, 0, login.stderr);
+      // Point the stored account at a dead port by moving the whole config to another URL.
+      const dead = "http://127.0.0.1:9";
+      const { readFile, writeFile } = await import("node:fs/promises");
+      for (const name of ["config.json", "credentials.json"]) {
+        const path = `${local.path}/${name}`;
+        await writeFile(path, (await readFile(path, "utf8")).replaceAll(server.url, dead));
+      }
+      const kept = await runCli(["logout"], { env: localEnv });
+      assert.equal(kept.exitCode, 3);
+      assert.match(kept.stderr, /hint: the token is kept; .*--forget/);
+      assert.equal((await runCli(["token"], { env: localEnv })).stdout.trim(), token);
+
+      const forgot = await runCli(["logout", "--forget"], { env: localEnv });
+      assert.equal(forgot.exitCode, 0, forgot.stderr);
+      assert.match(forgot.stderr, /warning: .*the token may still be valid on the server/);
+      assert.equal((await runCli(["token"], { env: localEnv })).exitCode, 4);
+    } finally {
+      await local.remove();
+    }
+  });
+
+  it("forgets a token the server had already revoked, and says so", async () => {
+    const username = uniqueName("revoked");
+    await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", FILE], { env, input: "pw" });
+    const token = (await runCli(["token", "-u", username], { env })).stdout.trim();
+    assert.equal((await post(`${server.url}/account/logout/`, undefined, { authorization: `Token ${token}` })).status, 200);
+    const result = await runCli(["logout", "-u", username], { env });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`The server had already revoked the token of ${username}; removed it locally`));
+    assert.equal((await runCli(["token", "-u", username], { env })).exitCode, 4);
+  });
+
+  it("lets AUTHCTL_TOKEN override the stored token and says where it came from", async (t) => {
+    if (!server.hasMe) return t.skip("needs GET /account/me/");
+    const { username, token } = await registerDirectly(server.url);
+    const printed = await runCli(["token", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
+    assert.deepEqual(JSON.parse(printed.stdout), { token, source: "AUTHCTL_TOKEN" });
+    const status = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
+    assert.equal(status.exitCode, 0, status.stderr);
+    const [row] = JSON.parse(status.stdout).accounts;
+    assert.deepEqual([row.username, row.source, row.state], [username, "AUTHCTL_TOKEN", "accepted"]);
+    const logout = await runCli(["logout"], { env: { ...env, AUTHCTL_TOKEN: token } });
+    assert.equal(logout.exitCode, 0, logout.stderr);
+    assert.match(logout.stderr, /The token from AUTHCTL_TOKEN revoked/);
+    const rejected = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
+    assert.equal(rejected.exitCode, 1);
+    assert.equal(JSON.parse(rejected.stdout).accounts[0].state, "rejected");
+  });
+
+  it("reports a rejected stored token in status with exit 1", async (t) => {
+    if (!server.hasMe) return t.skip("needs GET /account/me/");
+    const local = await configDir();
+    try {
+      const { username, token } = await registerDirectly(server.url);
+      const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
+      await runCli(["login", "-u", username, "--password-stdin", FILE], { env: localEnv, input: "s3cret-pw" });
+      await post(`${server.url}/account/logout/`, undefined, { authorization: `Token ${token}` });
+      const status = await runCli(["status"], { env: localEnv });
+      assert.equal(status.exitCode, 1);
+      assert.match(status.stdout, /✗ token rejected by the server: Invalid token\./);
+    } finally {
+      await local.remove();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { configDir, keyringSkipReason, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { secretToolLookup } from "../helpers/keyring.js";
+import { uniqueName } from "../helpers/temp.js";
+
+describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
+  let server: TestServer;
+  before(async () => (server = await startTestServer()));
+  after(() => server.close());
+
+  it("registers, checks, prints, re-logs in and logs out, keeping the token only in the keychain", async () => {
+    const config = await configDir();
+    const env = { AUTHCTL_CONFIG_DIR: config.path };
+    const username = uniqueName("ada");
+    try {
+      const registered = await runCli(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--password-stdin"], {
+        env,
+        input: "s3cret-pw\n",
+      });
+      assert.equal(registered.exitCode, 0, registered.stderr);
+      assert.match(registered.stderr, new RegExp(`Registered ${username} at ${server.url}; token stored in the OS keychain`));
+
+      const token = secretToolLookup(server.url, username);
+      assert.match(token, /^[0-9a-f]{40}$/);
+      for (const file of await readdir(config.path)) {
+        assert.ok(!(await readFile(join(config.path, file), "utf8")).includes(token), `${file} holds the token`);
+      }
+      assert.ok(!registered.stdout.includes(token) && !registered.stderr.includes(token), "register printed the token");
+
+      if (server.hasMe) {
+        const status = await runCli(["status"], { env });
+        assert.equal(status.exitCode, 0, status.stderr);
+        assert.match(status.stdout, new RegExp(`${server.url}\\n  ${username} \\(active\\)\\n    token in the OS keychain\\n    ✓ token accepted by the server`));
+      }
+
+      const printed = await runCli(["token"], { env });
+      assert.deepEqual([printed.exitCode, printed.stdout], [0, `${token}\n`]);
+
+      const login = await runCli(["login", "-u", username, "--password-stdin"], { env, input: "s3cret-pw" });
+      assert.equal(login.exitCode, 0, login.stderr);
+      assert.equal(secretToolLookup(server.url, username), token, "login must return the token issued at registration");
+
+      const logout = await runCli(["logout"], { env });
+      assert.equal(logout.exitCode, 0, logout.stderr);
+      assert.match(logout.stderr, new RegExp(`Logged out of ${server.url} as ${username}`));
+      assert.equal(secretToolLookup(server.url, username), "");
+
+      const none = await runCli(["status"], { env });
+      assert.equal(none.exitCode, 4);
+      assert.match(none.stderr, /not logged in to any server/);
+
+      const relogin = await runCli(["login", "-u", username, "--password-stdin"], { env, input: "s3cret-pw" });
+      assert.equal(relogin.exitCode, 0, relogin.stderr);
+      assert.notEqual(secretToolLookup(server.url, username), token, "logout must have revoked the old token");
+    } finally {
+      await config.remove();
+    }
+  });
+
+  it("keeps several accounts per server and switches the active one", async () => {
+    const config = await configDir();
+    const env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
+    const [ada, grace] = [uniqueName("ada"), uniqueName("grace")];
+    try {
+      for (const name of [ada, grace]) {
+        const result = await runCli(["register", "-u", name, "-e", `${name}@example.com`, "--password-stdin"], { env, input: "pw" });
+        assert.equal(result.exitCode, 0, result.stderr);
+      }
+      const graceToken = (await runCli(["token"], { env })).stdout.trim();
+      assert.equal(graceToken, secretToolLookup(server.url, grace));
+
+      const switched = await runCli(["switch", "-u", ada], { env });
+      assert.equal(switched.exitCode, 0, switched.stderr);
+      assert.equal((await runCli(["token"], { env })).stdout.trim(), secretToolLookup(server.url, ada));
+      assert.equal((await runCli(["token", "-u", grace], { env })).stdout.trim(), graceToken);
+
+      const unknown = await runCli(["switch", "-u", "nobody"], { env });
+      assert.equal(unknown.exitCode, 4);
+      assert.match(unknown.stderr, new RegExp(`no stored account nobody at ${server.url} \\(stored: ${ada}, ${grace}\\)`));
+      const noFlag = await runCli(["switch"], { env });
+      assert.equal(noFlag.exitCode, 2);
+      assert.match(noFlag.stderr, /--username is required when not running in a terminal/);
+    } finally {
+      await config.remove();
+    }
+  });
+
+  it("chooses the plaintext file on purpose with --insecure-storage, and status says so", async () => {
+    const config = await configDir();
+    const env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
+    const username = uniqueName("file");
+    try {
+      const result = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--insecure-storage"], { env, input: "pw" });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stderr, /warning: token stored in plaintext in .*credentials\.json: --insecure-storage was given/);
+      assert.equal(secretToolLookup(server.url, username), "");
+      if (server.hasMe) {
+        const status = await runCli(["status"], { env });
+        assert.match(status.stdout, /token in .*credentials\.json \(plaintext\) — plaintext/);
+      }
+    } finally {
+      await config.remove();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { post, registration, spawnServer, type ServerProcess } from "./server.js";
+import { tempDir, uniqueName } from "./temp.js";
+
+export const AUTHCTL = fileURLToPath(new URL("../../bin/authctl", import.meta.url));
+
+export interface CliResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `bin/authctl` with no terminal. `env` is layered over this
+ * process's environment (so the keyring session's D-Bus address is kept);
+ * a value of `undefined` removes a variable.
+ */
+export function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const child = spawn(process.execPath, [AUTHCTL, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(options.input ?? "");
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`authctl ${args.join(" ")} did not finish within 30s\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 30_000);
+    child.on("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The server the CLI tests talk to: ours, started fresh, or the one named by
+ * AUTHCTL_E2E_URL (e.g. the DRF reference) so the same tests can run against it.
+ */
+export interface TestServer {
+  url: string;
+  /** False for servers without our `GET /account/me/` (the DRF reference). */
+  hasMe: boolean;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const external = process.env.AUTHCTL_E2E_URL;
+  if (external) return { url: external.replace(/\/$/, ""), hasMe: false, close: async () => {} };
+  const dir = await tempDir();
+  let server: ServerProcess;
+  try {
+    server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+  return {
+    url: server.url,
+    hasMe: true,
+    close: async () => {
+      await server.stop();
+      await dir.remove();
+    },
+  };
+}
+
+/** A private config dir for one test, as `AUTHCTL_CONFIG_DIR`. */
+export async function configDir() {
+  return tempDir("authctl-config-");
+}
+
+/** Registers straight through the API (not the CLI) and returns the name and token. */
+export async function registerDirectly(url: string): Promise<{ username: string; token: string }> {
+  const username = uniqueName("api");
+  const answer = await post(`${url}/account/register/`, registration(username));
+  return { username, token: (answer.body as { token: string }).token };
+}
+
+/** Whether a real Secret Service is reachable; in CI its absence is a failure, not a skip. */
+export function keyringSkipReason(): string | false {
+  if (process.env.DBUS_SESSION_BUS_ADDRESS) return false;
+  if (process.env.CI) throw new Error("CI must run the tests inside ../shared/with-keyring.sh (no D-Bus session found)");
+  return "no D-Bus session: run inside ../shared/with-keyring.sh to test the real keychain";
+}
