@@ -17,8 +17,8 @@ export interface CliResult {
  * a value of `undefined` removes a variable.
  */
 export function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const layered = { ...process.env, NO_COLOR: "1", ...options.env };
+  const env = Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined));
   const child = spawn(process.execPath, [AUTHCTL, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";

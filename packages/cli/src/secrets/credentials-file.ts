@@ -23,12 +23,10 @@ export class CredentialsFile implements Keychain {
   }
 
   async delete(service: string, account: string): Promise<boolean> {
-    const all = await this.read();
-    const accounts = all[service];
-    if (accounts?.[account] === undefined) return false;
-    delete accounts[account];
-    if (Object.keys(accounts).length === 0) delete all[service];
-    await this.write(all);
+    const { [service]: accounts = {}, ...others } = await this.read();
+    if (accounts[account] === undefined) return false;
+    const { [account]: _removed, ...remaining } = accounts;
+    await this.write(Object.keys(remaining).length > 0 ? { ...others, [service]: remaining } : others);
     return true;
   }
 

@@ -82,12 +82,12 @@ export class TokenStore {
       throw new StorageFailed(`cannot remove the token from ${this.describe(account.storage)}: ${(error as Error).message}`);
     }
     await this.config.update((config) => {
-      const host = config.hosts[account.url];
+      const { [account.url]: host, ...otherHosts } = config.hosts;
       if (!host) return;
-      delete host.users[account.username];
-      const remaining = Object.keys(host.users);
-      if (remaining.length === 0) delete config.hosts[account.url];
-      else if (host.active === account.username) host.active = remaining[0];
+      const { [account.username]: _removed, ...users } = host.users;
+      const remaining = Object.keys(users);
+      const active = host.active === account.username ? remaining[0] : host.active;
+      config.hosts = remaining.length > 0 ? { ...otherHosts, [account.url]: { active, users } } : otherHosts;
     });
   }
 
