@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_URL } from "./base-url.js";
-import { createContext, type Context } from "./context.js";
+import type { Context } from "./context.js";
 import { CliError, EXIT_CODE_HELP, ExitCode, ServerRefused } from "./errors.js";
-import { Output } from "./output.js";
+import type { Output } from "./output.js";
 import { VERSION } from "./version.js";
 
 export interface Io {
@@ -39,6 +39,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return exitCode;
   } catch (error) {
     const colorAllowed = !argv.includes("--no-color") && !io.env.NO_COLOR;
+    const { Output } = await import("./output.js");
     return reportError(error, new Output(io, json, colorAllowed), io.env.DEBUG?.split(",").includes("authctl") ?? false);
   }
 }
@@ -71,11 +72,14 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .showSuggestionAfterError()
     .addHelpText("after", `\n${EXIT_CODE_HELP}\n\n${ENVIRONMENT_HELP}\n`);
 
-  const context = (command: Command): Context =>
-    createContext({ ...io, json: command.opts().json === true, color: program.opts().color !== false });
+  // Loaded on first use: the HTTP client and keychain binding are what make start-up slow.
+  const context = async (command: Command): Promise<Context> => {
+    const { createContext } = await import("./context.js");
+    return createContext({ ...io, json: command.opts().json === true, color: program.opts().color !== false });
+  };
   const action = <T>(load: () => Promise<(options: T, ctx: Context) => Promise<unknown>>) =>
     async function (this: Command, options: T) {
-      const code = await (await load())(options, context(this));
+      const code = await (await load())(options, await context(this));
       if (typeof code === "number") setExitCode(code);
     };
 
@@ -134,7 +138,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl"))
     .action(async function (this: Command, options) {
       const { runServe } = await import("./commands/serve.js");
-      await runServe(options, context(this), io);
+      await runServe(options, await context(this), io);
     });
 
   return program;
