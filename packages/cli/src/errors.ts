@@ -75,9 +75,9 @@ export class Cancelled extends CliError {
 
 export const EXIT_CODE_HELP = `Exit codes:
   0    success
-  1    the server refused (validation error, bad credentials), or status found a problem
-  2    usage error (bad flag, missing value without a terminal)
+  1    the server refused (validation error, bad credentials), or status found a token rejected or unchecked
+  2    usage error (bad flag or URL, missing value without a terminal, password over plain HTTP)
   3    server unreachable, timed out, or gave an unexpected answer
-  4    not logged in, or the token was rejected
+  4    not logged in (no stored token for that server or account)
   5    secret storage (keychain or credentials file) failed
-  130  cancelled (Ctrl-C)`;
+  130  cancelled (Ctrl-C at a prompt)`;
