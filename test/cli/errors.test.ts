@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { post } from "../helpers/server.js";
@@ -120,6 +122,22 @@ describe("authctl errors and scripting", () => {
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`The server had already revoked the token of ${username}; removed it locally`));
     assert.equal((await runCli(["token", "-u", username], { env })).exitCode, 4);
+  });
+
+  it("forgets an account whose token was deleted by hand", async () => {
+    const local = await configDir();
+    const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
+    try {
+      const { username } = await registerDirectly(server.url);
+      await runCli(["login", "-u", username, "--password-stdin", FILE], { env: localEnv, input: "s3cret-pw" });
+      await rm(join(local.path, "credentials.json"));
+      const result = await runCli(["logout"], { env: localEnv });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stderr, new RegExp(`No token of ${username} was left in .*credentials\\.json \\(plaintext\\); removed the account`));
+      assert.equal((await runCli(["token"], { env: localEnv })).exitCode, 4);
+    } finally {
+      await local.remove();
+    }
   });
 
   it("lets AUTHCTL_TOKEN override the stored token and says where it came from", async (t) => {

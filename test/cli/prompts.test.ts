@@ -5,7 +5,7 @@ import { AUTHCTL, configDir, startTestServer, type TestServer } from "../helpers
 import { uniqueName } from "../helpers/temp.js";
 
 /** Drives `authctl` in a real pseudo-terminal: waits for each prompt, then types. */
-async function interactive(args: string[], env: Record<string, string>, answers: [RegExp, string][]) {
+async function interactive(args: string[], env: Record<string, string>, answers: [RegExp, string][], finalKeys = "") {
   const term = pty.spawn(process.execPath, [AUTHCTL, ...args], {
     env: { ...process.env, ...env, TERM: "xterm", NO_COLOR: "1" },
     cols: 120,
@@ -18,14 +18,21 @@ async function interactive(args: string[], env: Record<string, string>, answers:
     pending += data;
   });
   const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-  for (const [prompt, answer] of answers) {
+  const waitFor = async (ready: () => boolean) => {
     const deadline = Date.now() + 15_000;
-    while (!prompt.test(pending)) {
-      if (Date.now() > deadline) throw new Error(`no prompt ${prompt} in:\n${screen}`);
+    while (!ready()) {
+      if (Date.now() > deadline) throw new Error(`no prompt in:\n${screen}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  };
+  for (const [prompt, answer] of answers) {
+    await waitFor(() => prompt.test(pending));
     pending = "";
     term.write(`${answer}\r`);
+  }
+  if (finalKeys) {
+    await waitFor(() => pending.length > 0);
+    term.write(finalKeys);
   }
   return { exitCode: await exited, screen };
 }
@@ -63,5 +70,11 @@ describe("interactive prompts in a terminal", () => {
     ]);
     assert.equal(exitCode, 1, screen);
     assert.match(screen, /error: P1 and P2 should be same!/);
+  });
+
+  it("cancels with exit code 130 on Ctrl-C at a prompt, storing nothing", async () => {
+    const { exitCode, screen } = await interactive(["login", "--url", server.url], { AUTHCTL_CONFIG_DIR: config.path }, [[/Username/, "ada"]], "\x03");
+    assert.equal(exitCode, 130, screen);
+    assert.match(screen, /error: cancelled/);
   });
 });

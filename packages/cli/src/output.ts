@@ -11,7 +11,9 @@ export interface OutputStreams {
  * with NO_COLOR or --no-color.
  */
 export class Output {
+  /** Colors for stdout; stderr gets its own, since either may be piped. */
   readonly color: ChalkInstance;
+  private readonly errColor: ChalkInstance;
 
   constructor(
     private readonly streams: OutputStreams,
@@ -19,6 +21,7 @@ export class Output {
     colorAllowed: boolean,
   ) {
     this.color = new Chalk({ level: colorAllowed && streams.stdout.isTTY ? 1 : 0 });
+    this.errColor = new Chalk({ level: colorAllowed && streams.stderr.isTTY ? 1 : 0 });
   }
 
   /** The command's result: `value` as JSON with --json, else the human text (if any). */
@@ -28,7 +31,7 @@ export class Output {
   }
 
   success(message: string): void {
-    if (!this.json) this.streams.stderr.write(`${this.color.green("✓")} ${message}\n`);
+    if (!this.json) this.streams.stderr.write(`${this.errColor.green("✓")} ${message}\n`);
   }
 
   info(message: string): void {
@@ -36,12 +39,12 @@ export class Output {
   }
 
   warn(message: string): void {
-    this.streams.stderr.write(`${this.color.yellow("warning:")} ${message}\n`);
+    this.streams.stderr.write(`${this.errColor.yellow("warning:")} ${message}\n`);
   }
 
   error(message: string, hint?: string): void {
-    this.streams.stderr.write(`${this.color.red("error:")} ${message}\n`);
-    if (hint) this.streams.stderr.write(`${this.color.dim("hint:")} ${hint}\n`);
+    this.streams.stderr.write(`${this.errColor.red("error:")} ${message}\n`);
+    if (hint) this.streams.stderr.write(`${this.errColor.dim("hint:")} ${hint}\n`);
   }
 
   jsonError(code: string, message: string, details?: unknown): void {

@@ -134,6 +134,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .option("--host <host>", "address to listen on (default HOST or 127.0.0.1)")
     .option("--port <port>", "port to listen on (default PORT or 8000)")
     .option("--data-dir <dir>", "database and key directory (default AUTHCTL_DATA_DIR or ./data)")
+    .option("--json", "print a failure to start as JSON on stdout")
     .exitOverride()
     .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl"))
     .action(async function (this: Command, options) {

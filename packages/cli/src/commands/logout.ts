@@ -1,5 +1,6 @@
 import type { Context } from "../context.js";
-import { ServerUnreachable } from "../errors.js";
+import { NotLoggedIn, ServerUnreachable } from "../errors.js";
+import type { StoredAccount } from "../secrets/token-store.js";
 import { requireAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
 export interface LogoutOptions {
@@ -24,7 +25,8 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
     return;
   }
   const account = await requireAccount(ctx, url, options.username);
-  const token = await ctx.tokens.read(account);
+  const token = await readOrForget(ctx, account);
+  if (token === undefined) return;
   let outcome: "revoked" | "rejected" | "forgotten";
   try {
     outcome = await ctx.api.logout(url, token);
@@ -44,4 +46,17 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
   };
   ctx.out.success(messages[outcome]);
   ctx.out.result({ url, username: account.username, outcome });
+}
+
+/** A token that vanished from its storage (deleted by hand) leaves nothing to revoke: forget the account. */
+async function readOrForget(ctx: Context, account: StoredAccount): Promise<string | undefined> {
+  try {
+    return await ctx.tokens.read(account);
+  } catch (error) {
+    if (!(error instanceof NotLoggedIn)) throw error;
+    await ctx.tokens.remove(account);
+    ctx.out.success(`No token of ${account.username} was left in ${ctx.tokens.describe(account.storage)}; removed the account`);
+    ctx.out.result({ url: account.url, username: account.username, outcome: "missing" });
+    return undefined;
+  }
 }

@@ -9,6 +9,9 @@ export interface ServeOptions {
 
 /** Runs the authctl server in this process, exactly as `npm start` does, until SIGINT or SIGTERM. */
 export async function runServe(options: ServeOptions, ctx: Context, streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
+  if (options.port !== undefined && !(/^\d+$/.test(options.port) && Number(options.port) <= 65535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
+  }
   const server = await import("@authctl/server");
   const env = { ...ctx.env };
   if (options.host !== undefined) env.HOST = options.host;
@@ -20,5 +23,10 @@ export async function runServe(options: ServeOptions, ctx: Context, streams: { s
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  await server.serveUntilSignal(config, server.streamLogger(streams.stdout, streams.stderr));
+  try {
+    await server.serveUntilSignal(config, server.streamLogger(streams.stdout, streams.stderr));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    throw new UsageError(`${config.host}:${config.port} is already in use`, "choose another port with --port");
+  }
 }
