@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
@@ -135,6 +135,23 @@ describe("authctl errors and scripting", () => {
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stderr, new RegExp(`No token of ${username} was left in .*credentials\\.json \\(plaintext\\); removed the account`));
       assert.equal((await runCli(["token"], { env: localEnv })).exitCode, 4);
+    } finally {
+      await local.remove();
+    }
+  });
+
+  it("exits 5 when the token cannot be stored, and loses nothing: login fetches it again", async () => {
+    const local = await configDir();
+    const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
+    const username = uniqueName("nostore");
+    try {
+      await mkdir(join(local.path, "credentials.json"));
+      const failed = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", FILE], { env: localEnv, input: "pw" });
+      assert.equal(failed.exitCode, 5, failed.stderr);
+      assert.match(failed.stderr, new RegExp(`hint: the account is fine on the server; once storage works, run: authctl login --url ${server.url} --username ${username}`));
+      await rm(join(local.path, "credentials.json"), { recursive: true });
+      const login = await runCli(["login", "-u", username, "--password-stdin", FILE], { env: localEnv, input: "pw" });
+      assert.equal(login.exitCode, 0, login.stderr);
     } finally {
       await local.remove();
     }

@@ -1,6 +1,6 @@
 import { resolveBaseUrl } from "../base-url.js";
 import type { Context } from "../context.js";
-import { NotLoggedIn } from "../errors.js";
+import { NotLoggedIn, StorageFailed } from "../errors.js";
 import type { StoredAccount } from "../secrets/token-store.js";
 
 export const TOKEN_ENV = "AUTHCTL_TOKEN";
@@ -30,7 +30,14 @@ export async function keepToken(
   token: string,
   insecureStorage: boolean | undefined,
 ): Promise<{ storage: string; location: string }> {
-  const saved = await ctx.tokens.save(url, username, token, insecureStorage === true);
+  let saved;
+  try {
+    saved = await ctx.tokens.save(url, username, token, insecureStorage === true);
+  } catch (error) {
+    if (!(error instanceof StorageFailed)) throw error;
+    // Nothing is lost: the server keeps the token and hands it out again at login.
+    throw new StorageFailed(error.message, `the account is fine on the server; once storage works, run: authctl login --url ${url} --username ${username}`);
+  }
   const location = ctx.tokens.describe(saved.storage);
   if (saved.fallbackReason) ctx.out.warn(`token stored in plaintext in ${ctx.tokens.file.path}: ${saved.fallbackReason}`);
   return { storage: saved.storage, location };
