@@ -31,7 +31,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(io, (code) => (exitCode = code));
   if (argv.length === 0) {
-    io.stdout.write(program.helpInformation());
+    program.outputHelp();
     return ExitCode.ok;
   }
   try {
@@ -47,7 +47,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
 /** The single place where errors become messages and exit codes. */
 function reportError(error: unknown, out: Output, debug: boolean): number {
   if (error instanceof CommanderError) {
-    if (["commander.helpDisplayed", "commander.version"].includes(error.code)) return ExitCode.ok;
+    // Help and --version end parsing with exit code 0.
+    if (error.exitCode === 0) return ExitCode.ok;
     if (out.json) out.jsonError("usage", error.message.replace(/^error: /, ""));
     return ExitCode.usage;
   }
