@@ -31,9 +31,10 @@ export class TokenStore {
 
   async save(url: string, username: string, token: string, insecureStorage: boolean): Promise<SaveResult> {
     const result = await this.put(url, username, token, insecureStorage);
-    const previous = (await this.config.read()).hosts[url]?.users[username]?.storage;
+    let previous: Storage | undefined;
     await this.config.update((config) => {
       const host = (config.hosts[url] ??= { users: {} });
+      previous = host.users[username]?.storage;
       host.users[username] = { storage: result.storage };
       host.active = username;
       config.lastUrl = url;
