@@ -17,7 +17,7 @@ it("documents exit codes and environment in the top-level help", async () => {
   for (const args of [["--help"], ["help"], []]) {
     const result = await runCli(args);
     assert.equal(result.exitCode, 0, args.join(" "));
-    assert.match(result.stdout, /Exit codes:\n  0    success\n  1 .*\n  2 .*\n  3 .*\n  4 .*\n  5 .*\n  130 /);
+    assert.match(result.stdout, /Exit codes:\n {2}0 {4}success\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}4 .*\n {2}5 .*\n {2}130 /);
     assert.match(result.stdout, /AUTHCTL_TOKEN/);
   }
 });
