@@ -49,12 +49,12 @@ describe("SqliteStore", () => {
 
   it("keeps one token per user until it is deleted", async () => {
     const user = await store.createUser(newUser("alice"), vault.seal(vault.generate()));
-    const first = await store.getOrCreateToken(user.id, vault.seal(vault.generate()));
-    const again = await store.getOrCreateToken(user.id, vault.seal(vault.generate()));
+    const first = await store.getOrCreateToken(user.id, () => vault.seal(vault.generate()));
+    const again = await store.getOrCreateToken(user.id, () => vault.seal(vault.generate()));
     assert.deepEqual(again, first);
     await store.deleteToken(user.id);
     assert.equal(await store.findUserByTokenDigest(first.digest), undefined);
-    const fresh = await store.getOrCreateToken(user.id, vault.seal(vault.generate()));
+    const fresh = await store.getOrCreateToken(user.id, () => vault.seal(vault.generate()));
     assert.notEqual(fresh.digest, first.digest);
   });
 

@@ -13,12 +13,12 @@ export const PARSER_MEDIA_TYPES: Record<ParserName, string> = {
   multipart: "multipart/form-data",
 };
 
-export function parseBody(parser: ParserName, raw: Buffer, type: MediaType, header: string): Promise<RequestData> {
+export async function parseBody(parser: ParserName, raw: Buffer, type: MediaType, header: string): Promise<RequestData> {
   switch (parser) {
     case "json":
-      return Promise.resolve(parseJson(raw, type));
+      return parseJson(raw, type);
     case "form":
-      return Promise.resolve(parseForm(raw, type));
+      return parseForm(raw, type);
     case "multipart":
       return parseMultipart(raw, header);
   }
@@ -88,13 +88,13 @@ function parseMultipart(raw: Buffer, header: string): Promise<RequestData> {
       appendTo(files, name, new UploadedFile(info.filename ?? ""));
       stream.resume();
     });
-    parser.on("error", (error: Error) => (error.message === "Unexpected end of form" ? finish() : fail(error)));
     const finish = () => {
       // Django merges files into the data after the plain fields.
       for (const [name, values] of files) for (const value of values) appendTo(fields, name, value);
       resolve({ kind: "form", fields });
     };
     // Like Django, a form that stops short yields the fields read so far.
+    parser.on("error", (error: Error) => (error.message === "Unexpected end of form" ? finish() : fail(error)));
     parser.on("close", finish);
     Readable.from([raw]).pipe(parser);
   });

@@ -22,8 +22,7 @@ export function parseMediaType(header: string): MediaType {
  * DRF's `media_type_matches(ours, theirs)`: a wildcard on either side matches,
  * and only parameters named by `ours` have to agree.
  */
-export function mediaTypeMatches(ours: string, theirs: MediaType): boolean {
-  const own = parseMediaType(ours);
+export function mediaTypeMatches(own: MediaType, theirs: MediaType): boolean {
   for (const [key, value] of own.params) {
     if (key !== "q" && theirs.params.get(key) !== value) return false;
   }

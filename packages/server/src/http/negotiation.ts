@@ -2,6 +2,7 @@ import { NotAcceptable, NotFound } from "../errors.js";
 import { mediaTypeMatches, parseMediaType } from "./media-type.js";
 
 export const JSON_MEDIA_TYPE = "application/json";
+const JSON_TYPE = parseMediaType(JSON_MEDIA_TYPE);
 
 /** What content negotiation settled on: JSON, maybe indented as the client asked. */
 export interface Accepted {
@@ -17,7 +18,7 @@ export function negotiate(accept: string | undefined, format: string | undefined
   if (format !== undefined && format !== "json") throw new NotFound();
   const ranges = (accept ?? "*/*").split(",").map((token) => parseMediaType(token.trim()));
   for (const range of byPrecedence(ranges)) {
-    if (mediaTypeMatches(JSON_MEDIA_TYPE, range)) return { indent: indentOf(range.params.get("indent")) };
+    if (mediaTypeMatches(JSON_TYPE, range)) return { indent: indentOf(range.params.get("indent")) };
   }
   throw new NotAcceptable();
 }

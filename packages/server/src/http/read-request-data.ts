@@ -2,8 +2,12 @@ import type { Context } from "koa";
 import getRawBody from "raw-body";
 import { ParseError, PayloadTooLarge, UnsupportedMediaType } from "../errors.js";
 import { PARSER_MEDIA_TYPES, parseBody, type ParserName } from "./body-parsers.js";
-import { mediaTypeMatches, parseMediaType } from "./media-type.js";
+import { mediaTypeMatches, parseMediaType, type MediaType } from "./media-type.js";
 import { EMPTY_DATA, type RequestData } from "./request-data.js";
+
+const PARSER_TYPES = Object.fromEntries(
+  Object.entries(PARSER_MEDIA_TYPES).map(([name, type]) => [name, parseMediaType(type)]),
+) as Record<ParserName, MediaType>;
 
 /** What Django's development server assumes when a request names no Content-Type. */
 const DEFAULT_CONTENT_TYPE = "text/plain";
@@ -18,7 +22,7 @@ export async function readRequestData(ctx: Context, parsers: readonly ParserName
   if (!hasBody(ctx)) return EMPTY_DATA;
   const header = ctx.req.headers["content-type"] ?? DEFAULT_CONTENT_TYPE;
   const type = parseMediaType(header);
-  const parser = parsers.find((name) => mediaTypeMatches(PARSER_MEDIA_TYPES[name], type));
+  const parser = parsers.find((name) => mediaTypeMatches(PARSER_TYPES[name], type));
   if (!parser) throw new UnsupportedMediaType(header);
   return parseBody(parser, await readRaw(ctx, limit), type, header);
 }

@@ -18,9 +18,7 @@ export const MISSING = Symbol("missing");
 
 export const EMPTY_DATA: RequestData = { kind: "json", value: {} };
 
-export function isDictionary(data: RequestData): boolean {
-  if (data.kind === "form") return true;
-  const { value } = data;
+export function isDictionary(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -63,7 +63,10 @@ export class SqliteStore implements Store {
     return toUser(this.statements.userByTokenDigest.get(digest) as UserRow | undefined);
   }
 
-  async getOrCreateToken(userId: number, candidate: SealedToken): Promise<SealedToken> {
+  async getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
+    const existing = this.statements.tokenOf.get(userId) as SealedToken | undefined;
+    if (existing) return existing;
+    const candidate = create();
     this.statements.insertTokenIfNone.run(userId, candidate.digest, candidate.sealed, new Date().toISOString());
     return this.statements.tokenOf.get(userId) as SealedToken;
   }

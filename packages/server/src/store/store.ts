@@ -38,8 +38,8 @@ export interface Store {
   createUser(user: NewUser, token: SealedToken): Promise<UserRecord>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   findUserByTokenDigest(digest: string): Promise<UserRecord | undefined>;
-  /** The user's token, or `candidate` stored as their token if they have none. */
-  getOrCreateToken(userId: number, candidate: SealedToken): Promise<SealedToken>;
+  /** The user's token; if they have none, the one `create` makes is stored (a concurrent login may win). */
+  getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken>;
   deleteToken(userId: number): Promise<void>;
   setPasswordHash(userId: number, passwordHash: string): Promise<void>;
   /** Throws when the database cannot answer. */

@@ -14,9 +14,9 @@ export async function validate<Name extends string>(
   if (data.kind === "json" && data.value === null) {
     throw new ValidationError({ non_field_errors: ["No data provided"] });
   }
-  if (!isDictionary(data)) {
-    const type = pyTypeName(data.kind === "json" ? data.value : {});
-    throw new ValidationError({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${type}.`] });
+  if (data.kind === "json" && !isDictionary(data.value)) {
+    const message = `Invalid data. Expected a dictionary, but got ${pyTypeName(data.value)}.`;
+    throw new ValidationError({ non_field_errors: [message] });
   }
   const values = {} as Record<Name, string>;
   const errors: Record<string, string[]> = {};

@@ -30,7 +30,7 @@ export function loginView(deps: AccountDeps): ViewSpec {
         const { username, password } = await validate(await request.data(), fields);
         const user = await checkCredentials(deps, username, password);
         const { tokens, store } = deps;
-        const token = await store.getOrCreateToken(user.id, tokens.seal(tokens.generate()));
+        const token = await store.getOrCreateToken(user.id, () => tokens.seal(tokens.generate()));
         return { status: 200, body: { token: tokens.open(token) } };
       },
     },
