@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { DEFAULT_URL } from "./base-url.js";
 import type { Context } from "./context.js";
 import { CliError, EXIT_CODE_HELP, ExitCode, ServerRefused } from "./errors.js";
@@ -92,20 +92,20 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       .option("--json", "print the result, or the error, as JSON on stdout")
       .exitOverride();
 
-  command("register", "create an account and keep its token")
-    .option("-u, --username <name>", "username (prompted when missing)")
+  // register and login take the same credentials and the same two safety overrides.
+  const credentialCommand = (name: string, description: string) =>
+    command(name, description)
+      .option("-u, --username <name>", "username (prompted when missing)")
+      .option("--password-stdin", "read the password from stdin instead of prompting")
+      .option("--insecure-http", "allow sending the password over plain http:// to another machine")
+      .option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain");
+
+  credentialCommand("register", "create an account and keep its token")
     .option("-e, --email <address>", "email address (prompted when missing)")
-    .option("--password-stdin", "read the password from stdin instead of prompting")
-    .addOption(passwordOverHttp())
-    .addOption(insecureStorage())
     .addHelpText("after", examples("authctl register", "authctl register --url https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
     .action(action(async () => (await import("./commands/register.js")).runRegister));
 
-  command("login", "log in with a username and password and keep the token")
-    .option("-u, --username <name>", "username (prompted when missing)")
-    .option("--password-stdin", "read the password from stdin instead of prompting")
-    .addOption(passwordOverHttp())
-    .addOption(insecureStorage())
+  credentialCommand("login", "log in with a username and password and keep the token")
     .addHelpText("after", examples("authctl login", "authctl login --url https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json'))
     .action(action(async () => (await import("./commands/login.js")).runLogin));
 
@@ -144,12 +144,4 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     });
 
   return program;
-}
-
-function passwordOverHttp(): Option {
-  return new Option("--insecure-http", "allow sending the password over plain http:// to another machine");
-}
-
-function insecureStorage(): Option {
-  return new Option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain");
 }

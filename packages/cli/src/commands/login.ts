@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import { readSecretFromStdin } from "../stdin.js";
 import { keepToken, resolveUrl } from "./common.js";
 
+/** The flags register and login share. */
 export interface LoginOptions {
   url?: string;
   username?: string;

@@ -2,14 +2,10 @@ import { assertSafeForPassword } from "../base-url.js";
 import type { Context } from "../context.js";
 import { readSecretFromStdin } from "../stdin.js";
 import { keepToken, resolveUrl } from "./common.js";
+import type { LoginOptions } from "./login.js";
 
-export interface RegisterOptions {
-  url?: string;
-  username?: string;
+export interface RegisterOptions extends LoginOptions {
   email?: string;
-  passwordStdin?: boolean;
-  insecureHttp?: boolean;
-  insecureStorage?: boolean;
 }
 
 /**

@@ -50,18 +50,15 @@ export class OsKeychain implements Keychain {
     if (missing) throw new KeychainUnavailable(missing);
     const { AsyncEntry } = await import("@napi-rs/keyring");
     const signal = AbortSignal.timeout(this.timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`)), this.timeoutMs);
-      timer.unref();
-    });
+    // The native call is told to abort, but the race answers even if it does not listen.
+    const deadline = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`)), { once: true }),
+    );
     try {
       return await Promise.race([action(new AsyncEntry(service, account), signal), deadline]);
     } catch (error) {
       if (error instanceof KeychainUnavailable) throw error;
       throw new KeychainUnavailable((error as Error).message);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
