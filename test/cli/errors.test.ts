@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { post } from "../helpers/server.js";
 import { uniqueName } from "../helpers/temp.js";
+import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 
 // File storage keeps these tests independent of the keychain; the keychain has its own tests.
 const FILE = "--insecure-storage";
@@ -78,7 +79,7 @@ describe("authctl errors and scripting", () => {
 
     const token = await runCli(["token", "--json"], { env });
     assert.equal(JSON.parse(token.stdout).username, username);
-    assert.match(JSON.parse(token.stdout).token, /^[0-9a-f]{40}$/);
+    assertTokenShape(JSON.parse(token.stdout).token);
 
     const usage = await runCli(["login", "--bogus", "--json"], { env });
     assert.equal(usage.exitCode, 2);
@@ -102,7 +103,7 @@ describe("authctl errors and scripting", () => {
       const kept = await runCli(["logout"], { env: localEnv });
       assert.equal(kept.exitCode, 3);
       assert.match(kept.stderr, /hint: the token is kept; .*--forget/);
-      assert.equal((await runCli(["token"], { env: localEnv })).stdout.trim(), token);
+      assertSameSecret((await runCli(["token"], { env: localEnv })).stdout.trim(), token, "the kept token");
 
       const forgot = await runCli(["logout", "--forget"], { env: localEnv });
       assert.equal(forgot.exitCode, 0, forgot.stderr);
@@ -161,7 +162,10 @@ describe("authctl errors and scripting", () => {
     if (!server.hasMe) return t.skip("needs GET /account/me/");
     const { username, token } = await registerDirectly(server.url);
     const printed = await runCli(["token", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
-    assert.deepEqual(JSON.parse(printed.stdout), { token, source: "AUTHCTL_TOKEN" });
+    const printedJson = JSON.parse(printed.stdout);
+    assert.deepEqual(Object.keys(printedJson), ["token", "source"]);
+    assert.equal(printedJson.source, "AUTHCTL_TOKEN");
+    assertSameSecret(printedJson.token, token, "the printed token");
     const status = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
     assert.equal(status.exitCode, 0, status.stderr);
     const [row] = JSON.parse(status.stdout).accounts;

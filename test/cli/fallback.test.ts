@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { configDir, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { uniqueName } from "../helpers/temp.js";
+import { assertTokenShape } from "../helpers/secrets.js";
 
 let server: TestServer;
 before(async () => (server = await startTestServer()));
@@ -22,7 +23,7 @@ it("falls back to a 0600 credentials file in a 0700 dir, with a warning, when th
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
     const token = (await runCli(["token"], { env })).stdout.trim();
-    assert.match(token, /^[0-9a-f]{40}$/);
+    assertTokenShape(token);
     assert.ok((await readFile(file, "utf8")).includes(token));
 
     const logout = await runCli(["logout"], { env });

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { configDir, keyringSkipReason, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { secretToolLookup } from "../helpers/keyring.js";
 import { uniqueName } from "../helpers/temp.js";
+import { assertDifferentSecret, assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 
 describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
   let server: TestServer;
@@ -24,7 +25,7 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
       assert.match(registered.stderr, new RegExp(`Registered ${username} at ${server.url}; token stored in the OS keychain`));
 
       const token = secretToolLookup(server.url, username);
-      assert.match(token, /^[0-9a-f]{40}$/);
+      assertTokenShape(token, "the keychain entry");
       for (const file of await readdir(config.path)) {
         assert.ok(!(await readFile(join(config.path, file), "utf8")).includes(token), `${file} holds the token`);
       }
@@ -37,11 +38,12 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
       }
 
       const printed = await runCli(["token"], { env });
-      assert.deepEqual([printed.exitCode, printed.stdout], [0, `${token}\n`]);
+      assert.equal(printed.exitCode, 0);
+      assertSameSecret(printed.stdout, `${token}\n`, "authctl token output");
 
       const login = await runCli(["login", "-u", username, "--password-stdin"], { env, input: "s3cret-pw" });
       assert.equal(login.exitCode, 0, login.stderr);
-      assert.equal(secretToolLookup(server.url, username), token, "login must return the token issued at registration");
+      assertSameSecret(secretToolLookup(server.url, username), token, "login must return the token issued at registration");
 
       const logout = await runCli(["logout"], { env });
       assert.equal(logout.exitCode, 0, logout.stderr);
@@ -54,7 +56,7 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
 
       const relogin = await runCli(["login", "-u", username, "--password-stdin"], { env, input: "s3cret-pw" });
       assert.equal(relogin.exitCode, 0, relogin.stderr);
-      assert.notEqual(secretToolLookup(server.url, username), token, "logout must have revoked the old token");
+      assertDifferentSecret(secretToolLookup(server.url, username), token, "logout must have revoked the old token");
     } finally {
       await config.remove();
     }
@@ -70,12 +72,12 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
         assert.equal(result.exitCode, 0, result.stderr);
       }
       const graceToken = (await runCli(["token"], { env })).stdout.trim();
-      assert.equal(graceToken, secretToolLookup(server.url, grace));
+      assertSameSecret(graceToken, secretToolLookup(server.url, grace), "grace's token");
 
       const switched = await runCli(["switch", "-u", ada], { env });
       assert.equal(switched.exitCode, 0, switched.stderr);
-      assert.equal((await runCli(["token"], { env })).stdout.trim(), secretToolLookup(server.url, ada));
-      assert.equal((await runCli(["token", "-u", grace], { env })).stdout.trim(), graceToken);
+      assertSameSecret((await runCli(["token"], { env })).stdout.trim(), secretToolLookup(server.url, ada), "the active token after switch");
+      assertSameSecret((await runCli(["token", "-u", grace], { env })).stdout.trim(), graceToken, "token -u grace");
 
       const unknown = await runCli(["switch", "-u", "nobody"], { env });
       assert.equal(unknown.exitCode, 4);

@@ -28,7 +28,8 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`authctl ${args.join(" ")} did not finish within 30s\nstdout: ${stdout}\nstderr: ${stderr}`));
+      const redact = (text: string) => text.replace(/[0-9a-f]{40}/g, "<token>");
+      reject(new Error(`authctl ${args.join(" ")} did not finish within 30s\nstdout: ${redact(stdout)}\nstderr: ${redact(stderr)}`));
     }, 30_000);
     child.on("exit", (exitCode) => {
       clearTimeout(timer);
