@@ -4,10 +4,13 @@ import { ValidationError } from "../../packages/server/src/errors.js";
 import type { RequestData } from "../../packages/server/src/http/request-data.js";
 import { isValidEmail } from "../../packages/server/src/validation/email.js";
 import { charField, validUsername } from "../../packages/server/src/validation/fields.js";
-import { pyNumber, pyStrip } from "../../packages/server/src/validation/python.js";
+import { pyFloatText, pyStrip } from "../../packages/server/src/validation/python.js";
+import { MAX_JSON_DEPTH, parseJsonText } from "../../packages/server/src/http/json.js";
+import { ParseError } from "../../packages/server/src/errors.js";
 import { validate } from "../../packages/server/src/validation/serializer.js";
 
 const json = (value: unknown): RequestData => ({ kind: "json", value });
+const parsed = (text: string): RequestData => ({ kind: "json", value: parseJsonText(text) });
 
 async function errorsOf(data: RequestData, fields = [charField("name", { maxLength: 5 })]) {
   try {
@@ -31,7 +34,7 @@ describe("serializer validation (DRF semantics)", () => {
 
   it("coerces numbers as Python prints them and rejects other types", async () => {
     const fields = [charField("a"), charField("b"), charField("c")];
-    assert.deepEqual(await validate(json({ a: 123, b: 1.5, c: 1e20 }), fields), { a: "123", b: "1.5", c: "1e+20" });
+    assert.deepEqual(await validate(parsed('{"a": 123, "b": 1.5, "c": 1e20}'), fields), { a: "123", b: "1.5", c: "1e+20" });
     assert.deepEqual(await errorsOf(json({ a: true, b: [], c: {} }), fields), {
       a: ["Not a valid string."],
       b: ["Not a valid string."],
@@ -57,7 +60,7 @@ describe("serializer validation (DRF semantics)", () => {
 
   it("rejects bodies that are not dictionaries", async () => {
     assert.deepEqual(await errorsOf(json([1])), { non_field_errors: ["Invalid data. Expected a dictionary, but got list."] });
-    assert.deepEqual(await errorsOf(json(2.5)), { non_field_errors: ["Invalid data. Expected a dictionary, but got float."] });
+    assert.deepEqual(await errorsOf(parsed("2.5")), { non_field_errors: ["Invalid data. Expected a dictionary, but got float."] });
     assert.deepEqual(await errorsOf(json(null)), { non_field_errors: ["No data provided"] });
   });
 
@@ -71,14 +74,73 @@ describe("serializer validation (DRF semantics)", () => {
     assert.equal(pyStrip("\ufeffa"), "\ufeffa");
   });
 
+  it("strips a megabyte of inner and outer whitespace in one pass", () => {
+    const padded = `${" ".repeat(500_000)}a${" ".repeat(500_000)}a${"\u3000".repeat(500_000)}`;
+    assert.equal(pyStrip(padded), `a${" ".repeat(500_000)}a`);
+    assert.equal(pyStrip(" \t\n"), "");
+  });
+
   it("prints floats like Python's repr", () => {
-    assert.deepEqual([1e-5, 0.0001, 1e16, 123.456, 2 ** 53 + 2].map(pyNumber), [
+    assert.deepEqual(["1e-5", "0.0001", "1e16", "123.456", "9007199254740994.0", "7.0", "-0.0", "1e400", "-1E400", "0.1e1"].map(pyFloatText), [
       "1e-05",
       "0.0001",
       "1e+16",
       "123.456",
       "9007199254740994.0",
+      "7.0",
+      "-0.0",
+      "inf",
+      "-inf",
+      "1.0",
     ]);
+  });
+});
+
+describe("JSON bodies (Python's json.loads)", () => {
+  it("keeps each number's Python type and text", async () => {
+    const fields = [charField("a"), charField("b"), charField("c"), charField("d")];
+    const body = '{"a": 7.0, "b": 123456789012345678901234567890, "c": -0, "d": 2e0}';
+    assert.deepEqual(await validate(parsed(body), fields), { a: "7.0", b: "123456789012345678901234567890", c: "0", d: "2.0" });
+    assert.deepEqual(await errorsOf(parsed("2.0")), { non_field_errors: ["Invalid data. Expected a dictionary, but got float."] });
+    assert.deepEqual(await errorsOf(parsed("2")), { non_field_errors: ["Invalid data. Expected a dictionary, but got int."] });
+  });
+
+  it("prints nested numbers inside str() of a list as Python does", async () => {
+    const fields = [charField("e", { email: true })];
+    assert.deepEqual(await errorsOf(parsed('{"e": [1.0, 10000000000000000000001, {"k": null}]}'), fields), {
+      e: ["Enter a valid email address."],
+    });
+  });
+
+  it("keeps the last of repeated keys and never touches the prototype", () => {
+    assert.deepEqual(parseJsonText('{"a": "1", "a": "2"}'), { a: "2" });
+    const value = parseJsonText('{"__proto__": {"polluted": "yes"}}') as Record<string, unknown>;
+    assert.ok(Object.hasOwn(value, "__proto__"));
+    assert.equal((value as { polluted?: string }).polluted, undefined);
+  });
+
+  it("refuses nesting deeper than the bound with a parse error, not a crash", () => {
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    assert.deepEqual(parseJsonText(deep(MAX_JSON_DEPTH)), JSON.parse(deep(MAX_JSON_DEPTH)));
+    for (const text of [deep(MAX_JSON_DEPTH + 1), deep(100_000), `{"a": ${"[".repeat(5000)}`]) {
+      assert.throws(() => parseJsonText(text), (error) => error instanceof ParseError && /^JSON parse error - nesting deeper/.test(error.message));
+    }
+    // Brackets inside strings are text, not nesting.
+    assert.deepEqual(parseJsonText(`{"a": "${"[".repeat(5000)}"}`), { a: "[".repeat(5000) });
+  });
+
+  it("refuses integer literals longer than Python's 4300 digits, as json.loads does", () => {
+    assert.equal((parseJsonText("9".repeat(4300)) as { text: string }).text, "9".repeat(4300));
+    assert.throws(
+      () => parseJsonText(`{"a": -${"1".repeat(4301)}}`),
+      (error) => error instanceof ParseError && error.message.includes("Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits"),
+    );
+  });
+
+  it("answers syntax errors as DRF's ParseError", () => {
+    for (const text of ["{", '{"a": NaN}', "[1,]", "01", '"\\u00"', "{} {}"]) {
+      assert.throws(() => parseJsonText(text), (error) => error instanceof ParseError && error.message.startsWith("JSON parse error - "), text);
+    }
   });
 });
 

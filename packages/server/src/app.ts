@@ -1,5 +1,6 @@
 import Koa from "koa";
 import type { Hasher } from "./auth/hasher.js";
+import { HashingGate } from "./auth/hashing-gate.js";
 import type { TokenVault } from "./auth/tokens.js";
 import { NotFound } from "./errors.js";
 import { appendSlash } from "./http/append-slash.js";
@@ -9,28 +10,57 @@ import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
 import type { Store } from "./store/store.js";
+import { accountThrottles, type ThrottleConfig } from "./throttle/account-throttles.js";
+import { MemoryThrottleState, type ThrottleState } from "./throttle/throttle-state.js";
 
 export interface AppConfig {
   /** Largest request body accepted, in bytes; larger ones get 413. */
   bodyLimit: number;
+  /** Limits on failed logins and registrations; see DEFAULT_THROTTLES. */
+  throttle: ThrottleConfig;
+  /** How many proxies in front of us append to X-Forwarded-For (DRF's NUM_PROXIES); 0 ignores the header. */
+  trustedProxies: number;
+  /** Login and registration requests that may wait for password hashing at once; beyond it, 503. */
+  hashingQueue: number;
 }
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const HOUR_MS = 3_600_000;
+
+export const DEFAULT_APP_CONFIG: AppConfig = {
+  bodyLimit: 1024 * 1024,
+  throttle: {
+    loginPerUsername: { limit: 100, windowMs: HOUR_MS },
+    loginPerAddress: { limit: 1000, windowMs: HOUR_MS },
+    registerPerAddress: undefined,
+  },
+  trustedProxies: 0,
+  hashingQueue: 64,
+};
 
 export interface AppDeps {
   store: Store;
   hasher: Hasher;
   tokens: TokenVault;
   config?: Partial<AppConfig>;
+  /** Throttle history; one process's memory unless a shared state is given. */
+  throttleState?: ThrottleState;
   log?: Logger;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, log = silentLogger }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, throttleState, log = silentLogger }: AppDeps): Koa {
+  const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
-  const bodyLimit = config.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const account = accountRouter({ store, hasher, tokens, bodyLimit });
+  const account = accountRouter({
+    store,
+    hasher,
+    tokens,
+    throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState()),
+    hashing: new HashingGate(settings.hashingQueue),
+    bodyLimit: settings.bodyLimit,
+    trustedProxies: settings.trustedProxies,
+  });
   app.use(requestLog(log));
   app.use(errorHandler(log));
   app.use(appendSlash(ACCOUNT_PATHS));

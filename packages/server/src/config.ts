@@ -1,13 +1,23 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "./store/sqlite-store.js";
+import type { ThrottleConfig } from "./throttle/account-throttles.js";
+import { parseRate, type Rate } from "./throttle/rate.js";
 
-export interface ServerConfig {
+export interface ServerConfig extends AppConfig {
   host: string;
   port: number;
   dataDir: string;
   bcryptCost: number;
   /** The token-sealing key, when given instead of `<dataDir>/secret.key`. */
   secretKey: string | undefined;
-  bodyLimit: number;
+  /** Open connections beyond this are refused at once; existing ones are unaffected. */
+  maxConnections: number;
+  /** How long a request waits for a database locked by another process before 503. */
+  lockTimeoutMs: number;
+  /** Start even though the key did not seal the stored tokens, revoking them all. */
+  revokeTokens: boolean;
 }
 
 export const DEFAULTS = {
@@ -15,19 +25,69 @@ export const DEFAULTS = {
   port: 8000,
   dataDir: "./data",
   bcryptCost: 12,
-  bodyLimit: 1024 * 1024,
+  maxConnections: 1024,
 } as const;
 
-/** Reads configuration from the environment; throws a message naming the bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
+/** Descriptors kept free beyond the connection cap: the database, its WAL, the log, the key. */
+const DESCRIPTOR_HEADROOM = 64;
+
+/**
+ * Reads configuration from the environment (and `--revoke-all-tokens` from
+ * the arguments); throws a message naming the bad variable. The generic
+ * `HOST` is not read: shells such as tcsh export the machine's name in it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): ServerConfig {
+  const unknown = argv.filter((arg) => arg !== "--revoke-all-tokens");
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (the server takes only --revoke-all-tokens)`);
+  const portVariable = env.AUTHCTL_PORT ? "AUTHCTL_PORT" : "PORT";
   return {
-    host: env.HOST || DEFAULTS.host,
-    port: integer(env, "PORT", DEFAULTS.port, 0, 65535),
+    host: env.AUTHCTL_HOST || DEFAULTS.host,
+    port: integer(env, portVariable, DEFAULTS.port, 0, 65535),
     dataDir: resolve(env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir),
     bcryptCost: integer(env, "AUTHCTL_BCRYPT_COST", DEFAULTS.bcryptCost, 4, 31),
     secretKey: env.AUTHCTL_SECRET_KEY || undefined,
-    bodyLimit: integer(env, "AUTHCTL_BODY_LIMIT", DEFAULTS.bodyLimit, 1, 2 ** 31),
+    bodyLimit: integer(env, "AUTHCTL_BODY_LIMIT", DEFAULT_APP_CONFIG.bodyLimit, 1, 2 ** 31),
+    throttle: throttleConfig(env),
+    trustedProxies: integer(env, "AUTHCTL_TRUST_PROXY", 0, 0, 100),
+    hashingQueue: integer(env, "AUTHCTL_HASH_QUEUE", DEFAULT_APP_CONFIG.hashingQueue, 1, 100_000),
+    maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
+    lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
+    revokeTokens: argv.includes("--revoke-all-tokens"),
   };
+}
+
+function throttleConfig(env: NodeJS.ProcessEnv): ThrottleConfig {
+  const setting = (env.AUTHCTL_THROTTLE || "on").toLowerCase();
+  if (setting !== "on" && setting !== "off") throw new Error(`AUTHCTL_THROTTLE must be "on" or "off", got "${env.AUTHCTL_THROTTLE}"`);
+  if (setting === "off") return {};
+  const defaults = DEFAULT_APP_CONFIG.throttle;
+  const rate = (name: string, fallback: Rate | undefined) => {
+    const raw = env[name];
+    return raw ? parseRate(raw, name) : fallback;
+  };
+  return {
+    loginPerUsername: rate("AUTHCTL_THROTTLE_LOGIN_USERNAME", defaults.loginPerUsername),
+    loginPerAddress: rate("AUTHCTL_THROTTLE_LOGIN_ADDRESS", defaults.loginPerAddress),
+    registerPerAddress: rate("AUTHCTL_THROTTLE_REGISTER", defaults.registerPerAddress),
+  };
+}
+
+/** 1024, or less when the process may open fewer files than that plus headroom. */
+function defaultMaxConnections(): number {
+  const soft = openFileLimit();
+  return soft === undefined ? DEFAULTS.maxConnections : Math.max(16, Math.min(DEFAULTS.maxConnections, soft - DESCRIPTOR_HEADROOM));
+}
+
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((row) => row.startsWith("Max open files"));
+    const soft = Number(line?.slice("Max open files".length).trim().split(/\s+/)[0]);
+    return Number.isFinite(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -9,6 +9,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
+    /** Extra response headers, such as `Retry-After`. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
     this.name = new.target.name;
@@ -25,6 +27,13 @@ export class ValidationError extends ApiError {
 export class ParseError extends ApiError {
   constructor(detail: string) {
     super(400, { detail });
+  }
+}
+
+/** 400 for a form with more parts than Django accepts (its answer is a bare "Bad Request" page). */
+export class TooManyFields extends ApiError {
+  constructor(what: "fields" | "files", limit: number) {
+    super(400, { detail: `Too many ${what} sent: at most ${limit} are accepted.` });
   }
 }
 
@@ -69,5 +78,22 @@ export class PayloadTooLarge extends ApiError {
 export class UnsupportedMediaType extends ApiError {
   constructor(mediaType: string) {
     super(415, { detail: `Unsupported media type "${mediaType}" in request.` });
+  }
+}
+
+/** 429 from a throttle, DRF's `Throttled`: the wait in whole seconds, in the text and in `Retry-After`. */
+export class Throttled extends ApiError {
+  constructor(readonly waitSeconds: number) {
+    const unit = waitSeconds === 1 ? "second" : "seconds";
+    super(429, { detail: `Request was throttled. Expected available in ${waitSeconds} ${unit}.` }, {
+      "Retry-After": String(waitSeconds),
+    });
+  }
+}
+
+/** 503: the server cannot do this now (database locked, hashing saturated); the client may retry. */
+export class ServiceUnavailable extends ApiError {
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(503, { detail }, { "Retry-After": String(retryAfterSeconds) });
   }
 }

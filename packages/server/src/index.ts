@@ -1,6 +1,6 @@
-export { createApp, DEFAULT_BODY_LIMIT, type AppConfig, type AppDeps } from "./app.js";
+export { createApp, DEFAULT_APP_CONFIG, type AppConfig, type AppDeps } from "./app.js";
 export { BcryptSha256Hasher, type Hasher } from "./auth/hasher.js";
-export { loadSecretKey, SECRET_KEY_FILE } from "./auth/secret-key.js";
+export { keyFingerprint, KeyMismatch, SECRET_KEY_FILE } from "./auth/secret-key.js";
 export { TokenVault, type SealedToken } from "./auth/tokens.js";
 export { DEFAULTS, loadConfig, type ServerConfig } from "./config.js";
 export { silentLogger, streamLogger, type Logger } from "./logger.js";

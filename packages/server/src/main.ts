@@ -4,10 +4,10 @@ import { streamLogger } from "./logger.js";
 import { serveUntilSignal } from "./server.js";
 
 try {
-  await serveUntilSignal(loadConfig(process.env), streamLogger(process.stdout, process.stderr));
+  await serveUntilSignal(loadConfig(process.env, process.argv.slice(2)), streamLogger(process.stdout, process.stderr));
 } catch (error) {
   const { code, message } = error as NodeJS.ErrnoException;
-  const hint = code === "EADDRINUSE" ? " (another process is using it; choose one with PORT=...)" : "";
+  const hint = code === "EADDRINUSE" ? " (another process is using it; choose one with AUTHCTL_PORT=...)" : "";
   process.stderr.write(`error: ${message}${hint}\n`);
   process.exitCode = 1;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApp } from "./app.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
-import { loadSecretKey } from "./auth/secret-key.js";
+import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -12,6 +12,18 @@ import { DATABASE_FILE, SqliteStore } from "./store/sqlite-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Sized against slow clients (slowloris): request headers must arrive within
+ * 10 s and a whole request (at most the body limit) within 30 s; idle
+ * keep-alive connections close after 5 s. Node checks every second.
+ */
+export const HTTP_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
 
 export interface RunningServer {
   url: string;
@@ -26,12 +38,21 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const databasePath = join(config.dataDir, DATABASE_FILE);
   // The database holds password hashes: create it private before SQLite does.
   closeSync(openSync(databasePath, "a", 0o600));
-  const store = new SqliteStore(databasePath);
+  const store = new SqliteStore(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
   try {
-    const tokens = new TokenVault(loadSecretKey(config.dataDir, config.secretKey));
+    const key = await openServerKey({
+      store,
+      source: keySource(config.dataDir, config.secretKey),
+      database: databasePath,
+      revokeTokens: config.revokeTokens,
+      log: (line) => log.info(line),
+    });
+    const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
     const app = createApp({ store, hasher, tokens, config, log });
-    const server = createServer(app.callback());
+    const server = createServer(HTTP_TIMEOUTS, app.callback());
+    // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
+    server.maxConnections = config.maxConnections;
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     return { url: `http://${host}:${port}`, port, close: () => shutdown(server, () => store.close()) };

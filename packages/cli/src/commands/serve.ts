@@ -14,8 +14,8 @@ export async function runServe(options: ServeOptions, ctx: Context, streams: { s
   }
   const server = await import("@authctl/server");
   const env = { ...ctx.env };
-  if (options.host !== undefined) env.HOST = options.host;
-  if (options.port !== undefined) env.PORT = options.port;
+  if (options.host !== undefined) env.AUTHCTL_HOST = options.host;
+  if (options.port !== undefined) env.AUTHCTL_PORT = options.port;
   if (options.dataDir !== undefined) env.AUTHCTL_DATA_DIR = options.dataDir;
   let config;
   try {

@@ -8,6 +8,11 @@ export interface Hasher {
   needsRehash(encoded: string): boolean;
   /** Spends the time of one verification, so unknown usernames answer as slowly as known ones. */
   burn(password: string): Promise<void>;
+  /**
+   * After a failed verification against `encoded`, spends what a hash at
+   * today's cost would have taken beyond it (Django's `harden_runtime`).
+   */
+  hardenRuntime(password: string, encoded: string): Promise<void>;
 }
 
 const ALGORITHM = "bcrypt_sha256";
@@ -34,13 +39,27 @@ export class BcryptSha256Hasher implements Hasher {
   }
 
   needsRehash(encoded: string): boolean {
-    if (!encoded.startsWith(PREFIX)) return true;
-    return bcrypt.getRounds(encoded.slice(PREFIX.length)) !== this.cost;
+    return roundsOf(encoded) !== this.cost;
+  }
+
+  async hardenRuntime(password: string, encoded: string): Promise<void> {
+    // One more verification at today's cost outweighs any cheaper stored hash:
+    // the total stays within 1/2^(cost - stored cost) of an unknown user's time.
+    if ((roundsOf(encoded) ?? 0) < this.cost) await this.burn(password);
   }
 
   async burn(password: string): Promise<void> {
     this.burnHash ??= this.hash("authctl-timing-equalizer");
     await this.verify(password, await this.burnHash);
+  }
+}
+
+function roundsOf(encoded: string): number | undefined {
+  if (!encoded.startsWith(PREFIX)) return undefined;
+  try {
+    return bcrypt.getRounds(encoded.slice(PREFIX.length));
+  } catch {
+    return undefined;
   }
 }
 

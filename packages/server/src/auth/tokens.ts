@@ -39,6 +39,15 @@ export class TokenVault {
     return { digest, sealed: Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64") };
   }
 
+  /** The key, or undefined when it was sealed under another server key or tampered with. */
+  tryOpen(token: SealedToken): string | undefined {
+    try {
+      return this.open(token);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Throws when the token was sealed under another key or was tampered with. */
   open(token: SealedToken): string {
     const raw = Buffer.from(token.sealed, "base64");

@@ -1,15 +1,19 @@
 import type { Context, Middleware } from "koa";
 import { authenticateToken } from "../auth/token-authentication.js";
 import type { TokenVault } from "../auth/tokens.js";
-import { MethodNotAllowed, NotAuthenticated } from "../errors.js";
+import { MethodNotAllowed, NotAuthenticated, Throttled } from "../errors.js";
 import type { Store, UserRecord } from "../store/store.js";
 import { PARSER_MEDIA_TYPES, type ParserName } from "./body-parsers.js";
+import { clientAddress } from "./client-address.js";
 import { negotiate } from "./negotiation.js";
 import { readRequestData } from "./read-request-data.js";
 import { render, type ApiState } from "./render.js";
 import type { RequestData } from "./request-data.js";
 
 export interface ViewRequest {
+  method: string;
+  /** The client's address as throttles see it. */
+  clientAddress: string;
   user: UserRecord | undefined;
   /** Parses the body on first use, as DRF's `request.data` does. */
   data(): Promise<RequestData>;
@@ -28,6 +32,8 @@ export interface ViewSpec {
   handlers: Partial<Record<"GET" | "POST", Handler>>;
   parsers: readonly ParserName[];
   requireAuth: boolean;
+  /** DRF's `check_throttles`: seconds the client must wait, or undefined to go on. */
+  throttle?: (request: ViewRequest) => Promise<number | undefined>;
   /** OPTIONS metadata `actions`, for views whose serializer DRF can describe. */
   actions?: Record<string, unknown>;
 }
@@ -36,11 +42,12 @@ export interface ViewDeps {
   store: Store;
   tokens: TokenVault;
   bodyLimit: number;
+  trustedProxies: number;
 }
 
 /**
  * DRF's `APIView.dispatch` order: content negotiation, authentication,
- * permission, then the method (405 comes after a failed login, not before).
+ * permission, throttles, then the method (405 comes after a failed login, not before).
  */
 export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
   const allow = [...Object.keys(spec.handlers), "OPTIONS"].join(", ");
@@ -49,7 +56,15 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
     (ctx.state as ApiState).accepted = negotiate(ctx.req.headers.accept, lastValue(ctx.query.format));
     const user = await authenticateToken(ctx.req.headers.authorization, deps.store, deps.tokens);
     if (spec.requireAuth && !user) throw new NotAuthenticated();
-    const request: ViewRequest = { user, data: () => readRequestData(ctx, spec.parsers, deps.bodyLimit) };
+    let data: Promise<RequestData> | undefined;
+    const request: ViewRequest = {
+      method: ctx.method,
+      clientAddress: clientAddress(ctx, deps.trustedProxies),
+      user,
+      data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit)),
+    };
+    const wait = await spec.throttle?.(request);
+    if (wait !== undefined) throw new Throttled(wait);
     const reply = ctx.method === "OPTIONS" ? metadata(spec) : await handlerFor(spec, ctx.method)(request);
     render(ctx, reply.status, reply.body);
   };

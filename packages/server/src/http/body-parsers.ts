@@ -1,7 +1,8 @@
 import busboy from "busboy";
 import { Readable } from "node:stream";
 import { TextDecoder } from "node:util";
-import { ParseError } from "../errors.js";
+import { ParseError, TooManyFields } from "../errors.js";
+import { parseJsonText } from "./json.js";
 import type { MediaType } from "./media-type.js";
 import { UploadedFile, type FormValue, type RequestData } from "./request-data.js";
 
@@ -12,6 +13,10 @@ export const PARSER_MEDIA_TYPES: Record<ParserName, string> = {
   form: "application/x-www-form-urlencoded",
   multipart: "multipart/form-data",
 };
+
+/** Django's DATA_UPLOAD_MAX_NUMBER_FIELDS and DATA_UPLOAD_MAX_NUMBER_FILES. */
+export const MAX_FORM_FIELDS = 1000;
+export const MAX_FORM_FILES = 100;
 
 export async function parseBody(parser: ParserName, raw: Buffer, type: MediaType, header: string): Promise<RequestData> {
   switch (parser) {
@@ -48,11 +53,7 @@ function parseJson(raw: Buffer, type: MediaType): RequestData {
   } catch {
     throw new ParseError(`JSON parse error - the body is not valid ${type.params.get("charset") ?? "utf-8"} text`);
   }
-  try {
-    return { kind: "json", value: JSON.parse(text) as unknown };
-  } catch (error) {
-    throw new ParseError(`JSON parse error - ${(error as Error).message}`);
-  }
+  return { kind: "json", value: parseJsonText(text) };
 }
 
 function parseForm(raw: Buffer, type: MediaType): RequestData {
@@ -63,6 +64,7 @@ function parseForm(raw: Buffer, type: MediaType): RequestData {
     // Django's QueryDict falls back to ISO-8859-1 for bodies that are not valid in their charset.
     text = raw.toString("latin1");
   }
+  checkFieldCount(text);
   const fields = new Map<string, FormValue[]>();
   for (const [key, value] of new URLSearchParams(text)) appendTo(fields, key, value);
   return { kind: "form", fields };
@@ -78,12 +80,14 @@ function parseMultipart(raw: Buffer, header: string): Promise<RequestData> {
     const fail = (error: Error) => reject(new ParseError(`Multipart form parse error - ${error.message}`));
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { "content-type": header } });
+      parser = busboy({ headers: { "content-type": header }, limits: { fields: MAX_FORM_FIELDS, files: MAX_FORM_FILES } });
     } catch (error) {
       fail(error as Error);
       return;
     }
     parser.on("field", (name, value) => appendTo(fields, name, value));
+    parser.on("fieldsLimit", () => reject(new TooManyFields("fields", MAX_FORM_FIELDS)));
+    parser.on("filesLimit", () => reject(new TooManyFields("files", MAX_FORM_FILES)));
     parser.on("file", (name, stream, info) => {
       appendTo(files, name, new UploadedFile(info.filename ?? ""));
       stream.resume();
@@ -98,6 +102,14 @@ function parseMultipart(raw: Buffer, header: string): Promise<RequestData> {
     parser.on("close", finish);
     Readable.from([raw]).pipe(parser);
   });
+}
+
+/** Like Python's `parse_qsl(max_num_fields=…)`: every "&" starts a field, empty or not. */
+function checkFieldCount(text: string): void {
+  let fields = 1;
+  for (let at = text.indexOf("&"); at >= 0; at = text.indexOf("&", at + 1)) {
+    if (++fields > MAX_FORM_FIELDS) throw new TooManyFields("fields", MAX_FORM_FIELDS);
+  }
 }
 
 function appendTo(map: Map<string, FormValue[]>, key: string, value: FormValue): void {

@@ -1,26 +1,35 @@
 import type { Middleware } from "koa";
 import { AUTH_KEYWORD } from "../auth/token-authentication.js";
-import { ApiError } from "../errors.js";
+import { ApiError, ServiceUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { StoreBusy } from "../store/store.js";
 import { render } from "./render.js";
 
 /**
  * The one place errors become responses: API errors get DRF's status, body and
- * `WWW-Authenticate` on 401; anything else is logged and answered with a
- * generic 500 that reveals nothing.
+ * headers (`WWW-Authenticate` on 401, `Retry-After` on 429 and 503); a database
+ * locked by another process is a 503 the client may retry; anything else is
+ * logged and answered with a generic 500 that reveals nothing.
  */
 export function errorHandler(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-    } catch (error) {
+    } catch (caught) {
+      const error = caught instanceof StoreBusy ? databaseBusy(caught, log) : caught;
       if (error instanceof ApiError) {
         if (error.status === 401) ctx.set("WWW-Authenticate", AUTH_KEYWORD);
+        ctx.set(error.headers);
         render(ctx, error.status, error.body);
         return;
       }
-      log.error(`${ctx.method} ${ctx.path} failed: ${(error as Error)?.stack ?? String(error)}`);
+      log.error(`${ctx.method} ${ctx.path} failed: ${(error as Error | undefined)?.stack ?? String(error)}`);
       render(ctx, 500, { detail: "A server error occurred." });
     }
   };
+}
+
+function databaseBusy(error: StoreBusy, log: Logger): ServiceUnavailable {
+  log.error(error.message);
+  return new ServiceUnavailable("The database is busy. Try again shortly.", 1);
 }

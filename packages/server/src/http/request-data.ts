@@ -13,13 +13,21 @@ export class UploadedFile {
   constructor(readonly filename: string) {}
 }
 
+/** A JSON number as Python's `json.loads` reads it: an int or a float, with `str()`'s text. */
+export class JsonNumber {
+  constructor(
+    readonly text: string,
+    readonly isInteger: boolean,
+  ) {}
+}
+
 /** Marks a field the client did not send at all, DRF's `empty`. */
 export const MISSING = Symbol("missing");
 
 export const EMPTY_DATA: RequestData = { kind: "json", value: {} };
 
 export function isDictionary(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
 export function fieldValue(data: RequestData, name: string): unknown {

@@ -1,17 +1,32 @@
 import Router from "@koa/router";
-import type { Store } from "../store/store.js";
+import { StoreBusy, type Store } from "../store/store.js";
 
-/** `GET /healthz`: 200 when the database answers, 503 when it does not. */
+/**
+ * `GET /healthz`: 200 when the database answers reads and could take a write
+ * now; 503 with the reason otherwise (e.g. another process holds the write
+ * lock: reads still work, writes wait and then fail).
+ */
 export function healthRouter(store: Store): Router {
   const router = new Router({ strict: true, sensitive: true });
   router.get("/healthz", async (ctx) => {
-    try {
-      await store.ping();
-      ctx.body = { status: "ok" };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: "unavailable" };
-    }
+    const problem = await healthProblem(store);
+    ctx.status = problem ? 503 : 200;
+    ctx.body = problem ? { status: "unavailable", reason: problem } : { status: "ok" };
   });
   return router;
+}
+
+async function healthProblem(store: Store): Promise<string | undefined> {
+  try {
+    await store.ping();
+  } catch {
+    return "the database does not answer";
+  }
+  try {
+    await store.checkWritable();
+  } catch (error) {
+    if (error instanceof StoreBusy) return "the database is locked by another process: reads work, writes wait";
+    return "the database cannot be written";
+  }
+  return undefined;
 }

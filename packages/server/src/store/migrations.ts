@@ -23,18 +23,26 @@ export const MIGRATIONS: readonly string[] = [
      sealed TEXT NOT NULL,
      created TEXT NOT NULL
    );`,
+  // Facts about the database itself, such as the fingerprint of the key that sealed its tokens.
+  `CREATE TABLE meta (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];
 
+/**
+ * Brings the schema up to date. The version is read and every step applied
+ * inside one BEGIN IMMEDIATE, so servers starting at once on a new database
+ * apply each step exactly once: the others wait, then find nothing to do.
+ */
 export function migrate(db: Database): number {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`the database is at schema version ${current}, newer than this server (${MIGRATIONS.length})`);
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version] ?? "");
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
-  }
+  db.transaction(() => {
+    const current = db.pragma("user_version", { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`the database is at schema version ${current}, newer than this server (${MIGRATIONS.length})`);
+    }
+    for (const step of MIGRATIONS.slice(current)) db.exec(step);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
   return MIGRATIONS.length;
 }

@@ -1,9 +1,21 @@
 import Database from "better-sqlite3";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SealedToken } from "../auth/tokens.js";
 import { migrate } from "./migrations.js";
-import { UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
+import { StoreBusy, UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
 
 export const DATABASE_FILE = "authctl.sqlite3";
+
+export interface SqliteOptions {
+  /** How long an operation keeps retrying while another process holds a lock, before StoreBusy. */
+  lockTimeoutMs?: number;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** /healthz asks whether a write could start now; it must answer fast, so it waits less. */
+const HEALTH_LOCK_TIMEOUT_MS = 250;
+/** How long opening (WAL switch, migrations) may wait for other processes; nothing is served yet. */
+const OPEN_BUSY_TIMEOUT_MS = 30_000;
 
 interface UserRow {
   id: number;
@@ -17,75 +29,155 @@ interface UserRow {
 }
 
 const USER_COLUMNS = "u.id, u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined";
+const KEY_FINGERPRINT = "key_fingerprint";
 
-/** The embedded default store: one SQLite file in WAL mode, all SQL prepared once. */
+/**
+ * The embedded default store: one SQLite file in WAL mode, all SQL prepared
+ * once. better-sqlite3 is synchronous, so SQLite's own busy wait would freeze
+ * the event loop while another process holds a lock: instead every operation
+ * fails fast on a lock and is retried here, asynchronously, with backoff, up to
+ * `lockTimeoutMs`. Commits use `synchronous = FULL`: an acknowledged write
+ * survives power loss, not only a crash.
+ */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly lockTimeoutMs: number;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    options: SqliteOptions = {},
+  ) {
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
-    migrate(this.db);
-    this.statements = prepare(this.db);
+    try {
+      this.db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+      this.db.pragma("foreign_keys = ON");
+      migrate(this.db);
+      this.db.pragma("busy_timeout = 0");
+      this.statements = prepare(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
   }
 
-  async usernameTaken(username: string): Promise<boolean> {
-    return this.statements.usernameTaken.get(username) !== undefined;
+  usernameTaken(username: string): Promise<boolean> {
+    return this.run(() => this.statements.usernameTaken.get(username) !== undefined);
   }
 
-  async emailTaken(email: string): Promise<boolean> {
-    return this.statements.emailTaken.get(email) !== undefined;
+  emailTaken(email: string): Promise<boolean> {
+    return this.run(() => this.statements.emailTaken.get(email) !== undefined);
   }
 
   async createUser(user: NewUser, token: SealedToken): Promise<UserRecord> {
     const now = new Date().toISOString();
+    const insert = this.db.transaction(() => {
+      const { lastInsertRowid } = this.statements.insertUser.run(user.username, user.email, user.passwordHash, now);
+      this.statements.insertToken.run(lastInsertRowid, token.digest, token.sealed, now);
+      return Number(lastInsertRowid);
+    });
     try {
-      const id = this.db.transaction(() => {
-        const { lastInsertRowid } = this.statements.insertUser.run(user.username, user.email, user.passwordHash, now);
-        this.statements.insertToken.run(lastInsertRowid, token.digest, token.sealed, now);
-        return Number(lastInsertRowid);
-      })();
+      const id = await this.run(() => insert.immediate());
       return { id, ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: now };
     } catch (error) {
       throw asUniqueViolation(error);
     }
   }
 
-  async findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    return toUser(this.statements.userByUsername.get(username) as UserRow | undefined);
+  findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.run(() => toUser(this.statements.userByUsername.get(username) as UserRow | undefined));
   }
 
-  async findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
-    return toUser(this.statements.userByTokenDigest.get(digest) as UserRow | undefined);
+  findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
+    return this.run(() => toUser(this.statements.userByTokenDigest.get(digest) as UserRow | undefined));
   }
 
   async getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
-    const existing = this.statements.tokenOf.get(userId) as SealedToken | undefined;
+    const existing = await this.run(() => this.statements.tokenOf.get(userId) as SealedToken | undefined);
     if (existing) return existing;
     const candidate = create();
-    this.statements.insertTokenIfNone.run(userId, candidate.digest, candidate.sealed, new Date().toISOString());
-    return this.statements.tokenOf.get(userId) as SealedToken;
+    return this.run(() => {
+      this.statements.insertTokenIfNone.run(userId, candidate.digest, candidate.sealed, new Date().toISOString());
+      return this.statements.tokenOf.get(userId) as SealedToken;
+    });
+  }
+
+  replaceToken(userId: number, digest: string, next: SealedToken): Promise<boolean> {
+    return this.run(() => this.statements.replaceToken.run(next.digest, next.sealed, userId, digest).changes === 1);
   }
 
   async deleteToken(userId: number): Promise<void> {
-    this.statements.deleteToken.run(userId);
+    await this.run(() => this.statements.deleteToken.run(userId));
   }
 
-  async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
-    this.statements.setPassword.run(passwordHash, userId);
+  countTokens(): Promise<number> {
+    return this.run(() => (this.statements.countTokens.get() as { count: number }).count);
+  }
+
+  sampleToken(): Promise<SealedToken | undefined> {
+    return this.run(() => this.statements.sampleToken.get() as SealedToken | undefined);
+  }
+
+  revokeAllTokens(keyFingerprint: string): Promise<number> {
+    const revoke = this.db.transaction(() => {
+      const { changes } = this.statements.deleteAllTokens.run();
+      this.statements.setMeta.run(KEY_FINGERPRINT, keyFingerprint);
+      return changes;
+    });
+    return this.run(() => revoke.immediate());
+  }
+
+  keyFingerprint(): Promise<string | undefined> {
+    return this.run(() => (this.statements.getMeta.get(KEY_FINGERPRINT) as { value: string } | undefined)?.value);
+  }
+
+  async claimKeyFingerprint(fingerprint: string): Promise<string> {
+    await this.run(() => this.statements.insertMetaIfNone.run(KEY_FINGERPRINT, fingerprint));
+    return (await this.keyFingerprint()) ?? fingerprint;
+  }
+
+  setPasswordHash(userId: number, passwordHash: string): Promise<void> {
+    return this.run(() => {
+      this.statements.setPassword.run(passwordHash, userId);
+    });
   }
 
   async ping(): Promise<void> {
-    this.statements.ping.get();
+    await this.run(() => this.statements.ping.get());
+  }
+
+  async checkWritable(): Promise<void> {
+    const probe = this.db.transaction(() => undefined);
+    await this.run(() => probe.immediate(), HEALTH_LOCK_TIMEOUT_MS);
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+
+  /** Runs `operation`, retrying with jittered backoff while another process holds a lock. */
+  private async run<T>(operation: () => T, timeoutMs = this.lockTimeoutMs): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return operation();
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        const waited = Date.now() - started;
+        if (waited >= timeoutMs) throw new StoreBusy(waited);
+        const backoff = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
+        await sleep(Math.min(backoff, timeoutMs - waited));
+      }
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 function prepare(db: Database.Database) {
@@ -100,7 +192,14 @@ function prepare(db: Database.Database) {
       "INSERT INTO tokens (user_id, digest, sealed, created) VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
     ),
     tokenOf: db.prepare("SELECT digest, sealed FROM tokens WHERE user_id = ?"),
+    replaceToken: db.prepare("UPDATE tokens SET digest = ?, sealed = ? WHERE user_id = ? AND digest = ?"),
     deleteToken: db.prepare("DELETE FROM tokens WHERE user_id = ?"),
+    countTokens: db.prepare("SELECT count(*) AS count FROM tokens"),
+    deleteAllTokens: db.prepare("DELETE FROM tokens"),
+    sampleToken: db.prepare("SELECT digest, sealed FROM tokens LIMIT 1"),
+    getMeta: db.prepare("SELECT value FROM meta WHERE name = ?"),
+    setMeta: db.prepare("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+    insertMetaIfNone: db.prepare("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
     userByUsername: db.prepare(`SELECT ${USER_COLUMNS} FROM users u WHERE u.username = ?`),
     userByTokenDigest: db.prepare(`SELECT ${USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`),
     setPassword: db.prepare("UPDATE users SET password = ? WHERE id = ?"),

@@ -26,6 +26,14 @@ export class UniqueViolation extends Error {
   }
 }
 
+/** The database stayed locked by another process (a backup, an admin shell) past the wait bound. */
+export class StoreBusy extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`the database stayed locked by another process for ${waitedMs} ms`);
+    this.name = "StoreBusy";
+  }
+}
+
 /**
  * Everything the API needs from persistence. Asynchronous so that a network
  * database (PostgreSQL) can implement it; the SQLite store answers at once.
@@ -40,9 +48,22 @@ export interface Store {
   findUserByTokenDigest(digest: string): Promise<UserRecord | undefined>;
   /** The user's token; if they have none, the one `create` makes is stored (a concurrent login may win). */
   getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken>;
+  /** Swaps the user's token for `next` if it is still `digest`; false when someone changed it first. */
+  replaceToken(userId: number, digest: string, next: SealedToken): Promise<boolean>;
   deleteToken(userId: number): Promise<void>;
+  countTokens(): Promise<number>;
+  /** Any one stored token, to test which key sealed them. */
+  sampleToken(): Promise<SealedToken | undefined>;
+  /** Deletes every token and records the fingerprint of the key future tokens are sealed with. */
+  revokeAllTokens(keyFingerprint: string): Promise<number>;
+  /** The fingerprint of the key that sealed the stored tokens, if one was recorded. */
+  keyFingerprint(): Promise<string | undefined>;
+  /** Records `fingerprint` unless one is recorded already; returns the one that holds. */
+  claimKeyFingerprint(fingerprint: string): Promise<string>;
   setPasswordHash(userId: number, passwordHash: string): Promise<void>;
-  /** Throws when the database cannot answer. */
+  /** Throws when the database cannot answer a read. */
   ping(): Promise<void>;
+  /** Throws StoreBusy when a write could not start within a short wait (another process holds the write lock). */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { isValidEmail } from "./email.js";
-import { pyLen, pyNumber, pyStr } from "./python.js";
+import { JsonNumber } from "../http/request-data.js";
+import { pyLen, pyStr } from "./python.js";
 
 /** Returns the messages a value earns, none when it is fine. */
 export type Validator = (value: string) => Promise<string[]> | string[];
@@ -15,7 +16,7 @@ export interface FieldSpec {
 /** DRF's CharField: strings and plain numbers only, numbers as Python prints them. */
 export function charToText(raw: unknown): string | undefined {
   if (typeof raw === "string") return raw;
-  if (typeof raw === "number") return pyNumber(raw);
+  if (raw instanceof JsonNumber) return raw.text;
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import { apiView, type ViewSpec } from "../../http/api-view.js";
+import { apiView, type ViewDeps, type ViewSpec } from "../../http/api-view.js";
 import type { AccountDeps } from "./deps.js";
 import { loginView } from "./login.js";
 import { logoutView } from "./logout.js";
@@ -15,7 +15,7 @@ const VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
 
 export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(Object.keys(VIEWS));
 
-export function accountRouter(deps: AccountDeps & { bodyLimit: number }): Router {
+export function accountRouter(deps: AccountDeps & ViewDeps): Router {
   const router = new Router({ strict: true, sensitive: true });
   for (const [path, view] of Object.entries(VIEWS)) router.all(path, apiView(view(deps), deps));
   return router;

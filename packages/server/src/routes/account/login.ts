@@ -1,7 +1,10 @@
-import type { ViewSpec } from "../../http/api-view.js";
+import type { ViewRequest, ViewSpec } from "../../http/api-view.js";
 import { ValidationError } from "../../errors.js";
-import type { UserRecord } from "../../store/store.js";
-import { charField } from "../../validation/fields.js";
+import { fieldValue, isDictionary } from "../../http/request-data.js";
+import type { TokenVault } from "../../auth/tokens.js";
+import type { Store, UserRecord } from "../../store/store.js";
+import { charField, charToText } from "../../validation/fields.js";
+import { pyStrip } from "../../validation/python.js";
 import { validate } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
 
@@ -16,35 +19,78 @@ const fieldInfo = (label: string, readOnly = false) => ({
 
 /**
  * `POST /account/login/`: DRF's `obtain_auth_token`. Returns the user's
- * existing token, creating one if they have none.
+ * existing token, creating one if they have none. Failed logins are counted
+ * per username and per client address; past either limit the view answers
+ * 429 before it looks at the password.
  */
 export function loginView(deps: AccountDeps): ViewSpec {
   const fields = [charField("username"), charField("password", { trim: false })];
+  const { loginPerUsername, loginPerAddress } = deps.throttles;
   return {
     name: "Obtain Auth Token",
     parsers: ["form", "multipart", "json"],
     requireAuth: false,
     actions: { POST: { username: fieldInfo("Username"), password: fieldInfo("Password"), token: fieldInfo("Token", true) } },
+    throttle: async (request) => {
+      const byAddress = await loginPerAddress?.wait(request.clientAddress);
+      const username = request.method === "POST" && loginPerUsername ? await usernameOf(request) : undefined;
+      const byUsername = username === undefined ? undefined : await loginPerUsername?.wait(username);
+      return byAddress === undefined && byUsername === undefined ? undefined : Math.max(byAddress ?? 0, byUsername ?? 0);
+    },
     handlers: {
       POST: async (request) => {
         const { username, password } = await validate(await request.data(), fields);
-        const user = await checkCredentials(deps, username, password);
-        const { tokens, store } = deps;
-        const token = await store.getOrCreateToken(user.id, () => tokens.seal(tokens.generate()));
-        return { status: 200, body: { token: tokens.open(token) } };
+        const user = await deps.hashing.run(() => checkCredentials(deps, username, password));
+        if (!user) {
+          await Promise.all([loginPerUsername?.record(username), loginPerAddress?.record(request.clientAddress)]);
+          throw new ValidationError(BAD_CREDENTIALS);
+        }
+        return { status: 200, body: { token: await tokenOf(deps.store, deps.tokens, user.id) } };
       },
     },
   };
 }
 
-/** Django's ModelBackend: inactive users and unknown names fail alike, in the same time. */
-async function checkCredentials({ store, hasher }: AccountDeps, username: string, password: string): Promise<UserRecord> {
+/** The username the serializer will read, for the throttle's key; undefined when it will not validate. */
+async function usernameOf(request: ViewRequest): Promise<string | undefined> {
+  const data = await request.data();
+  if (data.kind === "json" && !isDictionary(data.value)) return undefined;
+  const raw = fieldValue(data, "username");
+  const text = charToText(raw);
+  return text === undefined ? undefined : pyStrip(text) || undefined;
+}
+
+/**
+ * The user's token, made if they have none. One sealed under a key this server
+ * no longer has (a restored database, a replaced key) is replaced by a new
+ * token rather than failing the login; a concurrent login that replaced it
+ * first wins, so both hand out the same token.
+ */
+async function tokenOf(store: Store, tokens: TokenVault, userId: number): Promise<string> {
+  const stored = await store.getOrCreateToken(userId, () => tokens.seal(tokens.generate()));
+  const key = tokens.tryOpen(stored);
+  if (key !== undefined) return key;
+  const fresh = tokens.generate();
+  if (await store.replaceToken(userId, stored.digest, tokens.seal(fresh))) return fresh;
+  return tokenOf(store, tokens, userId);
+}
+
+/**
+ * Django's ModelBackend: inactive users and unknown names fail alike, in the
+ * same time. A stored hash cheaper than today's cost spends the difference on
+ * a wrong password (Django's `harden_runtime`), so old accounts do not stand out.
+ */
+async function checkCredentials({ store, hasher }: AccountDeps, username: string, password: string): Promise<UserRecord | undefined> {
   const user = await store.findUserByUsername(username);
   if (!user) {
     await hasher.burn(password);
-    throw new ValidationError(BAD_CREDENTIALS);
+    return undefined;
   }
-  if (!(await hasher.verify(password, user.passwordHash)) || !user.isActive) throw new ValidationError(BAD_CREDENTIALS);
+  if (!(await hasher.verify(password, user.passwordHash))) {
+    await hasher.hardenRuntime(password, user.passwordHash);
+    return undefined;
+  }
+  if (!user.isActive) return undefined;
   if (hasher.needsRehash(user.passwordHash)) await store.setPasswordHash(user.id, await hasher.hash(password));
   return user;
 }

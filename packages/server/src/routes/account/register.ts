@@ -10,7 +10,8 @@ const EMAIL_TAKEN = { error: "Email already exists!" };
 const PASSWORDS_DIFFER = { error: "P1 and P2 should be same!" };
 
 /** `POST /account/register/`: the seed's RegistrationSerializer, with the fixes in DEVIATIONS.md. */
-export function registerView({ store, hasher, tokens }: AccountDeps): ViewSpec {
+export function registerView({ store, hasher, tokens, throttles, hashing }: AccountDeps): ViewSpec {
+  const { registerPerAddress } = throttles;
   const uniqueUsername: Validator = async (value) => ((await store.usernameTaken(value)) ? [USERNAME_TAKEN] : []);
   const fields = [
     charField("username", { maxLength: 150, validators: [validUsername, uniqueUsername] }),
@@ -22,12 +23,19 @@ export function registerView({ store, hasher, tokens }: AccountDeps): ViewSpec {
     name: "Registration View",
     parsers: ["json", "form", "multipart"],
     requireAuth: false,
+    // Like DRF's AnonRateThrottle, every attempt counts; OPTIONS and the like do not.
+    throttle: async ({ method, clientAddress }) => {
+      if (!registerPerAddress || method !== "POST") return undefined;
+      const wait = await registerPerAddress.wait(clientAddress);
+      if (wait === undefined) await registerPerAddress.record(clientAddress);
+      return wait;
+    },
     handlers: {
       POST: async (request) => {
         const values = await validate(await request.data(), fields);
         if (values.password !== values.password2) throw new ValidationError(PASSWORDS_DIFFER);
         if (await store.emailTaken(values.email)) throw new ValidationError(EMAIL_TAKEN);
-        const passwordHash = await hasher.hash(values.password);
+        const passwordHash = await hashing.run(() => hasher.hash(values.password));
         const key = tokens.generate();
         try {
           await store.createUser({ username: values.username, email: values.email, passwordHash }, tokens.seal(key));
