@@ -6,6 +6,7 @@ import {
   createApp,
   SqliteStore,
   TokenVault,
+  type AppConfig,
   type AppDeps,
   type Logger,
 } from "../../packages/server/src/index.js";
@@ -26,14 +27,16 @@ export interface InProcessServer {
 }
 
 /** The real app on a real SQLite file in a temp dir, listening on a free port in this process. */
-export async function startInProcess(options: { log?: Logger; bodyLimit?: number; cost?: number } = {}): Promise<InProcessServer> {
+export async function startInProcess(
+  options: { log?: Logger; cost?: number; config?: Partial<AppConfig>; lockTimeoutMs?: number } = {},
+): Promise<InProcessServer> {
   const dir = await tempDir();
-  const store = new SqliteStore(join(dir.path, "test.sqlite3"));
+  const store = new SqliteStore(join(dir.path, "test.sqlite3"), { lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
   const deps: AppDeps = {
     store,
     hasher: new BcryptSha256Hasher(options.cost ?? TEST_BCRYPT_COST),
     tokens: new TokenVault(randomBytes(32)),
-    config: options.bodyLimit ? { bodyLimit: options.bodyLimit } : {},
+    config: options.config ?? {},
     ...(options.log ? { log: options.log } : {}),
   };
   const server: Server = createServer(createApp(deps).callback());

@@ -12,7 +12,7 @@ describe("account API", () => {
   const lines: string[] = [];
   const log: Logger = { info: (line) => lines.push(line), error: (line) => lines.push(line) };
   let server: InProcessServer;
-  before(async () => (server = await startInProcess({ log, bodyLimit: 64 * 1024 })));
+  before(async () => (server = await startInProcess({ log, config: { bodyLimit: 64 * 1024 } })));
   after(() => server.close());
 
   it("gives exactly one 201 to 50 concurrent registrations of one username", async () => {

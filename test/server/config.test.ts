@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../packages/server/src/config.js";
+
+describe("server configuration", () => {
+  it("never reads the generic HOST; AUTHCTL_HOST and AUTHCTL_PORT win over PORT", () => {
+    const config = loadConfig({ HOST: "0.0.0.0", PORT: "9000" });
+    assert.deepEqual([config.host, config.port], ["127.0.0.1", 9000]);
+    const ours = loadConfig({ HOST: "0.0.0.0", AUTHCTL_HOST: "::1", PORT: "9000", AUTHCTL_PORT: "9001" });
+    assert.deepEqual([ours.host, ours.port], ["::1", 9001]);
+  });
+
+  it("throttles failed logins by default and reads rates in DRF's syntax", () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.throttle, {
+      loginPerUsername: { limit: 100, windowMs: 3_600_000 },
+      loginPerAddress: { limit: 1000, windowMs: 3_600_000 },
+      registerPerAddress: undefined,
+    });
+    const custom = loadConfig({ AUTHCTL_THROTTLE_LOGIN_USERNAME: "5/minute", AUTHCTL_THROTTLE_LOGIN_ADDRESS: "off", AUTHCTL_THROTTLE_REGISTER: "50/day" });
+    assert.deepEqual(custom.throttle, {
+      loginPerUsername: { limit: 5, windowMs: 60_000 },
+      loginPerAddress: undefined,
+      registerPerAddress: { limit: 50, windowMs: 86_400_000 },
+    });
+    assert.deepEqual(loadConfig({ AUTHCTL_THROTTLE: "off", AUTHCTL_THROTTLE_REGISTER: "1/s" }).throttle, {});
+  });
+
+  it("names the variable or argument that is wrong", () => {
+    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE: "maybe" }), /AUTHCTL_THROTTLE must be "on" or "off"/);
+    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_REGISTER: "lots" }), /AUTHCTL_THROTTLE_REGISTER must be a rate/);
+    assert.throws(() => loadConfig({ AUTHCTL_TRUST_PROXY: "yes" }), /AUTHCTL_TRUST_PROXY must be a whole number/);
+    assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS: "0" }), /AUTHCTL_MAX_CONNECTIONS must be a whole number from 1/);
+    assert.throws(() => loadConfig({}, ["--revoke"]), /unknown argument --revoke/);
+  });
+
+  it("takes --revoke-all-tokens and sizes the connection cap below the open-file limit", () => {
+    assert.equal(loadConfig({}, ["--revoke-all-tokens"]).revokeTokens, true);
+    assert.equal(loadConfig({}).revokeTokens, false);
+    const { maxConnections } = loadConfig({});
+    assert.ok(maxConnections >= 16 && maxConnections <= 1024, String(maxConnections));
+    assert.equal(loadConfig({ AUTHCTL_MAX_CONNECTIONS: "50" }).maxConnections, 50);
+  });
+});
