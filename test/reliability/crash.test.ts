@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { DATABASE_FILE } from "../../packages/server/src/store/sqlite-store.js";
+import { registration } from "../helpers/server.js";
+import { assertSameSecret } from "../helpers/secrets.js";
+import { tempDir } from "../helpers/temp.js";
+import { client, serverOn, since } from "./support.js";
+
+const ROUNDS = 3;
+const REGISTRATIONS = 1200;
+const KILL_AFTER_ACKNOWLEDGED = 400;
+
+describe("kill -9 during concurrent registrations", () => {
+  it(`loses no acknowledged registration over ${ROUNDS} rounds of ${REGISTRATIONS}`, async (t) => {
+    const dir = await tempDir();
+    const acknowledged = new Map<string, string>();
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Every registration in flight at once: lift the hashing queue's bound for this test.
+        const server = await serverOn(dir.path, { AUTHCTL_HASH_QUEUE: String(REGISTRATIONS) });
+        const http = client(server.url, 512);
+        let acked = 0;
+        let unanswered = 0;
+        const attempts = Array.from({ length: REGISTRATIONS }, async (_, i) => {
+          const username = `r${round}u${i}`;
+          try {
+            const answer = await http.postJson("/account/register/", registration(username));
+            assert.equal(answer.status, 201, answer.body);
+            acknowledged.set(username, (JSON.parse(answer.body) as { token: string }).token);
+            if (++acked === KILL_AFTER_ACKNOWLEDGED) server.child.kill("SIGKILL");
+          } catch (error) {
+            if (error instanceof assert.AssertionError) throw error;
+            unanswered++;
+          }
+        });
+        await Promise.allSettled(attempts);
+        for (const attempt of await Promise.allSettled(attempts)) if (attempt.status === "rejected") throw attempt.reason;
+        await http.close().catch(() => {});
+        assert.equal(acked, KILL_AFTER_ACKNOWLEDGED, "the kill came mid-run");
+        if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, "exit");
+        assert.equal(server.child.signalCode, "SIGKILL", "killed mid-run");
+        assert.ok(unanswered > 0, "some registrations were cut off");
+        t.diagnostic(`round ${round}: SIGKILL after ${acked} acknowledged registrations; ${unanswered} got no answer`);
+      }
+
+      const restarted = await serverOn(dir.path);
+      const http = client(restarted.url, 16);
+      try {
+        const start = performance.now();
+        const checks = [...acknowledged].map(async ([username, token]) => {
+          const answer = await http.postJson("/account/login/", { username, password: "s3cret-pw" });
+          assert.equal(answer.status, 200, `${username} logs in after the crashes`);
+          assertSameSecret((JSON.parse(answer.body) as { token: string }).token, token, `${username}'s token after the crashes`);
+        });
+        await Promise.all(checks);
+        t.diagnostic(`after restart: all ${acknowledged.size} acknowledged users logged in with their token (${since(start)} ms)`);
+      } finally {
+        await http.close();
+        await restarted.stop();
+      }
+      const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
+      const orphans = db.prepare("SELECT count(*) AS n FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE t.user_id IS NULL").get() as { n: number };
+      const integrity = db.pragma("integrity_check", { simple: true });
+      db.close();
+      assert.equal(orphans.n, 0, "no user without a token");
+      assert.equal(integrity, "ok");
+    } finally {
+      await dir.remove();
+    }
+  });
+});
