@@ -5,6 +5,7 @@ import type { TokenVault } from "./auth/tokens.js";
 import { NotFound } from "./errors.js";
 import { appendSlash } from "./http/append-slash.js";
 import { errorHandler } from "./http/error-handler.js";
+import { inlineJsonParser, type JsonBodyParser } from "./http/json-body-parser.js";
 import { requestLog } from "./http/request-log.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
@@ -42,13 +43,15 @@ export interface AppDeps {
   hasher: Hasher;
   tokens: TokenVault;
   config?: Partial<AppConfig>;
+  /** Reads JSON bodies; parses on the event loop unless a pooled parser is given. */
+  jsonParser?: JsonBodyParser;
   /** Throttle history; one process's memory unless a shared state is given. */
   throttleState?: ThrottleState;
   log?: Logger;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, throttleState, log = silentLogger }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger }: AppDeps): Koa {
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
@@ -60,6 +63,7 @@ export function createApp({ store, hasher, tokens, config = {}, throttleState, l
     hashing: new HashingGate(settings.hashingQueue),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
+    jsonParser: jsonParser ?? inlineJsonParser,
   });
   app.use(requestLog(log));
   app.use(errorHandler(log));

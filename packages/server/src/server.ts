@@ -1,8 +1,9 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { createApp } from "./app.js";
+import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
@@ -39,6 +40,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   // The database holds password hashes: create it private before SQLite does.
   closeSync(openSync(databasePath, "a", 0o600));
   const store = new SqliteStore(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
+  const jsonParser = pooledJsonParser();
+  const closeAll = async () => {
+    await jsonParser.close();
+    await store.close();
+  };
   try {
     const key = await openServerKey({
       store,
@@ -49,15 +55,19 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     });
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
-    const app = createApp({ store, hasher, tokens, config, log });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log });
     const server = createServer(HTTP_TIMEOUTS, app.callback());
     // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
     server.maxConnections = config.maxConnections;
+    // Node's headers timeout starts at a request's first byte, so a client that connects and
+    // sends nothing would hold a slot for ever: give it the same time to start, then drop it.
+    server.on("connection", (socket: Socket) => socket.setTimeout(HTTP_TIMEOUTS.headersTimeout));
+    server.prependListener("request", (request) => request.socket.setTimeout(0));
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, close: () => shutdown(server, () => store.close()) };
+    return { url: `http://${host}:${port}`, port, close: () => shutdown(server, closeAll) };
   } catch (error) {
-    await store.close();
+    await closeAll();
     throw error;
   }
 }

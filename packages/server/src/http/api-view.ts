@@ -5,6 +5,7 @@ import { MethodNotAllowed, NotAuthenticated, Throttled } from "../errors.js";
 import type { Store, UserRecord } from "../store/store.js";
 import { PARSER_MEDIA_TYPES, type ParserName } from "./body-parsers.js";
 import { clientAddress } from "./client-address.js";
+import type { JsonBodyParser } from "./json-body-parser.js";
 import { negotiate } from "./negotiation.js";
 import { readRequestData } from "./read-request-data.js";
 import { render, type ApiState } from "./render.js";
@@ -43,6 +44,7 @@ export interface ViewDeps {
   tokens: TokenVault;
   bodyLimit: number;
   trustedProxies: number;
+  jsonParser: JsonBodyParser;
 }
 
 /**
@@ -61,7 +63,7 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
       method: ctx.method,
       clientAddress: clientAddress(ctx, deps.trustedProxies),
       user,
-      data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit)),
+      data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit, deps.jsonParser)),
     };
     const wait = await spec.throttle?.(request);
     if (wait !== undefined) throw new Throttled(wait);

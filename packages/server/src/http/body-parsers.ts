@@ -2,7 +2,7 @@ import busboy from "busboy";
 import { Readable } from "node:stream";
 import { TextDecoder } from "node:util";
 import { ParseError, TooManyFields } from "../errors.js";
-import { parseJsonText } from "./json.js";
+import type { JsonBodyParser } from "./json-body-parser.js";
 import type { MediaType } from "./media-type.js";
 import { UploadedFile, type FormValue, type RequestData } from "./request-data.js";
 
@@ -18,10 +18,16 @@ export const PARSER_MEDIA_TYPES: Record<ParserName, string> = {
 export const MAX_FORM_FIELDS = 1000;
 export const MAX_FORM_FILES = 100;
 
-export async function parseBody(parser: ParserName, raw: Buffer, type: MediaType, header: string): Promise<RequestData> {
+export async function parseBody(
+  parser: ParserName,
+  raw: Buffer,
+  type: MediaType,
+  header: string,
+  json: JsonBodyParser,
+): Promise<RequestData> {
   switch (parser) {
     case "json":
-      return parseJson(raw, type);
+      return parseJson(raw, type, json);
     case "form":
       return parseForm(raw, type);
     case "multipart":
@@ -46,14 +52,14 @@ function decodeText(raw: Buffer, type: MediaType): string {
   return decoder.decode(raw);
 }
 
-function parseJson(raw: Buffer, type: MediaType): RequestData {
+async function parseJson(raw: Buffer, type: MediaType, json: JsonBodyParser): Promise<RequestData> {
   let text: string;
   try {
     text = decodeText(raw, type);
   } catch {
     throw new ParseError(`JSON parse error - the body is not valid ${type.params.get("charset") ?? "utf-8"} text`);
   }
-  return { kind: "json", value: parseJsonText(text) };
+  return { kind: "json", summary: await json.parse(text) };
 }
 
 function parseForm(raw: Buffer, type: MediaType): RequestData {

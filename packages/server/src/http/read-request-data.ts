@@ -1,6 +1,7 @@
 import type { Context } from "koa";
 import getRawBody from "raw-body";
 import { ParseError, PayloadTooLarge, UnsupportedMediaType } from "../errors.js";
+import type { JsonBodyParser } from "./json-body-parser.js";
 import { PARSER_MEDIA_TYPES, parseBody, type ParserName } from "./body-parsers.js";
 import { mediaTypeMatches, parseMediaType, type MediaType } from "./media-type.js";
 import { EMPTY_DATA, type RequestData } from "./request-data.js";
@@ -18,13 +19,18 @@ const DEFAULT_CONTENT_TYPE = "text/plain";
  * (in the view's order) that matches the Content-Type wins, and no match is a
  * 415 naming the type exactly as sent.
  */
-export async function readRequestData(ctx: Context, parsers: readonly ParserName[], limit: number): Promise<RequestData> {
+export async function readRequestData(
+  ctx: Context,
+  parsers: readonly ParserName[],
+  limit: number,
+  json: JsonBodyParser,
+): Promise<RequestData> {
   if (!hasBody(ctx)) return EMPTY_DATA;
   const header = ctx.req.headers["content-type"] ?? DEFAULT_CONTENT_TYPE;
   const type = parseMediaType(header);
   const parser = parsers.find((name) => mediaTypeMatches(PARSER_TYPES[name], type));
   if (!parser) throw new UnsupportedMediaType(header);
-  return parseBody(parser, await readRaw(ctx, limit), type, header);
+  return parseBody(parser, await readRaw(ctx, limit), type, header, json);
 }
 
 function hasBody(ctx: Context): boolean {

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { domainToASCII } from "node:url";
+import { pyLen } from "./python.js";
 
 // Django 3.2's EmailValidator, expression for expression.
 const USER_PART =
@@ -11,7 +12,7 @@ const DOMAIN_ALLOWLIST = new Set(["localhost"]);
 const MAX_EMAIL_LENGTH = 320;
 
 export function isValidEmail(value: string): boolean {
-  if (!value || !value.includes("@") || [...value].length > MAX_EMAIL_LENGTH) return false;
+  if (!value || !value.includes("@") || pyLen(value) > MAX_EMAIL_LENGTH) return false;
   const at = value.lastIndexOf("@");
   const userPart = value.slice(0, at);
   const domainPart = value.slice(at + 1);

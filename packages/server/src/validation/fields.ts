@@ -1,6 +1,6 @@
 import { isValidEmail } from "./email.js";
-import { JsonNumber } from "../http/request-data.js";
-import { pyLen, pyStr } from "./python.js";
+import type { PyValue } from "../http/request-data.js";
+import { pyLen } from "./python.js";
 
 /** Returns the messages a value earns, none when it is fine. */
 export type Validator = (value: string) => Promise<string[]> | string[];
@@ -8,20 +8,18 @@ export type Validator = (value: string) => Promise<string[]> | string[];
 export interface FieldSpec {
   name: string;
   /** Coerce the raw value to text, or return undefined for "Not a valid string.". */
-  toText: (raw: unknown) => string | undefined;
+  toText: (raw: PyValue) => string | undefined;
   trim: boolean;
   validators: Validator[];
 }
 
 /** DRF's CharField: strings and plain numbers only, numbers as Python prints them. */
-export function charToText(raw: unknown): string | undefined {
-  if (typeof raw === "string") return raw;
-  if (raw instanceof JsonNumber) return raw.text;
-  return undefined;
+export function charToText(raw: PyValue): string | undefined {
+  return raw.type === "str" || raw.type === "int" || raw.type === "float" ? raw.text : undefined;
 }
 
 /** DRF's EmailField takes `str()` of anything, which then fails the email check. */
-export const emailToText = (raw: unknown): string => pyStr(raw);
+export const emailToText = (raw: PyValue): string => raw.text;
 
 export function maxLength(limit: number): Validator {
   return (value) => (pyLen(value) > limit ? [`Ensure this field has no more than ${limit} characters.`] : []);
@@ -30,14 +28,12 @@ export function maxLength(limit: number): Validator {
 export const prohibitNullCharacters: Validator = (value) =>
   value.includes("\0") ? ["Null characters are not allowed."] : [];
 
+/** A lone surrogate: in a `u` regex a proper pair is one code point and never matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export const prohibitSurrogateCharacters: Validator = (value) => {
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code >= 0xd800 && code <= 0xdfff) {
-      return [`Surrogate characters are not allowed: U+${code.toString(16).toUpperCase()}.`];
-    }
-  }
-  return [];
+  const lone = LONE_SURROGATE.exec(value)?.[0];
+  return lone === undefined ? [] : [`Surrogate characters are not allowed: U+${lone.charCodeAt(0).toString(16).toUpperCase()}.`];
 };
 
 export const validEmail: Validator = (value) => (isValidEmail(value) ? [] : ["Enter a valid email address."]);

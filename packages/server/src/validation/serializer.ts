@@ -1,7 +1,7 @@
 import { ValidationError } from "../errors.js";
-import { MISSING, fieldValue, isDictionary, type RequestData } from "../http/request-data.js";
+import { MISSING, fieldValue, type PyValue, type RequestData } from "../http/request-data.js";
 import type { FieldSpec } from "./fields.js";
-import { pyStr, pyStrip, pyTypeName } from "./python.js";
+import { pyStrip } from "./python.js";
 
 /**
  * Runs DRF's `Serializer.is_valid()` over plain text fields: every field is
@@ -11,11 +11,11 @@ export async function validate<Name extends string>(
   data: RequestData,
   fields: readonly (FieldSpec & { name: Name })[],
 ): Promise<Record<Name, string>> {
-  if (data.kind === "json" && data.value === null) {
+  if (data.kind === "json" && data.summary.type === "NoneType") {
     throw new ValidationError({ non_field_errors: ["No data provided"] });
   }
-  if (data.kind === "json" && !isDictionary(data.value)) {
-    const message = `Invalid data. Expected a dictionary, but got ${pyTypeName(data.value)}.`;
+  if (data.kind === "json" && data.summary.type !== "dict") {
+    const message = `Invalid data. Expected a dictionary, but got ${data.summary.type}.`;
     throw new ValidationError({ non_field_errors: [message] });
   }
   const values = {} as Record<Name, string>;
@@ -29,12 +29,12 @@ export async function validate<Name extends string>(
   return values;
 }
 
-async function runField(field: FieldSpec, raw: unknown): Promise<{ value: string } | string[]> {
-  if (raw === "" || (field.trim && raw !== MISSING && pyStrip(pyStr(raw)) === "")) {
+async function runField(field: FieldSpec, raw: PyValue | typeof MISSING): Promise<{ value: string } | string[]> {
+  if (raw === MISSING) return ["This field is required."];
+  if ((raw.type === "str" && raw.text === "") || (field.trim && pyStrip(raw.text) === "")) {
     return ["This field may not be blank."];
   }
-  if (raw === MISSING) return ["This field is required."];
-  if (raw === null) return ["This field may not be null."];
+  if (raw.type === "NoneType") return ["This field may not be null."];
   const text = field.toText(raw);
   if (text === undefined) return ["Not a valid string."];
   const value = field.trim ? pyStrip(text) : text;

@@ -1,6 +1,6 @@
 import type { ViewRequest, ViewSpec } from "../../http/api-view.js";
 import { ValidationError } from "../../errors.js";
-import { fieldValue, isDictionary } from "../../http/request-data.js";
+import { fieldValue, MISSING } from "../../http/request-data.js";
 import type { TokenVault } from "../../auth/tokens.js";
 import type { Store, UserRecord } from "../../store/store.js";
 import { charField, charToText } from "../../validation/fields.js";
@@ -53,10 +53,8 @@ export function loginView(deps: AccountDeps): ViewSpec {
 
 /** The username the serializer will read, for the throttle's key; undefined when it will not validate. */
 async function usernameOf(request: ViewRequest): Promise<string | undefined> {
-  const data = await request.data();
-  if (data.kind === "json" && !isDictionary(data.value)) return undefined;
-  const raw = fieldValue(data, "username");
-  const text = charToText(raw);
+  const raw = fieldValue(await request.data(), "username");
+  const text = raw === MISSING ? undefined : charToText(raw);
   return text === undefined ? undefined : pyStrip(text) || undefined;
 }
 

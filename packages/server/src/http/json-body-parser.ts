@@ -1,0 +1,55 @@
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import { ParseError, ServiceUnavailable } from "../errors.js";
+import { summarizeJson } from "./json-summary.js";
+import type { WorkerAnswer } from "./json-worker.js";
+import type { JsonSummary } from "./request-data.js";
+
+/** Reads JSON bodies; the server's version keeps big ones off the event loop. */
+export interface JsonBodyParser {
+  parse(text: string): Promise<JsonSummary>;
+  close(): Promise<void>;
+}
+
+/** Parses on the calling thread: for tests and tools, where no one else waits. */
+export const inlineJsonParser: JsonBodyParser = {
+  parse: async (text) => summarizeJson(text),
+  close: async () => {},
+};
+
+/** Below this size parsing takes microseconds and a thread hop would cost more. */
+export const INLINE_JSON_BYTES = 16 * 1024;
+/** Big bodies waiting for a parsing thread beyond this are refused with 503. */
+export const MAX_QUEUED_BODIES = 256;
+
+/**
+ * Parses bodies of INLINE_JSON_BYTES or more on worker threads (piscina), so
+ * a flood of megabyte documents costs the event loop nothing: /healthz and
+ * token checks keep answering while the workers chew.
+ */
+export function pooledJsonParser(): JsonBodyParser {
+  const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const pool = new Piscina({
+    filename: new URL(`./json-worker${extension}`, import.meta.url).href,
+    minThreads: 1,
+    maxThreads: Math.max(1, availableParallelism() - 1),
+    maxQueue: MAX_QUEUED_BODIES,
+  });
+  return {
+    async parse(text) {
+      if (text.length < INLINE_JSON_BYTES) return summarizeJson(text);
+      let answer: WorkerAnswer;
+      try {
+        answer = (await pool.run(text)) as WorkerAnswer;
+      } catch (error) {
+        if ((error as Error).message.includes("Task queue is at limit")) {
+          throw new ServiceUnavailable("The server is busy reading request bodies. Try again shortly.", 1);
+        }
+        throw error;
+      }
+      if ("parseError" in answer) throw new ParseError(answer.parseError);
+      return answer.summary;
+    },
+    close: () => pool.destroy(),
+  };
+}
