@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { describeRefusal } from "../../packages/cli/src/api-client.js";
+import { describeRefusal } from "../../packages/cli/src/refusals.js";
 import { assertSafeForPassword, isLoopbackHost, normalizeBaseUrl, resolveBaseUrl } from "../../packages/cli/src/base-url.js";
 import { UsageError } from "../../packages/cli/src/errors.js";
 
