@@ -24,18 +24,23 @@ describe("authctl errors and scripting", () => {
     await config.remove();
   });
 
-  it("exits 1 with DRF's message for a duplicate username", async () => {
+  it("exits 1 for a duplicate username, said plainly, with a hint to log in instead", async () => {
     const { username } = await registerDirectly(server.url);
     const result = await runCli(["register", "-u", username, "-e", `${uniqueName()}@example.com`, "--password-stdin", FILE], { env, input: "pw" });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /error: username: A user with that username already exists\./);
+    assert.match(result.stderr, new RegExp(`error: username: that username is taken\nhint: if the account is yours, log in instead: authctl login -u ${username}\n`));
   });
 
-  it("exits 1 for wrong credentials", async () => {
+  it("exits 1 for wrong credentials, keeping DRF's words in --json details", async () => {
     const { username } = await registerDirectly(server.url);
     const result = await runCli(["login", "-u", username, "--password-stdin", FILE], { env, input: "wrong" });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /error: Unable to log in with provided credentials\./);
+    assert.match(result.stderr, /error: wrong username or password\nhint: /);
+    const json = await runCli(["login", "-u", username, "--password-stdin", "--json", FILE], { env, input: "wrong" });
+    assert.equal(json.exitCode, 1);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      error: { code: "server_refused", message: "Unable to log in with provided credentials.", details: { non_field_errors: ["Unable to log in with provided credentials."] } },
+    });
   });
 
   it("exits 3 with a hint when the server cannot be reached", async () => {
@@ -163,7 +168,8 @@ describe("authctl errors and scripting", () => {
     const { username, token } = await registerDirectly(server.url);
     const printed = await runCli(["token", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
     const printedJson = JSON.parse(printed.stdout);
-    assert.deepEqual(Object.keys(printedJson), ["token", "source"]);
+    assert.deepEqual(Object.keys(printedJson), ["url", "username", "token", "source"], "the same keys as for a stored token");
+    assert.match(printed.stderr, /notice: using the token from AUTHCTL_TOKEN/);
     assert.equal(printedJson.source, "AUTHCTL_TOKEN");
     assertSameSecret(printedJson.token, token, "the printed token");
     const status = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });

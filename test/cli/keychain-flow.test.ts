@@ -34,7 +34,7 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
       if (server.hasMe) {
         const status = await runCli(["status"], { env });
         assert.equal(status.exitCode, 0, status.stderr);
-        assert.match(status.stdout, new RegExp(`${server.url}\\n  ${username} \\(active\\)\\n    token in the OS keychain\\n    ✓ token accepted by the server`));
+        assert.match(status.stdout, new RegExp(`${server.url} \\(current server\\)\\n  ${username} \\(active\\)\\n    token in the OS keychain\\n    ✓ token accepted by the server`));
       }
 
       const printed = await runCli(["token"], { env });
@@ -82,9 +82,10 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
       const unknown = await runCli(["switch", "-u", "nobody"], { env });
       assert.equal(unknown.exitCode, 4);
       assert.match(unknown.stderr, new RegExp(`no stored account nobody at ${server.url} \\(stored: ${ada}, ${grace}\\)`));
-      const noFlag = await runCli(["switch"], { env });
-      assert.equal(noFlag.exitCode, 2);
-      assert.match(noFlag.stderr, /--username is required when not running in a terminal/);
+      const other = await runCli(["switch"], { env });
+      assert.equal(other.exitCode, 0, "with exactly two accounts, switch takes the other one");
+      assert.match(other.stderr, new RegExp(`Switched to ${grace} at ${server.url}`));
+      assertSameSecret((await runCli(["token"], { env })).stdout.trim(), graceToken, "the active token after switching back");
     } finally {
       await config.remove();
     }

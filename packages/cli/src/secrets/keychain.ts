@@ -37,6 +37,9 @@ const CHILD_ARGS = import.meta.url.endsWith(".ts") ? ["--import", "tsx", CHILD] 
  * in-process timer could ever fire.
  */
 export class OsKeychain implements Keychain {
+  /** Set once a call timed out: later calls fail at once, so one command waits at most one timeout. */
+  private hung?: KeychainUnavailable;
+
   constructor(
     private readonly timeoutMs: number,
     private readonly env: NodeJS.ProcessEnv,
@@ -58,6 +61,7 @@ export class OsKeychain implements Keychain {
   private run(request: { op: string; service: string; account: string; secret?: string }): Promise<string | boolean | null> {
     const missing = missingSessionBus(this.env);
     if (missing) return Promise.reject(new KeychainUnavailable(missing));
+    if (this.hung) return Promise.reject(this.hung);
     const child = spawn(process.execPath, CHILD_ARGS, { env: this.env, stdio: ["pipe", "pipe", "ignore"] });
     return new Promise((resolve, reject) => {
       let output = "";
@@ -74,7 +78,9 @@ export class OsKeychain implements Keychain {
       };
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        finish(() => reject(new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`)));
+        this.hung = new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`);
+        const hung = this.hung;
+        finish(() => reject(hung));
       }, this.timeoutMs);
       child.on("error", (error) => finish(() => reject(new KeychainUnavailable(error.message))));
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));

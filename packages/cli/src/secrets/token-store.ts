@@ -1,4 +1,4 @@
-import type { ConfigFile, Storage } from "../config-file.js";
+import type { Config, ConfigFile, Storage } from "../config-file.js";
 import { NotLoggedIn, StorageFailed } from "../errors.js";
 import type { CredentialsFile } from "./credentials-file.js";
 import { KeychainUnavailable, type Keychain } from "./keychain.js";
@@ -52,7 +52,7 @@ export class TokenStore {
       const before = server.accounts.get(username);
       server.accounts.set(username, result.storage);
       server.active = username;
-      server.lastUsed = Date.now();
+      server.lastUsed = nextStamp(config);
       config.servers.set(url, server);
       config.current = url;
       return before;
@@ -153,7 +153,7 @@ export class TokenStore {
       const server = config.servers.get(account.url);
       if (!server?.accounts.has(account.username)) return;
       server.active = account.username;
-      server.lastUsed = Date.now();
+      server.lastUsed = nextStamp(config);
       config.current = account.url;
     });
   }
@@ -169,4 +169,10 @@ export class TokenStore {
   private backend(storage: Storage): Keychain {
     return storage === "keychain" ? this.keychain : this.file;
   }
+}
+
+/** A use time later than any recorded, so "most recently used" is never a tie. */
+function nextStamp(config: Config): number {
+  const latest = Math.max(0, ...[...config.servers.values()].map((server) => server.lastUsed));
+  return Math.max(Date.now(), latest + 1);
 }
