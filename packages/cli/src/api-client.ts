@@ -1,6 +1,6 @@
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { ServerUnreachable } from "./errors.js";
-import { proxyFor } from "./proxy.js";
+import { describeProxy, proxyFor } from "./proxy.js";
 import { refusal } from "./refusals.js";
 import { sanitizeLine } from "./text.js";
 
@@ -63,8 +63,7 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
   const timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   const direct = new Agent(timeouts);
   const proxies = new Map<string, Dispatcher>();
-  const dispatcherFor = (url: string): Dispatcher => {
-    const proxy = proxyFor(url);
+  const dispatcherFor = (proxy: string | undefined): Dispatcher => {
     if (proxy === undefined) return direct;
     const agent = proxies.get(proxy) ?? new ProxyAgent({ uri: proxy, ...timeouts });
     proxies.set(proxy, agent);
@@ -76,18 +75,19 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
     if (input.contentType) headers["content-type"] = input.contentType;
     if (input.token) headers.authorization = `Token ${input.token}`;
     const url = `${baseUrl}${input.path}`;
+    const proxy = proxyFor(url);
     try {
       const response = await request(url, {
         method: input.method as Dispatcher.HttpMethod,
         headers,
         body: input.body ?? null,
-        dispatcher: dispatcherFor(url),
+        dispatcher: dispatcherFor(proxy),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const contentType = String(response.headers["content-type"] ?? "");
       return { status: response.statusCode, contentType, body: await response.body.text() };
     } catch (error) {
-      throw networkError(baseUrl, error, timeoutMs);
+      throw networkError(baseUrl, error, timeoutMs, proxy);
     }
   }
 
@@ -166,9 +166,12 @@ function unexpected(baseUrl: string, path: string, answer: Answer): ServerUnreac
   return new ServerUnreachable(`unexpected answer from ${baseUrl}${path}: HTTP ${answer.status}${detail ? ` (${detail})` : ""}`);
 }
 
-function networkError(baseUrl: string, error: unknown, timeoutMs: number): ServerUnreachable {
+function networkError(baseUrl: string, error: unknown, timeoutMs: number, proxy: string | undefined): ServerUnreachable {
   const { code, name, message } = error as { code?: string; name?: string; message?: string };
   const hint = `check the URL and that the server is running (authctl serve starts one); base URL in use: ${baseUrl}`;
+  if (proxy !== undefined && code === "UND_ERR_ABORTED") {
+    return new ServerUnreachable(`cannot reach ${baseUrl} through the proxy ${describeProxy(proxy)}: ${sanitizeLine(message ?? code)}`, "check HTTP_PROXY, HTTPS_PROXY and NO_PROXY");
+  }
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") {
     return new ServerUnreachable(`cannot reach ${baseUrl}: the server does not speak TLS; try http://`, `use --url ${baseUrl.replace(/^https:/, "http:")}`);
   }
