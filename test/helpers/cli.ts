@@ -85,6 +85,6 @@ export async function registerDirectly(url: string): Promise<{ username: string;
 /** Whether a real Secret Service is reachable; in CI its absence is a failure, not a skip. */
 export function keyringSkipReason(): string | false {
   if (process.env.DBUS_SESSION_BUS_ADDRESS) return false;
-  if (process.env.CI) throw new Error("CI must run the tests inside ../shared/with-keyring.sh (no D-Bus session found)");
-  return "no D-Bus session: run inside ../shared/with-keyring.sh to test the real keychain";
+  if (process.env.CI) throw new Error("CI must run the tests inside scripts/with-keyring.sh, as npm test does (no D-Bus session found)");
+  return "no D-Bus session: run inside scripts/with-keyring.sh (npm test does) to test the real keychain";
 }

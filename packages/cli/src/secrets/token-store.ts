@@ -93,7 +93,7 @@ export class TokenStore {
   /**
    * Removes the token and the account. The server's next account becomes
    * active; a current server left without accounts hands over to the most
-   * recently used server that still has one.
+   * recently used server that still has one (and stays current if none has).
    */
   async remove(account: StoredAccount): Promise<RemoveResult> {
     try {
@@ -119,8 +119,10 @@ export class TokenStore {
       config.servers.delete(account.url);
       if (config.current !== account.url) return result;
       const [next] = [...config.servers].sort(([, a], [, b]) => b.lastUsed - a.lastUsed);
-      config.current = next?.[0];
-      if (next) result.nextCurrent = { url: next[0], username: next[1].active };
+      // With no account left anywhere, the server stays current: the next login goes there.
+      if (!next) return result;
+      config.current = next[0];
+      result.nextCurrent = { url: next[0], username: next[1].active };
       return result;
     });
   }
