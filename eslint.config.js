@@ -1,5 +1,10 @@
 import js from "@eslint/js";
+import { fileURLToPath } from "node:url";
 import tseslint from "typescript-eslint";
+
+// The CLI and its tests are linted with type information (strictTypeChecked), against tsconfig.cli.json.
+const CLI_FILES = ["packages/cli/**/*.ts", "test/cli/**/*.ts", "test/helpers/**/*.ts"];
+const CLI_IGNORES = ["test/helpers/server.ts", "**/dist/**"];
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "node_modules/**", "data/**"] },
@@ -10,6 +15,20 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-control-regex": "off",
+    },
+  },
+  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: CLI_FILES, ignores: CLI_IGNORES })),
+  {
+    files: CLI_FILES,
+    ignores: CLI_IGNORES,
+    languageOptions: {
+      parserOptions: { project: "./tsconfig.cli.json", tsconfigRootDir: fileURLToPath(new URL(".", import.meta.url)) },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+      // node:test's describe/it return promises the runner itself awaits.
+      "@typescript-eslint/no-floating-promises": ["error", { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "before", "after"] }] }],
     },
   },
 );

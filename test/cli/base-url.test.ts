@@ -29,10 +29,10 @@ describe("base URLs", () => {
   it("sends passwords over plain HTTP only to this machine, unless told otherwise", () => {
     assert.ok(["localhost", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"].every(isLoopbackHost));
     assert.ok(!["example.com", "10.0.0.1", "128.0.0.1", "localhost.example.com"].some(isLoopbackHost));
-    assert.doesNotThrow(() => assertSafeForPassword("http://127.0.0.1:8000", false));
-    assert.doesNotThrow(() => assertSafeForPassword("https://example.com", false));
-    assert.doesNotThrow(() => assertSafeForPassword("http://example.com", true));
-    assert.throws(() => assertSafeForPassword("http://example.com", false), /refusing to send a password over plain HTTP/);
+    assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
+    assert.doesNotThrow(() => { assertSafeForPassword("https://example.com", false); });
+    assert.doesNotThrow(() => { assertSafeForPassword("http://example.com", true); });
+    assert.throws(() => { assertSafeForPassword("http://example.com", false); }, /refusing to send a password over plain HTTP/);
   });
 });
 

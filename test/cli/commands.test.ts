@@ -7,6 +7,7 @@ import { runRegister } from "../../packages/cli/src/commands/register.js";
 import { runStatus } from "../../packages/cli/src/commands/status.js";
 import { runToken } from "../../packages/cli/src/commands/token.js";
 import { RequestFailed, ServerRefused, ServerUnreachable, StorageFailed } from "../../packages/cli/src/errors.js";
+import { jsonObject } from "../helpers/json.js";
 import { fakeConfigDir, FakeApi, fakeContext, MemoryKeychain, type FakeSetup } from "../helpers/fakes.js";
 
 const URL_A = "http://127.0.0.1:8101";
@@ -78,7 +79,7 @@ describe("commands in process, with fakes", () => {
     await runToken({}, stored.ctx);
     const fromEnv = run({ json: true, env: { AUTHCTL_TOKEN: "abc" } });
     await runToken({}, fromEnv.ctx);
-    assert.deepEqual(Object.keys(JSON.parse(fromEnv.stdout())), Object.keys(JSON.parse(stored.stdout())));
+    assert.deepEqual(Object.keys(jsonObject(fromEnv.stdout())), Object.keys(jsonObject(stored.stdout())));
     assert.match(fromEnv.stderr(), /notice: using the token from AUTHCTL_TOKEN, not the stored one/);
     const status = run({ json: true, env: { AUTHCTL_TOKEN: "abc" } });
     await runStatus({}, status.ctx);

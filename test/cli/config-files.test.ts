@@ -52,7 +52,7 @@ describe("config and credentials files", () => {
     await writeFile(join(dir.path, "config.json"), JSON.stringify({ version: 2, servers: [{ url: "sekrit-value", accounts: 7 }] }), { mode: 0o600 });
     await assert.rejects(runToken({}, run().ctx), (error: unknown) => {
       storageError(/config\.json is not a valid config file/, /fix or remove the file/)(error);
-      assert.ok(!String((error as Error).message).includes("sekrit"));
+      assert.ok(error instanceof Error && !error.message.includes("sekrit"));
       return true;
     });
     await writeFile(join(dir.path, "config.json"), "{ not json sekrit", { mode: 0o600 });

@@ -6,6 +6,7 @@ import { runStatus } from "../../packages/cli/src/commands/status.js";
 import { runSwitch } from "../../packages/cli/src/commands/switch.js";
 import { runToken } from "../../packages/cli/src/commands/token.js";
 import { NotLoggedIn, UsageError } from "../../packages/cli/src/errors.js";
+import { jsonObject, statusRows } from "../helpers/json.js";
 import { fakeConfigDir, FakeApi, fakeContext, MemoryKeychain } from "../helpers/fakes.js";
 
 const A = "http://127.0.0.1:8101";
@@ -63,7 +64,7 @@ describe("the current server, in process", () => {
     await login(B, "linus");
     const out = run({ json: true });
     await runLogout({}, out.ctx);
-    assert.deepEqual(JSON.parse(out.stdout()).current, { url: A, username: "ada" });
+    assert.deepEqual(jsonObject(out.stdout()).current, { url: A, username: "ada" });
     const human = run();
     await runLogout({}, human.ctx);
     assert.match(human.stderr(), new RegExp(`Logged out of ${A.replace(/\./g, "\\.")} as ada; the token is revoked for every client of this account\\nCurrent server is now ${C} \\(account old\\)`));
@@ -111,7 +112,7 @@ describe("the current server, in process", () => {
     await login(A, "ada");
     const out = run({ json: true });
     assert.equal(await runStatus({}, out.ctx), 0);
-    assert.equal(JSON.parse(out.stdout()).accounts[0].state, "accepted");
+    assert.equal(statusRows(out.stdout())[0]?.state, "accepted");
     const user = api.users.get("ada");
     if (user) delete user.token;
     const rejected = run();

@@ -9,8 +9,10 @@ import { uniqueName } from "../helpers/temp.js";
 
 /** An account API that answers OPTIONS but never answers a login: the CLI waits between prompts. */
 async function startStallingServer(): Promise<{ url: string; posted: Promise<void>; close(): Promise<void> }> {
-  let reportPost = () => undefined as void;
-  const posted = new Promise<void>((resolve) => (reportPost = resolve));
+  let reportPost: () => void = () => undefined;
+  const posted = new Promise<void>((resolve) => {
+    reportPost = resolve;
+  });
   const server: Server = createServer((request, response) => {
     if (request.method === "OPTIONS") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"name":"Obtain Auth Token"}');

@@ -78,7 +78,7 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
     const proxy = proxyFor(url);
     try {
       const response = await request(url, {
-        method: input.method as Dispatcher.HttpMethod,
+        method: input.method,
         headers,
         body: input.body ?? null,
         dispatcher: dispatcherFor(proxy),

@@ -75,7 +75,7 @@ export function defineCommands(program: Command, { io, context, setExitCode }: W
     .argument("<path>", "path on the server, e.g. /account/me/")
     .option("-u, --username <name>", "account whose token to send (default: the current one)")
     .option("-X, --method <method>", "HTTP method (default: GET, or POST with fields or --input)")
-    .option("-f, --field <key=value>", "add a string field to a JSON body (repeatable)", (value: string, all: string[] = []) => [...all, value])
+    .option("-f, --field <key=value>", "add a string field to a JSON body (repeatable)", (value: string, all: string[] | undefined) => [...(all ?? []), value])
     .option("--input <file>", "send the file as the request body (- for stdin)")
     .addHelpText("after", examples("authctl api /account/me/", "authctl api -X POST /account/logout/", "authctl api /orders/ -f item=book -f count=2", "authctl api /orders/ --input order.json"))
     .action(async function (this: Command, path: string, options: object) {

@@ -5,7 +5,7 @@ export async function readSecretFromStdin(stdin: NodeJS.ReadableStream & { isTTY
   const what = flag === "--with-token" ? "token" : "password";
   if (stdin.isTTY) throw new UsageError(`${flag} needs the ${what} piped in`, `printf %s "$SECRET" | authctl login ${flag} ...`);
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   const secret = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
   if (secret === "") throw new UsageError(`${flag} was given but stdin was empty`);
   return secret;

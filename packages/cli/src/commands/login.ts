@@ -22,7 +22,8 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<voi
     const password = piped ?? (await ctx.prompter.secret("Password", "--password-stdin"));
     try {
       const token = await ctx.api.login(url, username, password);
-      return await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
+      await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
+      return;
     } catch (error) {
       // A typed password gets three tries, as sudo gives; a piped one cannot change.
       if (!(error instanceof ServerRefused) || piped !== undefined || attempt === TRIES) throw error;

@@ -80,9 +80,9 @@ export class OsKeychain implements Keychain {
         child.kill("SIGKILL");
         this.hung = new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`);
         const hung = this.hung;
-        finish(() => reject(hung));
+        finish(() => { reject(hung); });
       }, this.timeoutMs);
-      child.on("error", (error) => finish(() => reject(new KeychainUnavailable(error.message))));
+      child.on("error", (error) => { finish(() => { reject(new KeychainUnavailable(error.message)); }); });
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       child.on("close", () => {
         finish(() => {
