@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import tseslint from "typescript-eslint";
 
@@ -22,7 +23,7 @@ export default tseslint.config(
     files: CLI_FILES,
     ignores: CLI_IGNORES,
     languageOptions: {
-      parserOptions: { project: "./tsconfig.cli.json", tsconfigRootDir: fileURLToPath(new URL(".", import.meta.url)) },
+      parserOptions: { project: "./tsconfig.cli.json", tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
