@@ -14,7 +14,16 @@ interface Wiring {
 type Runner<T> = (options: T, ctx: Context) => Promise<unknown>;
 
 /** Wires each command's flags to its `run<Name>`; behaviour lives in commands/. */
-export function defineCommands(program: Command, { io, context, setExitCode }: Wiring): void {
+export function defineCommands(program: Command, wiring: Wiring): void {
+  const build = builders(program, wiring);
+  defineCredentialCommands(build);
+  defineAccountCommands(build);
+  defineToolCommands(program, build, wiring);
+}
+
+type Builders = ReturnType<typeof builders>;
+
+function builders(program: Command, { context, setExitCode }: Wiring) {
   const action = <T extends object>(load: () => Promise<Runner<T>>) =>
     async function (this: Command, ...args: unknown[]) {
       const options = withPositionalUrl(this, args) as T;
@@ -40,6 +49,10 @@ export function defineCommands(program: Command, { io, context, setExitCode }: W
       .option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain")
       .option("--no-store", "print the token on stdout and keep nothing");
 
+  return { action, command, credentialCommand };
+}
+
+function defineCredentialCommands({ action, credentialCommand }: Builders): void {
   credentialCommand("register", "create an account and keep its token")
     .option("-e, --email <address>", "email address (prompted when missing)")
     .addHelpText("after", examples("authctl register", "authctl register https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
@@ -49,6 +62,9 @@ export function defineCommands(program: Command, { io, context, setExitCode }: W
     .option("--with-token", "read a token (not a password) from stdin, check it with the server and keep it")
     .addHelpText("after", examples("authctl login", "authctl login https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json', 'printf %s "$TOKEN" | authctl login --url https://api.example.com --with-token', 'TOKEN=$(printf %s "$PW" | authctl login -u ada --password-stdin --no-store)'))
     .action(action(async () => (await import("./commands/login.js")).runLogin));
+}
+
+function defineAccountCommands({ action, command }: Builders): void {
 
   command("logout", "revoke the token on the server — for every client of the account — and forget it")
     .option("-u, --username <name>", "account to log out (default: the current one; found on any server)")
@@ -70,6 +86,9 @@ export function defineCommands(program: Command, { io, context, setExitCode }: W
     .option("-u, --username <name>", "account to switch to (with two accounts: the other one; else chosen from a list)")
     .addHelpText("after", examples("authctl switch", "authctl switch -u grace", "authctl switch --url https://api.example.com -u ada"))
     .action(action(async () => (await import("./commands/switch.js")).runSwitch));
+}
+
+function defineToolCommands(program: Command, { command }: Builders, { io, context }: Wiring): void {
 
   command("api", "make an authenticated request to the current server and print the response body")
     .argument("<path>", "path on the server, e.g. /account/me/")
