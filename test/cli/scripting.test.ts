@@ -98,6 +98,20 @@ COMP_WORDS=(authctl logout --lo); COMP_CWORD=2; _authctl; echo "\${COMPREPLY[*]}
     assert.equal(spawnSync(process.execPath, [AUTHCTL, "completion", "tcsh"]).status, 2);
   });
 
+  const missing = (shell: string) => (spawnSync(shell, ["-c", "exit 0"]).status === 0 ? false : `${shell} is not installed`);
+
+  it("prints a fish completion script that fish completes from", { skip: missing("fish") }, () => {
+    const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"`;
+    const result = spawnSync("fish", ["-c", script], { encoding: "utf8" });
+    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here/, result.stderr);
+  });
+
+  it("prints a zsh completion script that zsh loads", { skip: missing("zsh") }, () => {
+    const script = `autoload -U compinit; compinit -u; source <("${process.execPath}" "${AUTHCTL}" completion zsh); print -r -- \${_comps[authctl]}`;
+    const result = spawnSync("zsh", ["-c", script], { encoding: "utf8", env: { ...process.env, HOME: "/nonexistent" } });
+    assert.equal(result.stdout, "_authctl\n", result.stderr);
+  });
+
   it("prints the version as JSON", async () => {
     const result = await runCli(["--version", "--json"]);
     assert.equal(result.exitCode, 0);
