@@ -188,11 +188,7 @@ describe("authctl errors and scripting", () => {
     assert.equal(statusRows(rejected.stdout)[0]?.state, "rejected");
   });
 
-  it("reports a rejected stored token in status with exit 1", async (t) => {
-    if (!server.hasMe) {
-      t.skip("needs GET /account/me/");
-      return;
-    }
+  it("reports a rejected stored token in status with exit 1, with the command that fixes it", async () => {
     const local = await configDir();
     try {
       const { username, token } = await registerDirectly(server.url);
@@ -201,7 +197,7 @@ describe("authctl errors and scripting", () => {
       await post(`${server.url}/account/logout/`, undefined, { authorization: `Token ${token}` });
       const status = await runCli(["status"], { env: localEnv });
       assert.equal(status.exitCode, 1);
-      assert.match(status.stdout, /✗ token rejected by the server: Invalid token\./);
+      assert.match(status.stdout, new RegExp(`✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${server.url} --username ${username}\\n`));
     } finally {
       await local.remove();
     }
