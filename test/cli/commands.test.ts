@@ -8,6 +8,7 @@ import { runStatus } from "../../packages/cli/src/commands/status.js";
 import { runToken } from "../../packages/cli/src/commands/token.js";
 import { RequestFailed, ServerRefused, ServerUnreachable, StorageFailed } from "../../packages/cli/src/errors.js";
 import { jsonObject } from "../helpers/json.js";
+import { assertSameSecret } from "../helpers/secrets.js";
 import { fakeConfigDir, FakeApi, fakeContext, MemoryKeychain, type FakeSetup } from "../helpers/fakes.js";
 
 const URL_A = "http://127.0.0.1:8101";
@@ -55,7 +56,7 @@ describe("commands in process, with fakes", () => {
     api.addUser("ada");
     const out = run({ stdin: "pw" });
     await runLogin({ url: URL_A, username: "ada", passwordStdin: true, store: false }, out.ctx);
-    assert.equal(out.stdout(), `${api.tokenOf("ada")}\n`);
+    assertSameSecret(out.stdout(), `${api.tokenOf("ada") ?? ""}\n`, "the printed token of ada");
     assert.equal(keychain.entries.size, 0);
     assert.deepEqual(await out.ctx.tokens.list(), []);
   });
@@ -66,7 +67,7 @@ describe("commands in process, with fakes", () => {
     const out = run({ stdin: `${token}\n`, json: true });
     await runLogin({ url: URL_A, withToken: true }, out.ctx);
     assert.deepEqual(JSON.parse(out.stdout()), { url: URL_A, username: "ada", storage: "keychain" });
-    assert.deepEqual([...keychain.entries.values()], [token]);
+    assertSameSecret([...keychain.entries.values()].join(","), token, "the keychain entries");
     await assert.rejects(runLogin({ url: URL_A, withToken: true }, run({ stdin: "0".repeat(40) }).ctx), ServerRefused);
     api.hasMe = false;
     await assert.rejects(runLogin({ url: URL_A, withToken: true }, run({ stdin: token }).ctx), /--username is required with --with-token/);
@@ -93,7 +94,7 @@ describe("commands in process, with fakes", () => {
     const out = run();
     await runLogout({ local: true }, out.ctx);
     assert.ok(!api.calls.some((call) => call.startsWith("logout")), "the server was asked to revoke");
-    assert.equal(api.tokenOf("ada"), token);
+    assertSameSecret(api.tokenOf("ada"), token ?? "", "the token on the server");
     assert.equal(keychain.entries.size, 0);
     assert.match(out.stderr(), /locally; it stays valid on the server/);
   });
