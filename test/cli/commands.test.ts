@@ -82,6 +82,11 @@ describe("commands in process, with fakes", () => {
     await runToken({}, fromEnv.ctx);
     assert.deepEqual(Object.keys(jsonObject(fromEnv.stdout())), Object.keys(jsonObject(stored.stdout())));
     assert.match(fromEnv.stderr(), /notice: using the token from AUTHCTL_TOKEN, not the stored one/);
+    const envLogout = run({ json: true, env: { AUTHCTL_TOKEN: "abc" } });
+    await runLogout({}, envLogout.ctx);
+    const storedLogout = run({ json: true });
+    await runLogout({}, storedLogout.ctx);
+    assert.deepEqual(Object.keys(jsonObject(envLogout.stdout())), Object.keys(jsonObject(storedLogout.stdout())));
     const status = run({ json: true, env: { AUTHCTL_TOKEN: "abc" } });
     await runStatus({}, status.ctx);
     assert.match(status.stderr(), /notice: using the token from AUTHCTL_TOKEN/);

@@ -44,7 +44,7 @@ async function logoutEnvToken(options: LogoutOptions, ctx: Context, token: strin
   const outcome = await ctx.api.logout(url, token);
   const said = outcome === "revoked" ? "is revoked for every client of its account" : "was already invalid";
   ctx.out.success(`The token from ${TOKEN_ENV} ${said} at ${url}; stored accounts are unchanged`);
-  ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome });
+  ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome, ...resultOfMoves({}) });
 }
 
 async function revoke(ctx: Context, account: StoredAccount, token: string, forget: boolean): Promise<Outcome> {
