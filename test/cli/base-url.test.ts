@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { describeRefusal } from "../../packages/cli/src/refusals.js";
 import { assertSafeForPassword, isLoopbackHost, normalizeBaseUrl, resolveBaseUrl } from "../../packages/cli/src/base-url.js";
 import { UsageError } from "../../packages/cli/src/errors.js";
+import { proxyFor } from "../../packages/cli/src/proxy.js";
 
 describe("base URLs", () => {
   it("normalizes scheme, host, default port and trailing slash, keeping a path prefix", () => {
@@ -44,5 +45,32 @@ describe("describeRefusal", () => {
     );
     assert.equal(describeRefusal({ error: "P1 and P2 should be same!" }), "P1 and P2 should be same!");
     assert.equal(describeRefusal({ non_field_errors: ["Unable to log in with provided credentials."] }), "Unable to log in with provided credentials.");
+  });
+});
+
+describe("proxy routing", () => {
+  const saved = { ...process.env };
+  const withProxyEnv = (env: Record<string, string>, check: () => void) => {
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]) Reflect.deleteProperty(process.env, name);
+    Object.assign(process.env, env);
+    try {
+      check();
+    } finally {
+      process.env = { ...saved };
+    }
+  };
+
+  it("never proxies this machine, honours NO_PROXY for the rest, and judges plain HTTP by the route", () => {
+    withProxyEnv({ HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" }, () => {
+      for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"]) assert.equal(proxyFor(url), undefined, url);
+      assert.equal(proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
+      assert.equal(proxyFor("https://api.example.com"), "http://proxy.test:3128");
+      assert.equal(proxyFor("http://intranet.test"), undefined);
+      assert.equal(proxyFor("http://git.corp.test"), undefined);
+      assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
+      assert.doesNotThrow(() => { assertSafeForPassword("https://api.example.com", false); });
+      assert.throws(() => { assertSafeForPassword("http://intranet.test", false); }, /refusing to send a password over plain HTTP to intranet\.test$/);
+      assert.throws(() => { assertSafeForPassword("http://api.example.com", false); }, (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"));
+    });
   });
 });
