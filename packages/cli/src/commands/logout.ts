@@ -23,7 +23,8 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
   const envToken = tokenFromEnv(ctx);
   if (envToken) return logoutEnvToken(options, ctx, envToken);
   const account = await resolveAccount(ctx, options.url, options.username);
-  const token = await readOrForget(ctx, account);
+  // --local needs no token: there is nothing to send.
+  const token = options.local ? "" : await readOrForget(ctx, account);
   if (token === undefined) return;
   const outcome = options.local ? "local" : await revoke(ctx, account, token, options.forget === true);
   const moved = await ctx.tokens.remove(account);
