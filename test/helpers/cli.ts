@@ -65,8 +65,8 @@ export async function startTestServer(): Promise<TestServer> {
 
 /** The real server, started as users do: `authctl serve` on a free port, until SIGTERM. */
 async function serveInChild(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [AUTHCTL, "serve", "--port", "0", "--data-dir", dataDir], {
-    env: { ...process.env, AUTHCTL_BCRYPT_COST: "4", HOST: "127.0.0.1" },
+  const child = spawn(process.execPath, [AUTHCTL, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir], {
+    env: { ...process.env, AUTHCTL_BCRYPT_COST: "4" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -117,7 +117,7 @@ function defineToolCommands(program: Command, { command }: Builders, { io, conte
   program
     .command("serve")
     .description("run the authctl server in this process (same as npm start)")
-    .option("--host <host>", "address to listen on (default HOST or 127.0.0.1)")
+    .option("--host <host>", "address to listen on (default AUTHCTL_HOST or 127.0.0.1)")
     .option("--port <port>", "port to listen on (default PORT or 8000)")
     .option("--data-dir <dir>", "database and key directory (default AUTHCTL_DATA_DIR or ./data)")
     .option("--json", "print a failure to start as JSON on stdout")
