@@ -20,7 +20,7 @@ describe("base URLs", () => {
     }
   });
 
-  it("prefers --url, then AUTHCTL_URL, then the last URL used, then the default", () => {
+  it("prefers --url, then AUTHCTL_URL, then the current server, then the default", () => {
     assert.equal(resolveBaseUrl("http://a:1", { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://a:1");
     assert.equal(resolveBaseUrl(undefined, { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://b:2");
     assert.equal(resolveBaseUrl(undefined, {}, "http://c:3"), "http://c:3");
