@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { describeRefusal } from "../../packages/cli/src/api-client.js";
+import { describeRefusal } from "../../packages/cli/src/refusals.js";
 import { assertSafeForPassword, isLoopbackHost, normalizeBaseUrl, resolveBaseUrl } from "../../packages/cli/src/base-url.js";
 import { UsageError } from "../../packages/cli/src/errors.js";
+import { proxyFor } from "../../packages/cli/src/proxy.js";
 
 describe("base URLs", () => {
   it("normalizes scheme, host, default port and trailing slash, keeping a path prefix", () => {
@@ -19,7 +20,7 @@ describe("base URLs", () => {
     }
   });
 
-  it("prefers --url, then AUTHCTL_URL, then the last URL used, then the default", () => {
+  it("prefers --url, then AUTHCTL_URL, then the current server, then the default", () => {
     assert.equal(resolveBaseUrl("http://a:1", { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://a:1");
     assert.equal(resolveBaseUrl(undefined, { AUTHCTL_URL: "http://b:2" }, "http://c:3"), "http://b:2");
     assert.equal(resolveBaseUrl(undefined, {}, "http://c:3"), "http://c:3");
@@ -29,10 +30,10 @@ describe("base URLs", () => {
   it("sends passwords over plain HTTP only to this machine, unless told otherwise", () => {
     assert.ok(["localhost", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"].every(isLoopbackHost));
     assert.ok(!["example.com", "10.0.0.1", "128.0.0.1", "localhost.example.com"].some(isLoopbackHost));
-    assert.doesNotThrow(() => assertSafeForPassword("http://127.0.0.1:8000", false));
-    assert.doesNotThrow(() => assertSafeForPassword("https://example.com", false));
-    assert.doesNotThrow(() => assertSafeForPassword("http://example.com", true));
-    assert.throws(() => assertSafeForPassword("http://example.com", false), /refusing to send a password over plain HTTP/);
+    assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
+    assert.doesNotThrow(() => { assertSafeForPassword("https://example.com", false); });
+    assert.doesNotThrow(() => { assertSafeForPassword("http://example.com", true); });
+    assert.throws(() => { assertSafeForPassword("http://example.com", false); }, /refusing to send a password over plain HTTP/);
   });
 });
 
@@ -44,5 +45,32 @@ describe("describeRefusal", () => {
     );
     assert.equal(describeRefusal({ error: "P1 and P2 should be same!" }), "P1 and P2 should be same!");
     assert.equal(describeRefusal({ non_field_errors: ["Unable to log in with provided credentials."] }), "Unable to log in with provided credentials.");
+  });
+});
+
+describe("proxy routing", () => {
+  const saved = { ...process.env };
+  const withProxyEnv = (env: Record<string, string>, check: () => void) => {
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]) Reflect.deleteProperty(process.env, name);
+    Object.assign(process.env, env);
+    try {
+      check();
+    } finally {
+      process.env = { ...saved };
+    }
+  };
+
+  it("never proxies this machine, honours NO_PROXY for the rest, and judges plain HTTP by the route", () => {
+    withProxyEnv({ HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" }, () => {
+      for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"]) assert.equal(proxyFor(url), undefined, url);
+      assert.equal(proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
+      assert.equal(proxyFor("https://api.example.com"), "http://proxy.test:3128");
+      assert.equal(proxyFor("http://intranet.test"), undefined);
+      assert.equal(proxyFor("http://git.corp.test"), undefined);
+      assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
+      assert.doesNotThrow(() => { assertSafeForPassword("https://api.example.com", false); });
+      assert.throws(() => { assertSafeForPassword("http://intranet.test", false); }, /refusing to send a password over plain HTTP to intranet\.test$/);
+      assert.throws(() => { assertSafeForPassword("http://api.example.com", false); }, (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"));
+    });
   });
 });

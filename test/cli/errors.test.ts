@@ -3,8 +3,9 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
-import { post } from "../helpers/server.js";
+import { post } from "../helpers/http.js";
 import { uniqueName } from "../helpers/temp.js";
+import { statusRows, tokenJson } from "../helpers/json.js";
 import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 
 // File storage keeps these tests independent of the keychain; the keychain has its own tests.
@@ -24,18 +25,23 @@ describe("authctl errors and scripting", () => {
     await config.remove();
   });
 
-  it("exits 1 with DRF's message for a duplicate username", async () => {
+  it("exits 1 for a duplicate username, said plainly, with a hint to log in instead", async () => {
     const { username } = await registerDirectly(server.url);
     const result = await runCli(["register", "-u", username, "-e", `${uniqueName()}@example.com`, "--password-stdin", FILE], { env, input: "pw" });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /error: username: A user with that username already exists\./);
+    assert.match(result.stderr, new RegExp(`error: username: that username is taken\nhint: if the account is yours, log in instead: authctl login -u ${username}\n`));
   });
 
-  it("exits 1 for wrong credentials", async () => {
+  it("exits 1 for wrong credentials, keeping DRF's words in --json details", async () => {
     const { username } = await registerDirectly(server.url);
     const result = await runCli(["login", "-u", username, "--password-stdin", FILE], { env, input: "wrong" });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /error: Unable to log in with provided credentials\./);
+    assert.match(result.stderr, /error: wrong username or password\nhint: /);
+    const json = await runCli(["login", "-u", username, "--password-stdin", "--json", FILE], { env, input: "wrong" });
+    assert.equal(json.exitCode, 1);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      error: { code: "server_refused", message: "Unable to log in with provided credentials.", details: { non_field_errors: ["Unable to log in with provided credentials."] } },
+    });
   });
 
   it("exits 3 with a hint when the server cannot be reached", async () => {
@@ -78,8 +84,8 @@ describe("authctl errors and scripting", () => {
     });
 
     const token = await runCli(["token", "--json"], { env });
-    assert.equal(JSON.parse(token.stdout).username, username);
-    assertTokenShape(JSON.parse(token.stdout).token);
+    assert.equal(tokenJson(token.stdout).username, username);
+    assertTokenShape(tokenJson(token.stdout).token);
 
     const usage = await runCli(["login", "--bogus", "--json"], { env });
     assert.equal(usage.exitCode, 2);
@@ -159,27 +165,30 @@ describe("authctl errors and scripting", () => {
   });
 
   it("lets AUTHCTL_TOKEN override the stored token and says where it came from", async (t) => {
-    if (!server.hasMe) return t.skip("needs GET /account/me/");
+    if (!server.hasMe) {
+      t.skip("needs GET /account/me/");
+      return;
+    }
     const { username, token } = await registerDirectly(server.url);
     const printed = await runCli(["token", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
-    const printedJson = JSON.parse(printed.stdout);
-    assert.deepEqual(Object.keys(printedJson), ["token", "source"]);
+    const printedJson = tokenJson(printed.stdout);
+    assert.deepEqual(Object.keys(printedJson), ["url", "username", "token", "source"], "the same keys as for a stored token");
+    assert.match(printed.stderr, /notice: using the token from AUTHCTL_TOKEN/);
     assert.equal(printedJson.source, "AUTHCTL_TOKEN");
     assertSameSecret(printedJson.token, token, "the printed token");
     const status = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
     assert.equal(status.exitCode, 0, status.stderr);
-    const [row] = JSON.parse(status.stdout).accounts;
-    assert.deepEqual([row.username, row.source, row.state], [username, "AUTHCTL_TOKEN", "accepted"]);
+    const [row] = statusRows(status.stdout);
+    assert.deepEqual([row?.username, row?.source, row?.state], [username, "AUTHCTL_TOKEN", "accepted"]);
     const logout = await runCli(["logout"], { env: { ...env, AUTHCTL_TOKEN: token } });
     assert.equal(logout.exitCode, 0, logout.stderr);
-    assert.match(logout.stderr, /The token from AUTHCTL_TOKEN revoked/);
+    assert.match(logout.stderr, /The token from AUTHCTL_TOKEN is revoked for every client of its account/);
     const rejected = await runCli(["status", "--json"], { env: { ...env, AUTHCTL_TOKEN: token } });
     assert.equal(rejected.exitCode, 1);
-    assert.equal(JSON.parse(rejected.stdout).accounts[0].state, "rejected");
+    assert.equal(statusRows(rejected.stdout)[0]?.state, "rejected");
   });
 
-  it("reports a rejected stored token in status with exit 1", async (t) => {
-    if (!server.hasMe) return t.skip("needs GET /account/me/");
+  it("reports a rejected stored token in status with exit 1, with the command that fixes it", async () => {
     const local = await configDir();
     try {
       const { username, token } = await registerDirectly(server.url);
@@ -188,7 +197,7 @@ describe("authctl errors and scripting", () => {
       await post(`${server.url}/account/logout/`, undefined, { authorization: `Token ${token}` });
       const status = await runCli(["status"], { env: localEnv });
       assert.equal(status.exitCode, 1);
-      assert.match(status.stdout, /✗ token rejected by the server: Invalid token\./);
+      assert.match(status.stdout, new RegExp(`✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${server.url} --username ${username}\\n`));
     } finally {
       await local.remove();
     }

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { it } from "node:test";
 import { runCli } from "../helpers/cli.js";
 
-const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "serve"];
+const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "api", "completion", "serve"];
 
 it("prints the version of the CLI package", async () => {
   const { version } = JSON.parse(await readFile(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };

@@ -1,80 +1,115 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import pty from "@lydell/node-pty";
-import { AUTHCTL, configDir, startTestServer, type TestServer } from "../helpers/cli.js";
+import { configDir, startTestServer, type TestServer } from "../helpers/cli.js";
+import { answer, startTerminal } from "../helpers/pty.js";
 import { uniqueName } from "../helpers/temp.js";
 
-/** Drives `authctl` in a real pseudo-terminal: waits for each prompt, then types. */
-async function interactive(args: string[], env: Record<string, string>, answers: [RegExp, string][], finalKeys = "") {
-  const term = pty.spawn(process.execPath, [AUTHCTL, ...args], {
-    env: { ...process.env, ...env, TERM: "xterm", NO_COLOR: "1" },
-    cols: 120,
-    rows: 30,
+/** An account API that answers OPTIONS but never answers a login: the CLI waits between prompts. */
+async function startStallingServer(): Promise<{ url: string; posted: Promise<void>; close(): Promise<void> }> {
+  let reportPost: () => void = () => undefined;
+  const posted = new Promise<void>((resolve) => {
+    reportPost = resolve;
   });
-  let screen = "";
-  let pending = "";
-  term.onData((data) => {
-    screen += data;
-    pending += data;
-  });
-  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-  const waitFor = async (ready: () => boolean) => {
-    const deadline = Date.now() + 15_000;
-    while (!ready()) {
-      if (Date.now() > deadline) throw new Error(`no prompt in:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  const server: Server = createServer((request, response) => {
+    if (request.method === "OPTIONS") {
+      response.writeHead(200, { "content-type": "application/json" }).end('{"name":"Obtain Auth Token"}');
+      return;
     }
+    reportPost();
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posted,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
-  for (const [prompt, answer] of answers) {
-    await waitFor(() => prompt.test(pending));
-    pending = "";
-    term.write(`${answer}\r`);
-  }
-  if (finalKeys) {
-    await waitFor(() => pending.length > 0);
-    term.write(finalKeys);
-  }
-  return { exitCode: await exited, screen };
 }
 
 describe("interactive prompts in a terminal", () => {
   let server: TestServer;
   let config: Awaited<ReturnType<typeof configDir>>;
+  let env: Record<string, string>;
   before(async () => {
     server = await startTestServer();
     config = await configDir();
+    env = { AUTHCTL_CONFIG_DIR: config.path };
   });
   after(async () => {
     await server.close();
     await config.remove();
   });
 
-  it("asks for username, email and the password twice, masking the password", async () => {
+  it("names the server, then asks for username, email and the password twice, masking the password", async () => {
     const username = uniqueName("tty");
-    const { exitCode, screen } = await interactive(["register", "--url", server.url, "--insecure-storage"], { AUTHCTL_CONFIG_DIR: config.path }, [
+    const term = startTerminal(["register", server.url, "--insecure-storage"], env);
+    await term.waitFor(new RegExp(`Registering at ${server.url.replace(/\./g, "\\.")}`));
+    await answer(term, [
       [/Username/, username],
       [/Email/, `${username}@example.com`],
       [/Password/, "typed-secret"],
       [/Password \(again\)/, "typed-secret"],
     ]);
-    assert.equal(exitCode, 0, screen);
-    assert.match(screen, new RegExp(`Registered ${username} at`));
-    assert.ok(!screen.includes("typed-secret"), "the password was echoed");
+    assert.equal(await term.exited, 0, term.screen());
+    assert.match(term.screen(), new RegExp(`Registered ${username} at`));
+    assert.ok(!term.screen().includes("typed-secret"), "the password was echoed");
   });
 
-  it("sends both passwords to the server, which refuses a mismatch with exit 1", async () => {
+  it("asks both passwords again when they differ, before anything reaches the server", async () => {
     const username = uniqueName("tty");
-    const { exitCode, screen } = await interactive(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`], { AUTHCTL_CONFIG_DIR: config.path }, [
+    const term = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
+    await answer(term, [
       [/Password/, "first-secret"],
       [/Password \(again\)/, "second-secret"],
     ]);
-    assert.equal(exitCode, 1, screen);
-    assert.match(screen, /error: P1 and P2 should be same!/);
+    await term.waitFor(/the passwords differ; try again/);
+    await answer(term, [
+      [/Password/, "same-secret"],
+      [/Password \(again\)/, "same-secret"],
+    ]);
+    assert.equal(await term.exited, 0, term.screen());
+    assert.match(term.screen(), new RegExp(`Registered ${username} at`));
+  });
+
+  it("gives a wrong password three tries", async () => {
+    const username = uniqueName("tty");
+    const term = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
+    await answer(term, [[/Password/, "right-one"], [/Password \(again\)/, "right-one"]]);
+    assert.equal(await term.exited, 0, term.screen());
+    const login = startTerminal(["login", "--url", server.url, "-u", username, "--insecure-storage"], env);
+    await answer(login, [[/Password/, "wrong-one"]]);
+    await login.waitFor(/error: wrong username or password/);
+    await answer(login, [[/Password/, "right-one"]]);
+    assert.equal(await login.exited, 0, login.screen());
+    assert.match(login.screen(), new RegExp(`Logged in to .* as ${username}`));
   });
 
   it("cancels with exit code 130 on Ctrl-C at a prompt, storing nothing", async () => {
-    const { exitCode, screen } = await interactive(["login", "--url", server.url], { AUTHCTL_CONFIG_DIR: config.path }, [[/Username/, "ada"]], "\x03");
-    assert.equal(exitCode, 130, screen);
-    assert.match(screen, /error: cancelled/);
+    const term = startTerminal(["login", "--url", server.url], env);
+    await answer(term, [[/Username/, "ada"]]);
+    await term.waitFor(/Password/);
+    term.type("\x03");
+    assert.equal(await term.exited, 130, term.screen());
+    assert.match(term.screen(), /error: cancelled/);
+  });
+
+  it("cancels with exit code 130 on Ctrl-C between two prompts", async () => {
+    const stalling = await startStallingServer();
+    try {
+      const term = startTerminal(["login", "--url", stalling.url, "-u", "ada"], env);
+      await answer(term, [[/Password/, "typed-secret"]]);
+      await stalling.posted;
+      term.type("\x03");
+      assert.equal(await term.exited, 130, term.screen());
+      assert.match(term.screen(), /error: cancelled/);
+    } finally {
+      await stalling.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { it } from "node:test";
 import { AUTHCTL, runCli } from "../helpers/cli.js";
-import { post, registration } from "../helpers/server.js";
+import { post, registration } from "../helpers/http.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
 
 it("authctl serve runs the server in-process until SIGTERM", async () => {
@@ -24,13 +24,13 @@ it("authctl serve runs the server in-process until SIGTERM", async () => {
         const match = /listening on (http:\/\/\S+)/.exec(output);
         if (match?.[1]) resolve(match[1]);
       });
-      child.once("exit", () => reject(new Error(`serve exited:\n${output}`)));
+      child.once("exit", () => { reject(new Error(`serve exited:\n${output}`)); });
     });
     const answer = await post(`${url}/account/register/`, registration(uniqueName()));
     assert.equal(answer.status, 201);
     assert.equal((await stat(dataDir)).mode & 0o777, 0o700);
     child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null];
     assert.equal(code, 0);
     assert.match(output, /POST \/account\/register\/ 201/);
     assert.match(output, /stopped/);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { post, registration, spawnServer, type ServerProcess } from "./server.js";
+import { post, registration } from "./http.js";
 import { tempDir, uniqueName } from "./temp.js";
 
 export const AUTHCTL = fileURLToPath(new URL("../../bin/authctl", import.meta.url));
@@ -17,7 +18,7 @@ export interface CliResult {
  * a value of `undefined` removes a variable.
  */
 export function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
-  const layered = { ...process.env, NO_COLOR: "1", ...options.env };
+  const layered: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
   const env = Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined));
   const child = spawn(process.execPath, [AUTHCTL, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
@@ -53,19 +54,37 @@ export async function startTestServer(): Promise<TestServer> {
   const external = process.env.AUTHCTL_E2E_URL;
   if (external) return { url: external.replace(/\/$/, ""), hasMe: false, close: async () => {} };
   const dir = await tempDir();
-  let server: ServerProcess;
   try {
-    server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
+    const server = await serveInChild(dir.path);
+    return { url: server.url, hasMe: true, close: async () => { await server.stop(); await dir.remove(); } };
   } catch (error) {
     await dir.remove();
     throw error;
   }
+}
+
+/** The real server, started as users do: `authctl serve` on a free port, until SIGTERM. */
+async function serveInChild(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [AUTHCTL, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir], {
+    env: { ...process.env, AUTHCTL_BCRYPT_COST: "4" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", () => { reject(new Error(`authctl serve exited:\n${output}`)); });
+  });
   return {
-    url: server.url,
-    hasMe: true,
-    close: async () => {
-      await server.stop();
-      await dir.remove();
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
     },
   };
 }
@@ -85,6 +104,6 @@ export async function registerDirectly(url: string): Promise<{ username: string;
 /** Whether a real Secret Service is reachable; in CI its absence is a failure, not a skip. */
 export function keyringSkipReason(): string | false {
   if (process.env.DBUS_SESSION_BUS_ADDRESS) return false;
-  if (process.env.CI) throw new Error("CI must run the tests inside ../shared/with-keyring.sh (no D-Bus session found)");
-  return "no D-Bus session: run inside ../shared/with-keyring.sh to test the real keychain";
+  if (process.env.CI) throw new Error("CI must run the tests inside scripts/with-keyring.sh, as npm test does (no D-Bus session found)");
+  return "no D-Bus session: run inside scripts/with-keyring.sh (npm test does) to test the real keychain";
 }

@@ -1,30 +1,53 @@
-import { EnvHttpProxyAgent, request } from "undici";
-import { ServerRefused, ServerUnreachable } from "./errors.js";
+import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import { ServerUnreachable } from "./errors.js";
+import { describeProxy, proxyFor } from "./proxy.js";
+import { refusal } from "./refusals.js";
+import { sanitizeLine } from "./text.js";
 
 export interface Account {
   username: string;
   email: string;
 }
 
-/** What the server says of a token. */
-export type TokenCheck =
-  | { state: "accepted"; account: Account }
-  | { state: "rejected"; detail: string }
-  /** The server has no `/account/me/` (an original DRF app): the token cannot be checked. */
-  | { state: "uncheckable" };
+/**
+ * What the server says of a token. `account` is known only where the server
+ * has `GET /account/me/`; elsewhere the token is checked with an
+ * authenticated `OPTIONS /account/register/`, which DRF answers 200 for a
+ * valid token and 401 `Invalid token.` otherwise.
+ */
+export type TokenCheck = { state: "accepted"; account?: Account } | { state: "rejected"; detail: string };
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  token?: string;
+  body?: string;
+  contentType?: string;
+}
+
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
 
 /** The account API, as any DRF-compatible server speaks it. */
 export interface Api {
+  /** Fails unless an account API answers at the URL: asked before any password is typed. */
+  probe(baseUrl: string): Promise<void>;
   register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & { token: string }>;
   login(baseUrl: string, username: string, password: string): Promise<string>;
   /** Revokes the token; `rejected` when the server no longer knew it. */
   logout(baseUrl: string, token: string): Promise<"revoked" | "rejected">;
   check(baseUrl: string, token: string): Promise<TokenCheck>;
+  /** Any request, for `authctl api`; the answer whatever its status. */
+  request(baseUrl: string, input: RawRequest): Promise<RawAnswer>;
 }
 
 interface Answer {
   status: number;
   body: unknown;
+  html: boolean;
 }
 
 export interface ApiOptions {
@@ -32,39 +55,63 @@ export interface ApiOptions {
   userAgent: string;
 }
 
-/** An undici client with connect/response timeouts that honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY. */
+/**
+ * An undici client with connect/response timeouts. Requests to this machine
+ * go direct; others follow HTTP_PROXY, HTTPS_PROXY and NO_PROXY (see proxy.ts).
+ */
 export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
-  const dispatcher = new EnvHttpProxyAgent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  const direct = new Agent(timeouts);
+  const proxies = new Map<string, Dispatcher>();
+  const dispatcherFor = (proxy: string | undefined): Dispatcher => {
+    if (proxy === undefined) return direct;
+    const agent = proxies.get(proxy) ?? new ProxyAgent({ uri: proxy, ...timeouts });
+    proxies.set(proxy, agent);
+    return agent;
+  };
 
-  async function call(baseUrl: string, path: string, method: "GET" | "POST", body?: object, token?: string): Promise<Answer> {
+  async function send(baseUrl: string, input: RawRequest): Promise<RawAnswer> {
     const headers: Record<string, string> = { "user-agent": userAgent, accept: "application/json" };
-    if (body) headers["content-type"] = "application/json";
-    if (token) headers.authorization = `Token ${token}`;
+    if (input.contentType) headers["content-type"] = input.contentType;
+    if (input.token) headers.authorization = `Token ${input.token}`;
+    const url = `${baseUrl}${input.path}`;
+    const proxy = proxyFor(url);
     try {
-      const response = await request(`${baseUrl}${path}`, {
-        method,
+      const response = await request(url, {
+        method: input.method,
         headers,
-        body: body ? JSON.stringify(body) : null,
-        dispatcher,
+        body: input.body ?? null,
+        dispatcher: dispatcherFor(proxy),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await response.body.text();
-      return { status: response.statusCode, body: parseJson(text) };
+      const contentType = String(response.headers["content-type"] ?? "");
+      return { status: response.statusCode, contentType, body: await response.body.text() };
     } catch (error) {
-      throw new ServerUnreachable(`cannot reach ${baseUrl}: ${describeNetworkError(error, timeoutMs)}`, reachHint(baseUrl));
+      throw networkError(baseUrl, error, timeoutMs, proxy);
     }
   }
 
+  async function call(baseUrl: string, path: string, method: string, body?: object, token?: string): Promise<Answer> {
+    const json = body === undefined ? {} : { body: JSON.stringify(body), contentType: "application/json" };
+    const answer = await send(baseUrl, { method, path, token, ...json });
+    return { status: answer.status, body: parseJson(answer.body), html: /html/i.test(answer.contentType) };
+  }
+
   return {
+    async probe(baseUrl) {
+      const answer = await call(baseUrl, "/account/login/", "OPTIONS");
+      if (answer.status === 200 && typeof answer.body === "object" && answer.body !== null) return;
+      throw unexpected(baseUrl, "/account/login/", answer);
+    },
     async register(baseUrl, { username, email, password, password2 }) {
       const answer = await call(baseUrl, "/account/register/", "POST", { username, email, password, password2 });
       if (answer.status === 201 && hasStrings(answer.body, "username", "email", "token")) return answer.body;
-      throw refusalOrUnexpected(baseUrl, "/account/register/", answer);
+      throw refusalOrUnexpected(baseUrl, "/account/register/", answer, username);
     },
     async login(baseUrl, username, password) {
       const answer = await call(baseUrl, "/account/login/", "POST", { username, password });
       if (answer.status === 200 && hasStrings(answer.body, "token")) return answer.body.token;
-      throw refusalOrUnexpected(baseUrl, "/account/login/", answer);
+      throw refusalOrUnexpected(baseUrl, "/account/login/", answer, username);
     },
     async logout(baseUrl, token) {
       const answer = await call(baseUrl, "/account/logout/", "POST", undefined, token);
@@ -73,14 +120,18 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
       throw unexpected(baseUrl, "/account/logout/", answer);
     },
     async check(baseUrl, token) {
-      const answer = await call(baseUrl, "/account/me/", "GET", undefined, token);
-      if (answer.status === 200 && hasStrings(answer.body, "username", "email")) {
-        return { state: "accepted", account: { username: answer.body.username, email: answer.body.email } };
+      const me = await call(baseUrl, "/account/me/", "GET", undefined, token);
+      if (me.status === 200 && hasStrings(me.body, "username", "email")) {
+        return { state: "accepted", account: { username: me.body.username, email: me.body.email } };
       }
-      if (answer.status === 401) return { state: "rejected", detail: detailOf(answer.body) ?? "rejected" };
-      if (answer.status === 404) return { state: "uncheckable" };
-      throw unexpected(baseUrl, "/account/me/", answer);
+      if (me.status === 401) return { state: "rejected", detail: detailOf(me.body) ?? "rejected" };
+      if (me.status !== 404) throw unexpected(baseUrl, "/account/me/", me);
+      const options = await call(baseUrl, "/account/register/", "OPTIONS", undefined, token);
+      if (options.status === 200) return { state: "accepted" };
+      if (options.status === 401) return { state: "rejected", detail: detailOf(options.body) ?? "rejected" };
+      throw unexpected(baseUrl, "/account/register/", options);
     },
+    request: send,
   };
 }
 
@@ -97,43 +148,35 @@ function hasStrings<K extends string>(body: unknown, ...keys: K[]): body is Reco
 }
 
 function detailOf(body: unknown): string | undefined {
-  return hasStrings(body, "detail") ? body.detail : undefined;
+  return hasStrings(body, "detail") ? sanitizeLine(body.detail) : undefined;
 }
 
-function refusalOrUnexpected(baseUrl: string, path: string, answer: Answer): Error {
+function refusalOrUnexpected(baseUrl: string, path: string, answer: Answer, username: string): Error {
   if (answer.status !== 400 || typeof answer.body !== "object" || answer.body === null) return unexpected(baseUrl, path, answer);
-  return new ServerRefused(describeRefusal(answer.body), answer.body);
+  return refusal(answer.body, username);
 }
 
-/** DRF error bodies as readable lines: `username: A user with that username already exists.` */
-export function describeRefusal(body: object): string {
-  const lines: string[] = [];
-  for (const [field, value] of Object.entries(body)) {
-    const messages = Array.isArray(value) ? value.map(String) : [String(value)];
-    const label = ["error", "non_field_errors", "detail"].includes(field) ? "" : `${field}: `;
-    for (const message of messages) lines.push(`${label}${message}`);
-  }
-  return lines.join("\n");
-}
+const NOT_AN_API_HINT = "check the URL: give the base URL under which /account/login/ lives, e.g. https://example.com/api";
 
 function unexpected(baseUrl: string, path: string, answer: Answer): ServerUnreachable {
-  const detail = detailOf(answer.body);
-  return new ServerUnreachable(
-    `unexpected answer from ${baseUrl}${path}: HTTP ${answer.status}${detail ? ` (${detail})` : ""}`,
-    answer.status === 404 ? "check that --url is the base URL of the account API" : undefined,
-  );
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  const { code, name, message } = error as { code?: string; name?: string; message?: string };
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
-  if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || name === "TimeoutError") {
-    return `no answer within ${timeoutMs / 1000}s`;
+  if (answer.html || typeof answer.body !== "object" || [404, 405, 501].includes(answer.status)) {
+    return new ServerUnreachable(`not an account API at this URL: ${baseUrl}${path} answered HTTP ${answer.status}${answer.html ? " with a web page" : ""}`, NOT_AN_API_HINT);
   }
-  return code ?? message ?? String(error);
+  const detail = detailOf(answer.body);
+  return new ServerUnreachable(`unexpected answer from ${baseUrl}${path}: HTTP ${answer.status}${detail ? ` (${detail})` : ""}`);
 }
 
-function reachHint(baseUrl: string): string {
-  return `check the URL and that the server is running (authctl serve starts one); base URL in use: ${baseUrl}`;
+function networkError(baseUrl: string, error: unknown, timeoutMs: number, proxy: string | undefined): ServerUnreachable {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  const hint = `check the URL and that the server is running (authctl serve starts one); base URL in use: ${baseUrl}`;
+  if (proxy !== undefined && code === "UND_ERR_ABORTED") {
+    return new ServerUnreachable(`cannot reach ${baseUrl} through the proxy ${describeProxy(proxy)}: ${sanitizeLine(message ?? code)}`, "check HTTP_PROXY, HTTPS_PROXY and NO_PROXY");
+  }
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") {
+    return new ServerUnreachable(`cannot reach ${baseUrl}: the server does not speak TLS; try http://`, `use --url ${baseUrl.replace(/^https:/, "http:")}`);
+  }
+  const reasons: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", EAI_AGAIN: "host not found" };
+  const timedOut = ["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"].includes(code ?? "") || name === "TimeoutError";
+  const reason = timedOut ? `no answer within ${timeoutMs / 1000}s` : ((code && reasons[code]) ?? code ?? message ?? String(error));
+  return new ServerUnreachable(`cannot reach ${baseUrl}: ${sanitizeLine(reason)}`, hint);
 }

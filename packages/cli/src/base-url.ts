@@ -1,5 +1,7 @@
-import { isIP } from "node:net";
 import { UsageError } from "./errors.js";
+import { describeProxy, isLoopbackHost, proxyFor } from "./proxy.js";
+
+export { isLoopbackHost };
 
 export const DEFAULT_URL = "http://127.0.0.1:8000";
 
@@ -33,25 +35,24 @@ function guessScheme(text: string): "http" | "https" {
   return isLoopbackHost(host) ? "http" : "https";
 }
 
-/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
-}
-
-/** Sending a password over plain HTTP is only safe when it stays on this machine. */
+/**
+ * Sending a password over plain HTTP is only safe when it stays on this
+ * machine. Judged by the route it really takes: loopback is always direct,
+ * anything through a proxy leaves the machine.
+ */
 export function assertSafeForPassword(baseUrl: string, insecureHttp: boolean): void {
   const url = new URL(baseUrl);
-  if (url.protocol === "https:" || insecureHttp || isLoopbackHost(url.hostname)) return;
+  if (url.protocol === "https:" || insecureHttp) return;
+  const proxy = proxyFor(baseUrl);
+  if (proxy === undefined && isLoopbackHost(url.hostname)) return;
+  const via = proxy === undefined ? "" : ` through the proxy ${describeProxy(proxy)}`;
   throw new UsageError(
-    `refusing to send a password over plain HTTP to ${url.host}`,
+    `refusing to send a password over plain HTTP to ${url.host}${via}`,
     "use an https:// URL, or pass --insecure-http if you trust every network in between",
   );
 }
 
-/** `--url` > `AUTHCTL_URL` > the last URL used > the default. */
-export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv, lastUsed: string | undefined): string {
-  return normalizeBaseUrl(flag ?? (env.AUTHCTL_URL || undefined) ?? lastUsed ?? DEFAULT_URL);
+/** `--url` > `AUTHCTL_URL` > the current server > the default. */
+export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv, current: string | undefined): string {
+  return normalizeBaseUrl(flag ?? (env.AUTHCTL_URL || undefined) ?? current ?? DEFAULT_URL);
 }

@@ -35,9 +35,12 @@ export class ServerRefused extends CliError {
   readonly code = "server_refused";
 
   constructor(
+    /** The server's own words, as `--json` reports them. */
     message: string,
     readonly details: unknown,
     hint?: string,
+    /** The same said plainly, for a person. */
+    readonly human: string = message,
   ) {
     super(message, hint);
   }
@@ -52,6 +55,20 @@ export class UsageError extends CliError {
 export class ServerUnreachable extends CliError {
   readonly exitCode = ExitCode.unreachable;
   readonly code = "unreachable";
+}
+
+/** `authctl api` got a non-2xx answer; its body goes to stderr. */
+export class RequestFailed extends CliError {
+  readonly exitCode = ExitCode.refused;
+  readonly code = "request_failed";
+
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(message);
+  }
 }
 
 export class NotLoggedIn extends CliError {
@@ -75,7 +92,7 @@ export class Cancelled extends CliError {
 
 export const EXIT_CODE_HELP = `Exit codes:
   0    success
-  1    the server refused (validation error, bad credentials), or status found a token rejected or unchecked
+  1    the server refused (validation error, bad credentials, non-2xx for authctl api), or status found a token rejected or unchecked
   2    usage error (bad flag or URL, missing value without a terminal, password over plain HTTP)
   3    server unreachable, timed out, or gave an unexpected answer
   4    not logged in (no stored token for that server or account)

@@ -6,6 +6,17 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`authctl ${VERSION}\n`);
 } else {
+  // Ctrl-C outside a prompt (while waiting for the server, between prompts)
+  // arrives as SIGINT; it cancels like Ctrl-C at a prompt. `serve` keeps the
+  // server's own graceful shutdown.
+  if (argv[0] !== "serve") process.once("SIGINT", cancel);
   const { run } = await import("./program.js");
   process.exitCode = await run(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+}
+
+function cancel(): void {
+  if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code: "cancelled", message: "cancelled" } })}\n`);
+  else process.stderr.write("error: cancelled\n");
+  // The entry point is the one place allowed to end the process: pending requests must not outlive Ctrl-C.
+  process.exit(130);
 }

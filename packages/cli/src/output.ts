@@ -30,12 +30,26 @@ export class Output {
     else if (human !== undefined) this.streams.stdout.write(`${human}\n`);
   }
 
+  /** Raw data on stdout (the body `authctl api` got); a final newline added at a terminal. */
+  data(text: string): void {
+    this.streams.stdout.write(this.stdoutIsTerminal && !text.endsWith("\n") ? `${text}\n` : text);
+  }
+
+  get stdoutIsTerminal(): boolean {
+    return this.streams.stdout.isTTY === true;
+  }
+
   success(message: string): void {
     if (!this.json) this.streams.stderr.write(`${this.errColor.green("✓")} ${message}\n`);
   }
 
   info(message: string): void {
     if (!this.json) this.streams.stderr.write(`${message}\n`);
+  }
+
+  /** Said even with --json (on stderr): something the person must know about where data came from. */
+  notice(message: string): void {
+    this.streams.stderr.write(`${this.errColor.cyan("notice:")} ${message}\n`);
   }
 
   warn(message: string): void {

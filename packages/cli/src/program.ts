@@ -1,8 +1,10 @@
 import { Command, CommanderError } from "commander";
-import { DEFAULT_URL } from "./base-url.js";
 import type { Context } from "./context.js";
-import { CliError, EXIT_CODE_HELP, ExitCode, ServerRefused } from "./errors.js";
+import { CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
+import { CURRENT_SERVER_HELP, ENVIRONMENT_HELP } from "./help.js";
 import type { Output } from "./output.js";
+import { defineCommands } from "./program-commands.js";
+import { sanitize } from "./text.js";
 import { VERSION } from "./version.js";
 
 export interface Io {
@@ -12,22 +14,13 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const ENVIRONMENT_HELP = `Environment:
-  AUTHCTL_URL               base URL when --url is not given (then the last URL used, then ${DEFAULT_URL})
-  AUTHCTL_TOKEN             a token to use instead of the stored one (status, token, logout)
-  AUTHCTL_CONFIG_DIR        where config.json (and credentials.json, if used) live;
-                            default $XDG_CONFIG_HOME/authctl or ~/.config/authctl
-  AUTHCTL_HTTP_TIMEOUT      seconds to wait for the server (default 10)
-  AUTHCTL_KEYCHAIN_TIMEOUT  seconds to wait for the OS keychain (default 5)
-  HTTP_PROXY, HTTPS_PROXY, NO_PROXY   honoured for every request
-  NO_COLOR                  turns colors off, as --no-color does
-  DEBUG=authctl             prints stack traces of unexpected errors`;
-
-const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
-
 /** Parses argv, runs one command and returns the exit code; it never calls process.exit. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const json = argv.includes("--json");
+  if (json && argv.some((arg) => arg === "--version" || arg === "-V")) {
+    io.stdout.write(`${JSON.stringify({ version: VERSION })}\n`);
+    return ExitCode.ok;
+  }
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(io, (code) => (exitCode = code));
   if (argv.length === 0) {
@@ -52,12 +45,20 @@ function reportError(error: unknown, out: Output, debug: boolean): number {
     if (out.json) out.jsonError("usage", error.message.replace(/^error: /, ""));
     return ExitCode.usage;
   }
-  if (error instanceof CliError) {
-    if (out.json) out.jsonError(error.code, error.message, error instanceof ServerRefused ? error.details : undefined);
-    else out.error(error.message, error.hint);
+  if (error instanceof RequestFailed) {
+    if (out.json) out.jsonError(error.code, error.message, { status: error.status, body: error.body });
+    else {
+      if (error.body.trim() !== "") out.info(sanitize(error.body).trimEnd());
+      out.error(error.message);
+    }
     return error.exitCode;
   }
-  const message = debug ? ((error as Error)?.stack ?? String(error)) : ((error as Error)?.message ?? String(error));
+  if (error instanceof CliError) {
+    if (out.json) out.jsonError(error.code, error.message, error instanceof ServerRefused ? error.details : undefined);
+    else out.error(error instanceof ServerRefused ? error.human : error.message, error.hint);
+    return error.exitCode;
+  }
+  const message = debug && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error);
   if (out.json) out.jsonError("internal", message);
   else out.error(message, debug ? undefined : "run again with DEBUG=authctl for details");
   return 1;
@@ -66,82 +67,18 @@ function reportError(error: unknown, out: Output, debug: boolean): number {
 function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command("authctl")
     .description("Register, log in and keep API tokens for DRF-style token-auth servers.")
-    .version(`authctl ${VERSION}`, "-V, --version", "print the version")
+    .version(`authctl ${VERSION}`, "-V, --version", "print the version (with --json: as JSON)")
     .option("--no-color", "turn colors off")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showSuggestionAfterError()
-    .addHelpText("after", `\n${EXIT_CODE_HELP}\n\n${ENVIRONMENT_HELP}\n`);
+    .addHelpText("after", `\n${CURRENT_SERVER_HELP}\n\n${EXIT_CODE_HELP}\n\n${ENVIRONMENT_HELP}\n`);
 
   // Loaded on first use: the HTTP client and keychain binding are what make start-up slow.
   const context = async (command: Command): Promise<Context> => {
     const { createContext } = await import("./context.js");
     return createContext({ ...io, json: command.opts().json === true, color: program.opts().color !== false });
   };
-  const action = <T>(load: () => Promise<(options: T, ctx: Context) => Promise<unknown>>) =>
-    async function (this: Command, options: T) {
-      const code = await (await load())(options, await context(this));
-      if (typeof code === "number") setExitCode(code);
-    };
-
-  const command = (name: string, description: string) =>
-    program
-      .command(name)
-      .description(description)
-      .option("--url <url>", "base URL of the server (see AUTHCTL_URL)")
-      .option("--json", "print the result, or the error, as JSON on stdout")
-      .exitOverride();
-
-  // register and login take the same credentials and the same two safety overrides.
-  const credentialCommand = (name: string, description: string) =>
-    command(name, description)
-      .option("-u, --username <name>", "username (prompted when missing)")
-      .option("--password-stdin", "read the password from stdin instead of prompting")
-      .option("--insecure-http", "allow sending the password over plain http:// to another machine")
-      .option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain");
-
-  credentialCommand("register", "create an account and keep its token")
-    .option("-e, --email <address>", "email address (prompted when missing)")
-    .addHelpText("after", examples("authctl register", "authctl register --url https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
-    .action(action(async () => (await import("./commands/register.js")).runRegister));
-
-  credentialCommand("login", "log in with a username and password and keep the token")
-    .addHelpText("after", examples("authctl login", "authctl login --url https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json'))
-    .action(action(async () => (await import("./commands/login.js")).runLogin));
-
-  command("logout", "revoke the token on the server and forget it")
-    .option("-u, --username <name>", "account to log out (default: the active one)")
-    .option("--forget", "remove the token locally even if the server cannot be reached")
-    .addHelpText("after", examples("authctl logout", "authctl logout --url https://api.example.com -u ada", "authctl logout --forget"))
-    .action(action(async () => (await import("./commands/logout.js")).runLogout));
-
-  command("status", "show stored accounts, where each token is kept, and whether the server accepts it")
-    .addHelpText("after", examples("authctl status", "authctl status --url http://127.0.0.1:8000 --json"))
-    .action(action(async () => (await import("./commands/status.js")).runStatus));
-
-  command("token", "print the token, for use in scripts")
-    .option("-u, --username <name>", "account (default: the active one)")
-    .addHelpText("after", examples('curl -H "Authorization: Token $(authctl token)" http://127.0.0.1:8000/account/me/', "authctl token --url https://api.example.com -u ada"))
-    .action(action(async () => (await import("./commands/token.js")).runToken));
-
-  command("switch", "make another stored account of a server the active one")
-    .option("-u, --username <name>", "account to switch to (chosen from a list when missing)")
-    .addHelpText("after", examples("authctl switch -u grace", "authctl switch --url https://api.example.com"))
-    .action(action(async () => (await import("./commands/switch.js")).runSwitch));
-
-  program
-    .command("serve")
-    .description("run the authctl server in this process (same as npm start)")
-    .option("--host <host>", "address to listen on (default AUTHCTL_HOST or 127.0.0.1)")
-    .option("--port <port>", "port to listen on (default PORT or 8000)")
-    .option("--data-dir <dir>", "database and key directory (default AUTHCTL_DATA_DIR or ./data)")
-    .option("--json", "print a failure to start as JSON on stdout")
-    .exitOverride()
-    .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl"))
-    .action(async function (this: Command, options) {
-      const { runServe } = await import("./commands/serve.js");
-      await runServe(options, await context(this), io);
-    });
-
+  defineCommands(program, { io, context, setExitCode });
   return program;
 }

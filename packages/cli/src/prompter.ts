@@ -4,7 +4,13 @@ import { Cancelled, UsageError } from "./errors.js";
 export interface Prompter {
   text(message: string, flag: string): Promise<string>;
   secret(message: string, flag: string): Promise<string>;
-  choose(message: string, choices: string[], flag: string): Promise<string>;
+  /** Resolves the `value` of the chosen entry. */
+  choose(message: string, choices: Choice[], flag: string): Promise<string>;
+}
+
+export interface Choice {
+  name: string;
+  value: string;
 }
 
 interface PromptStreams {
@@ -36,7 +42,7 @@ export function terminalPrompter(streams: PromptStreams): Prompter {
     async choose(message, choices, flag) {
       ensureTerminal(flag);
       const { select } = await import("@inquirer/prompts");
-      return cancellable(() => select({ message, choices: choices.map((value) => ({ value })) }, context));
+      return cancellable(() => select({ message, choices }, context));
     },
   };
 }

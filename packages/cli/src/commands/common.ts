@@ -1,25 +1,50 @@
 import { resolveBaseUrl } from "../base-url.js";
 import type { Context } from "../context.js";
-import { NotLoggedIn, StorageFailed } from "../errors.js";
+import { NotLoggedIn, StorageFailed, UsageError } from "../errors.js";
 import type { StoredAccount } from "../secrets/token-store.js";
 
 export const TOKEN_ENV = "AUTHCTL_TOKEN";
 
+/** `--url` > `AUTHCTL_URL` > the current server > the default. */
 export async function resolveUrl(ctx: Context, flag: string | undefined): Promise<string> {
-  return resolveBaseUrl(flag, ctx.env, await ctx.tokens.lastUrl());
+  return resolveBaseUrl(flag, ctx.env, await ctx.tokens.currentUrl());
 }
 
-/** The token handed over in AUTHCTL_TOKEN, which overrides any stored one. */
+/** Whether the server was named (--url or AUTHCTL_URL) rather than taken from the config. */
+export function urlGiven(ctx: Context, flag: string | undefined): boolean {
+  return flag !== undefined || Boolean(ctx.env.AUTHCTL_URL);
+}
+
+/** The token handed over in AUTHCTL_TOKEN, which overrides any stored one; says so on stderr. */
 export function tokenFromEnv(ctx: Context): string | undefined {
-  return ctx.env[TOKEN_ENV] || undefined;
+  const token = ctx.env[TOKEN_ENV] || undefined;
+  if (token !== undefined) ctx.out.notice(`using the token from ${TOKEN_ENV}, not the stored one`);
+  return token;
 }
 
-/** The stored account named by --username, or the server's active one. */
-export async function requireAccount(ctx: Context, url: string, username: string | undefined): Promise<StoredAccount> {
+/**
+ * The stored account a command acts on. With a server named, its account
+ * (`-u` or the active one). With only `-u`, whichever server holds that
+ * username. With neither, the current server's active account.
+ */
+export async function resolveAccount(ctx: Context, flag: string | undefined, username: string | undefined): Promise<StoredAccount> {
+  if (username !== undefined && !urlGiven(ctx, flag)) return findByUsername(ctx, username);
+  const url = await resolveUrl(ctx, flag);
   const account = await ctx.tokens.find(url, username);
   if (account) return account;
   const who = username === undefined ? "" : ` as ${username}`;
-  throw new NotLoggedIn(`not logged in to ${url}${who}`, `authctl login --url ${url}${username ? ` --username ${username}` : ""}`);
+  const others = (await ctx.tokens.list()).length;
+  const hint = `authctl login --url ${url}${username ? ` --username ${username}` : ""}${others > 0 ? " (or see authctl status for the stored accounts)" : ""}`;
+  throw new NotLoggedIn(`not logged in to ${url}${who}`, hint);
+}
+
+async function findByUsername(ctx: Context, username: string): Promise<StoredAccount> {
+  const matches = await ctx.tokens.withUsername(username);
+  const [first] = matches;
+  if (first === undefined) throw new NotLoggedIn(`no stored account ${username} on any server`, `authctl login --url <server> --username ${username}`);
+  if (matches.length === 1) return first;
+  const urls = matches.map((account) => account.url);
+  throw new UsageError(`${username} is stored for several servers: ${urls.join(", ")}`, `name one with --url, e.g. --url ${first.url}`);
 }
 
 /** Stores a fresh token and tells the person where it went. */

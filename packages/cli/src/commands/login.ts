@@ -1,26 +1,51 @@
-import { assertSafeForPassword } from "../base-url.js";
 import type { Context } from "../context.js";
+import { ServerRefused, UsageError } from "../errors.js";
 import { readSecretFromStdin } from "../stdin.js";
-import { keepToken, resolveUrl } from "./common.js";
+import { sanitizeLine } from "../text.js";
+import { resolveUrl } from "./common.js";
+import { deliverToken, prepare, type CredentialOptions } from "./credentials.js";
 
-/** The flags register and login share. */
-export interface LoginOptions {
-  url?: string;
-  username?: string;
-  passwordStdin?: boolean;
-  insecureHttp?: boolean;
-  insecureStorage?: boolean;
+export interface LoginOptions extends CredentialOptions {
+  /** Read a token (not a password) on stdin and keep it. */
+  withToken?: boolean;
 }
 
-/** Exchanges a username and password for the account's token and keeps it. */
+const TRIES = 3;
+
+/** Exchanges a username and password (or, with --with-token, a token) for a kept token. */
 export async function runLogin(options: LoginOptions, ctx: Context): Promise<void> {
   const url = await resolveUrl(ctx, options.url);
-  assertSafeForPassword(url, options.insecureHttp === true);
-  const piped = options.passwordStdin ? await readSecretFromStdin(ctx.stdin) : undefined;
+  if (options.withToken) return loginWithToken(options, ctx, url);
+  const piped = await prepare(ctx, url, options, "Logging in to");
   const username = (options.username ?? (await ctx.prompter.text("Username", "--username"))).trim();
-  const password = piped ?? (await ctx.prompter.secret("Password", "--password-stdin"));
-  const token = await ctx.api.login(url, username, password);
-  const { storage, location } = await keepToken(ctx, url, username, token, options.insecureStorage);
-  ctx.out.success(`Logged in to ${url} as ${username}; token stored in ${location}`);
-  ctx.out.result({ url, username, storage });
+  for (let attempt = 1; ; attempt += 1) {
+    const password = piped ?? (await ctx.prompter.secret("Password", "--password-stdin"));
+    try {
+      const token = await ctx.api.login(url, username, password);
+      await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
+      return;
+    } catch (error) {
+      // A typed password gets three tries, as sudo gives; a piped one cannot change.
+      if (!(error instanceof ServerRefused) || piped !== undefined || attempt === TRIES) throw error;
+      ctx.out.error(error.human);
+    }
+  }
+}
+
+/** `printf %s "$TOKEN" | authctl login --with-token`: checked with the server, then kept. */
+async function loginWithToken(options: LoginOptions, ctx: Context, url: string): Promise<void> {
+  const token = await readSecretFromStdin(ctx.stdin, "--with-token");
+  const check = await ctx.api.check(url, token);
+  if (check.state === "rejected") {
+    throw new ServerRefused(`the server rejected the token: ${check.detail}`, { detail: check.detail }, `get a new token with: authctl login --url ${url}`);
+  }
+  const known = check.account?.username;
+  if (known !== undefined && options.username !== undefined && known !== options.username) {
+    throw new UsageError(`the token belongs to ${sanitizeLine(known)}, not ${options.username}`);
+  }
+  const username = known ?? options.username;
+  if (username === undefined) {
+    throw new UsageError("--username is required with --with-token: this server cannot say whose token it is (no /account/me/)");
+  }
+  await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${sanitizeLine(username)}`);
 }

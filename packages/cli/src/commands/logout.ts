@@ -1,51 +1,79 @@
 import type { Context } from "../context.js";
 import { NotLoggedIn, ServerUnreachable } from "../errors.js";
-import type { StoredAccount } from "../secrets/token-store.js";
-import { requireAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
+import type { RemoveResult, StoredAccount } from "../secrets/token-store.js";
+import { resolveAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
 export interface LogoutOptions {
   url?: string;
   username?: string;
   forget?: boolean;
+  local?: boolean;
 }
 
+type Outcome = "revoked" | "rejected" | "forgotten" | "local";
+
 /**
- * Revokes the token on the server, then forgets it. A token the server no
- * longer knows is forgotten too; an unreachable server keeps it (unless
- * --forget), because a token we forget but the server keeps is a leak.
+ * Revokes the token on the server — for every client of the account, since
+ * DRF keeps one token per user — then forgets it. `--local` only forgets it
+ * here. A token the server no longer knows is forgotten too; an unreachable
+ * server keeps it (unless --forget), because a token we forget but the
+ * server keeps is a leak.
  */
 export async function runLogout(options: LogoutOptions, ctx: Context): Promise<void> {
-  const url = await resolveUrl(ctx, options.url);
   const envToken = tokenFromEnv(ctx);
-  if (envToken) {
-    const outcome = await ctx.api.logout(url, envToken);
-    const said = outcome === "revoked" ? "revoked" : "was already invalid";
-    ctx.out.success(`The token from ${TOKEN_ENV} ${said} at ${url}; stored accounts are unchanged`);
-    ctx.out.result({ url, source: TOKEN_ENV, outcome });
-    return;
-  }
-  const account = await requireAccount(ctx, url, options.username);
-  const token = await readOrForget(ctx, account);
+  if (envToken) return logoutEnvToken(options, ctx, envToken);
+  const account = await resolveAccount(ctx, options.url, options.username);
+  // --local needs no token: there is nothing to send.
+  const token = options.local ? "" : await readOrForget(ctx, account);
   if (token === undefined) return;
-  let outcome: "revoked" | "rejected" | "forgotten";
+  const outcome = options.local ? "local" : await revoke(ctx, account, token, options.forget === true);
+  const moved = await ctx.tokens.remove(account);
+  const { url, username } = account;
+  const messages: Record<Outcome, string> = {
+    revoked: `Logged out of ${url} as ${username}; the token is revoked for every client of this account`,
+    rejected: `The server had already revoked the token of ${username}; removed it locally`,
+    forgotten: `Removed the token of ${username} at ${url} locally`,
+    local: `Removed the token of ${username} at ${url} locally; it stays valid on the server`,
+  };
+  ctx.out.success(messages[outcome]);
+  reportMoves(ctx, account, moved);
+  ctx.out.result({ url, username, source: account.storage, outcome, ...resultOfMoves(moved) });
+}
+
+async function logoutEnvToken(options: LogoutOptions, ctx: Context, token: string): Promise<void> {
+  const url = await resolveUrl(ctx, options.url);
+  const outcome = await ctx.api.logout(url, token);
+  const said = outcome === "revoked" ? "is revoked for every client of its account" : "was already invalid";
+  ctx.out.success(`The token from ${TOKEN_ENV} ${said} at ${url}; stored accounts are unchanged`);
+  ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome, ...resultOfMoves({}) });
+}
+
+async function revoke(ctx: Context, account: StoredAccount, token: string, forget: boolean): Promise<Outcome> {
   try {
-    outcome = await ctx.api.logout(url, token);
+    return await ctx.api.logout(account.url, token);
   } catch (error) {
     if (!(error instanceof ServerUnreachable)) throw error;
-    if (!options.forget) {
+    if (!forget) {
       throw new ServerUnreachable(error.message, "the token is kept; try again when the server is back, or pass --forget to remove it locally anyway");
     }
     ctx.out.warn(`${error.message}; the token may still be valid on the server`);
-    outcome = "forgotten";
+    return "forgotten";
   }
-  await ctx.tokens.remove(account);
-  const messages = {
-    revoked: `Logged out of ${url} as ${account.username}`,
-    rejected: `The server had already revoked the token of ${account.username}; removed it locally`,
-    forgotten: `Removed the token of ${account.username} at ${url} locally`,
+}
+
+function reportMoves(ctx: Context, account: StoredAccount, moved: RemoveResult): void {
+  if (moved.nextActive !== undefined) ctx.out.info(`Active account at ${account.url} is now ${moved.nextActive}`);
+  if (moved.nextCurrent !== undefined) {
+    const who = moved.nextCurrent.username === undefined ? "" : ` (account ${moved.nextCurrent.username})`;
+    ctx.out.info(`Current server is now ${moved.nextCurrent.url}${who}`);
+  }
+}
+
+function resultOfMoves(moved: RemoveResult): Record<string, unknown> {
+  return {
+    active: moved.nextActive ?? null,
+    current: moved.nextCurrent ? { url: moved.nextCurrent.url, username: moved.nextCurrent.username ?? null } : null,
   };
-  ctx.out.success(messages[outcome]);
-  ctx.out.result({ url, username: account.username, outcome });
 }
 
 /** A token that vanished from its storage (deleted by hand) leaves nothing to revoke: forget the account. */
@@ -54,9 +82,10 @@ async function readOrForget(ctx: Context, account: StoredAccount): Promise<strin
     return await ctx.tokens.read(account);
   } catch (error) {
     if (!(error instanceof NotLoggedIn)) throw error;
-    await ctx.tokens.remove(account);
+    const moved = await ctx.tokens.forget(account);
     ctx.out.success(`No token of ${account.username} was left in ${ctx.tokens.describe(account.storage)}; removed the account`);
-    ctx.out.result({ url: account.url, username: account.username, outcome: "missing" });
+    reportMoves(ctx, account, moved);
+    ctx.out.result({ url: account.url, username: account.username, source: account.storage, outcome: "missing", ...resultOfMoves(moved) });
     return undefined;
   }
 }

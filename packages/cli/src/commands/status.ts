@@ -2,6 +2,7 @@ import type { TokenCheck } from "../api-client.js";
 import { normalizeBaseUrl } from "../base-url.js";
 import type { Context } from "../context.js";
 import { CliError, ExitCode, NotLoggedIn, type ExitCodeValue } from "../errors.js";
+import { sanitizeLine } from "../text.js";
 import { resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
 export interface StatusOptions {
@@ -12,45 +13,52 @@ type State = TokenCheck["state"] | "unreachable" | "unreadable";
 
 interface Row {
   url: string;
-  username: string;
+  username: string | null;
   active: boolean;
+  /** The current server (where commands go without --url). */
+  current: boolean;
   /** Where the token comes from: keychain, file, or AUTHCTL_TOKEN. */
   source: string;
   location: string;
   state: State;
   detail?: string;
+  /** What to run when the token is not accepted. */
+  fix?: string;
 }
 
 /**
- * Every stored account (or those of --url), where its token is kept, and
- * whether the server still accepts it. Exits 1 when any token is rejected or
- * cannot be checked, 4 when nothing is stored.
+ * Every stored account (or those of --url), the current server first, where
+ * each token is kept, and whether the server still accepts it. Exits 1 when
+ * any token is rejected or cannot be checked, 4 when nothing is stored.
  */
 export async function runStatus(options: StatusOptions, ctx: Context): Promise<ExitCodeValue> {
-  const rows = tokenFromEnv(ctx) ? [await envRow(options, ctx)] : await storedRows(options, ctx);
-  const problems = rows.filter((row) => row.state !== "accepted" && row.state !== "uncheckable").length;
+  const envToken = tokenFromEnv(ctx);
+  const rows = envToken === undefined ? await storedRows(options, ctx) : [await envRow(options, ctx, envToken)];
+  const problems = rows.filter((row) => row.state !== "accepted").length;
   ctx.out.result({ accounts: rows }, render(rows, ctx));
   return problems > 0 ? ExitCode.refused : ExitCode.ok;
 }
 
-async function envRow(options: StatusOptions, ctx: Context): Promise<Row> {
+async function envRow(options: StatusOptions, ctx: Context, token: string): Promise<Row> {
   const url = await resolveUrl(ctx, options.url);
-  const check = await checkToken(ctx, url, async () => tokenFromEnv(ctx) ?? "");
-  const username = check.state === "accepted" ? check.account.username : "(unknown)";
-  return { url, username, active: true, source: TOKEN_ENV, location: `the ${TOKEN_ENV} environment variable`, ...describe(check) };
+  const outcome = await checkToken(ctx, url, () => Promise.resolve(token));
+  const username = outcome.state === "accepted" ? (outcome.account?.username ?? null) : null;
+  const fix = outcome.state === "accepted" ? undefined : `set ${TOKEN_ENV} to a valid token, or unset it`;
+  return { url, username, active: true, current: true, source: TOKEN_ENV, location: `the ${TOKEN_ENV} environment variable`, ...describe(outcome), fix };
 }
 
 async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> {
   const url = options.url === undefined ? undefined : normalizeBaseUrl(options.url);
   const accounts = await ctx.tokens.list(url);
   if (accounts.length === 0) {
-    throw new NotLoggedIn(url ? `not logged in to ${url}` : "not logged in to any server", "authctl login --url <server>");
+    throw new NotLoggedIn(url ? `not logged in to ${url}` : "not logged in to any server", `authctl login --url ${url ?? "<server>"}`);
   }
   return Promise.all(
     accounts.map(async (account) => {
-      const check = await checkToken(ctx, account.url, () => ctx.tokens.read(account));
+      const outcome = await checkToken(ctx, account.url, () => ctx.tokens.read(account));
       const location = ctx.tokens.describe(account.storage);
-      return { url: account.url, username: account.username, active: account.active, source: account.storage, location, ...describe(check) };
+      const fix = outcome.state === "rejected" || outcome.state === "unreadable" ? `authctl login --url ${account.url} --username ${account.username}` : undefined;
+      return { url: account.url, username: account.username, active: account.active, current: account.current, source: account.storage, location, ...describe(outcome), fix };
     }),
   );
 }
@@ -74,7 +82,7 @@ async function checkToken(ctx: Context, url: string, token: () => Promise<string
 }
 
 function describe(outcome: Outcome): { state: State; detail?: string } {
-  return "detail" in outcome ? { state: outcome.state, detail: outcome.detail } : { state: outcome.state };
+  return "detail" in outcome ? { state: outcome.state, detail: sanitizeLine(outcome.detail) } : { state: outcome.state };
 }
 
 function render(rows: Row[], ctx: Context): string {
@@ -82,17 +90,18 @@ function render(rows: Row[], ctx: Context): string {
   const verdicts: Record<State, string> = {
     accepted: color.green("✓ token accepted by the server"),
     rejected: color.red("✗ token rejected by the server"),
-    uncheckable: color.yellow("? the server cannot check tokens (no /account/me/)"),
     unreachable: color.red("✗ could not check the token"),
     unreadable: color.red("✗ could not read the token"),
   };
   const lines: string[] = [];
   for (const url of new Set(rows.map((row) => row.url))) {
-    lines.push(color.bold(url));
-    for (const row of rows.filter((r) => r.url === url)) {
-      lines.push(`  ${row.username}${row.active ? color.cyan(" (active)") : ""}`);
+    const group = rows.filter((row) => row.url === url);
+    lines.push(`${color.bold(url)}${group.some((row) => row.current) ? color.cyan(" (current server)") : ""}`);
+    for (const row of group) {
+      lines.push(`  ${row.username ?? "(unknown account)"}${row.active ? color.cyan(" (active)") : ""}`);
       lines.push(`    token in ${row.location}${row.source === "file" ? color.yellow(" — plaintext") : ""}`);
       lines.push(`    ${verdicts[row.state]}${row.detail ? `: ${row.detail}` : ""}`);
+      if (row.fix) lines.push(`    ${color.dim("fix:")} ${row.fix}`);
     }
   }
   return lines.join("\n");

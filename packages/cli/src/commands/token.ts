@@ -1,5 +1,5 @@
 import type { Context } from "../context.js";
-import { requireAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
+import { resolveAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
 export interface TokenOptions {
   url?: string;
@@ -10,11 +10,11 @@ export interface TokenOptions {
 export async function runToken(options: TokenOptions, ctx: Context): Promise<void> {
   const envToken = tokenFromEnv(ctx);
   if (envToken) {
-    ctx.out.result({ token: envToken, source: TOKEN_ENV }, envToken);
+    const url = await resolveUrl(ctx, options.url);
+    ctx.out.result({ url, username: null, token: envToken, source: TOKEN_ENV }, envToken);
     return;
   }
-  const url = await resolveUrl(ctx, options.url);
-  const account = await requireAccount(ctx, url, options.username);
+  const account = await resolveAccount(ctx, options.url, options.username);
   const token = await ctx.tokens.read(account);
-  ctx.out.result({ url, username: account.username, token, source: account.storage }, token);
+  ctx.out.result({ url: account.url, username: account.username, token, source: account.storage }, token);
 }

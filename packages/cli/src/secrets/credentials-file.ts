@@ -1,46 +1,74 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { z } from "zod";
+import { readJsonFile, withFileLock, writeJsonFile, type JsonFileKind } from "../json-file.js";
 import type { Keychain } from "./keychain.js";
 
-type Credentials = Record<string, Record<string, string>>;
+/** service → account → token, in maps so any account name is an ordinary key. */
+type Credentials = Map<string, Map<string, string>>;
+
+const fileSchema = z.object({
+  version: z.literal(2),
+  tokens: z.array(z.object({ service: z.string(), account: z.string(), token: z.string() })),
+});
+/** The first release's shape: { service: { account: token } }. */
+const legacySchema = z.record(z.record(z.string())).transform((services) => ({
+  version: 2 as const,
+  tokens: Object.entries(services).flatMap(([service, accounts]) => Object.entries(accounts).map(([account, token]) => ({ service, account, token }))),
+}));
+
+const KIND: JsonFileKind = {
+  what: "credentials file",
+  fixHint: "move the file aside (it holds tokens) and log in again",
+};
 
 /**
  * The plaintext fallback: `credentials.json`, 0600 in a 0700 directory,
- * replaced atomically (temp file + rename) so a crash never leaves half a file.
+ * replaced atomically (temp file + rename) so a crash never leaves half a
+ * file, and changed only under an inter-process lock.
  */
 export class CredentialsFile implements Keychain {
   constructor(readonly path: string) {}
 
   async get(service: string, account: string): Promise<string | undefined> {
-    return (await this.read())[service]?.[account];
+    return (await this.read()).get(service)?.get(account);
   }
 
   async set(service: string, account: string, secret: string): Promise<void> {
-    const all = await this.read();
-    all[service] = { ...all[service], [account]: secret };
-    await this.write(all);
+    await this.change((all) => {
+      const accounts = all.get(service) ?? new Map<string, string>();
+      accounts.set(account, secret);
+      all.set(service, accounts);
+      return true;
+    });
   }
 
   async delete(service: string, account: string): Promise<boolean> {
-    const { [service]: accounts = {}, ...others } = await this.read();
-    if (accounts[account] === undefined) return false;
-    const { [account]: _removed, ...remaining } = accounts;
-    await this.write(Object.keys(remaining).length > 0 ? { ...others, [service]: remaining } : others);
-    return true;
+    return this.change((all) => {
+      const accounts = all.get(service);
+      if (!accounts?.delete(account)) return false;
+      if (accounts.size === 0) all.delete(service);
+      return true;
+    });
+  }
+
+  private async change(apply: (all: Credentials) => boolean): Promise<boolean> {
+    return withFileLock(this.path, async () => {
+      const all = await this.read();
+      if (!apply(all)) return false;
+      const tokens = [...all].flatMap(([service, accounts]) => [...accounts].map(([account, token]) => ({ service, account, token })));
+      await writeJsonFile(this.path, { version: 2, tokens });
+      return true;
+    });
   }
 
   private async read(): Promise<Credentials> {
-    try {
-      return JSON.parse(await readFile(this.path, "utf8")) as Credentials;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-      throw error;
+    const data = await readJsonFile(this.path, z.union([fileSchema, legacySchema]), KIND);
+    const all: Credentials = new Map();
+    if (data === undefined) return all;
+    for (const { service, account, token } of data.tokens) {
+      const accounts = all.get(service) ?? new Map<string, string>();
+      accounts.set(account, token);
+      all.set(service, accounts);
     }
-  }
-
-  private async write(all: Credentials): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.path, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    return all;
   }
 }

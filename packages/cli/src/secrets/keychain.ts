@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
 
 /** A place for secrets, keyed like keytar: service and account. */
 export interface Keychain {
@@ -17,49 +20,90 @@ export class KeychainUnavailable extends Error {
   }
 }
 
+const answerSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.union([z.string(), z.boolean(), z.null()]) }),
+  z.object({ ok: z.literal(false), message: z.string() }),
+]);
+
+// Run from source (tests) the child is TypeScript too, loaded through tsx.
+const CHILD = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./keychain-child.ts" : "./keychain-child.js", import.meta.url));
+const CHILD_ARGS = import.meta.url.endsWith(".ts") ? ["--import", "tsx", CHILD] : [CHILD];
+
 /**
  * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential
- * Manager on Windows) through @napi-rs/keyring. Every call is bounded by a
- * timeout, because a Secret Service that waits for an unlock prompt nobody
- * will answer would otherwise hang the CLI.
+ * Manager on Windows) through @napi-rs/keyring. Each call runs in a child
+ * process that is killed when the timeout passes: a session bus that accepts
+ * connections but never answers blocks the native call itself, so no
+ * in-process timer could ever fire.
  */
 export class OsKeychain implements Keychain {
+  /** Set once a call timed out: later calls fail at once, so one command waits at most one timeout. */
+  private hung?: KeychainUnavailable;
+
   constructor(
     private readonly timeoutMs: number,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  get(service: string, account: string): Promise<string | undefined> {
-    return this.run(service, account, async (entry, signal) => (await entry.getPassword(signal)) ?? undefined);
+  async get(service: string, account: string): Promise<string | undefined> {
+    const value = await this.run({ op: "get", service, account });
+    return typeof value === "string" ? value : undefined;
   }
 
-  set(service: string, account: string, secret: string): Promise<void> {
-    return this.run(service, account, (entry, signal) => entry.setPassword(secret, signal));
+  async set(service: string, account: string, secret: string): Promise<void> {
+    await this.run({ op: "set", service, account, secret });
   }
 
-  delete(service: string, account: string): Promise<boolean> {
-    return this.run(service, account, (entry, signal) => entry.deleteCredential(signal));
+  async delete(service: string, account: string): Promise<boolean> {
+    return (await this.run({ op: "delete", service, account })) === true;
   }
 
-  private async run<T>(
-    service: string,
-    account: string,
-    action: (entry: import("@napi-rs/keyring").AsyncEntry, signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
+  private run(request: { op: string; service: string; account: string; secret?: string }): Promise<string | boolean | null> {
     const missing = missingSessionBus(this.env);
-    if (missing) throw new KeychainUnavailable(missing);
-    const { AsyncEntry } = await import("@napi-rs/keyring");
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    // The native call is told to abort, but the race answers even if it does not listen.
-    const deadline = new Promise<never>((_, reject) =>
-      signal.addEventListener("abort", () => reject(new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`)), { once: true }),
-    );
-    try {
-      return await Promise.race([action(new AsyncEntry(service, account), signal), deadline]);
-    } catch (error) {
-      if (error instanceof KeychainUnavailable) throw error;
-      throw new KeychainUnavailable((error as Error).message);
-    }
+    if (missing) return Promise.reject(new KeychainUnavailable(missing));
+    if (this.hung) return Promise.reject(this.hung);
+    const child = spawn(process.execPath, CHILD_ARGS, { env: this.env, stdio: ["pipe", "pipe", "ignore"] });
+    return new Promise((resolve, reject) => {
+      let output = "";
+      let settled = false;
+      // Nothing of the child may keep this process alive once the call is decided.
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.stdin.destroy();
+        child.stdout.destroy();
+        child.unref();
+        settle();
+      };
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        this.hung = new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`);
+        const hung = this.hung;
+        finish(() => { reject(hung); });
+      }, this.timeoutMs);
+      child.on("error", (error) => { finish(() => { reject(new KeychainUnavailable(error.message)); }); });
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      child.on("close", () => {
+        finish(() => {
+          const answer = parseAnswer(output);
+          if (answer === undefined) reject(new KeychainUnavailable("the keychain helper ended without an answer"));
+          else if (answer.ok) resolve(answer.value);
+          else reject(new KeychainUnavailable(answer.message));
+        });
+      });
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(JSON.stringify(request));
+    });
+  }
+}
+
+function parseAnswer(text: string): z.infer<typeof answerSchema> | undefined {
+  try {
+    const parsed = answerSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

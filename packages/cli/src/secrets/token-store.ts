@@ -1,4 +1,4 @@
-import type { ConfigFile, Storage } from "../config-file.js";
+import type { Config, ConfigFile, Storage } from "../config-file.js";
 import { NotLoggedIn, StorageFailed } from "../errors.js";
 import type { CredentialsFile } from "./credentials-file.js";
 import { KeychainUnavailable, type Keychain } from "./keychain.js";
@@ -6,7 +6,10 @@ import { KeychainUnavailable, type Keychain } from "./keychain.js";
 export interface StoredAccount {
   url: string;
   username: string;
+  /** The active account of its server. */
   active: boolean;
+  /** Its server is the current server. */
+  current: boolean;
   storage: Storage;
 }
 
@@ -16,11 +19,24 @@ export interface SaveResult {
   fallbackReason?: string;
 }
 
+/** What changed besides the removed account. */
+export interface RemoveResult {
+  /** The account of the same server that became active, if the removed one was. */
+  nextActive?: string;
+  /** Where the current server moved, when the removed account was the last of the current one. */
+  nextCurrent?: { url: string; username?: string };
+}
+
+/** What to do when the OS keychain does not answer. */
+export const KEYRING_HINT =
+  "unlock the OS keyring (e.g. log in to a desktop session, or run gnome-keyring-daemon --unlock), or log in again with --insecure-storage";
+
 export const serviceFor = (url: string) => `authctl:${url}`;
 
 /**
  * Where tokens live: the OS keychain when it answers, else (or when asked)
- * the credentials file; the config file records which, per account.
+ * the credentials file; the config file records which, per account, and
+ * which server is current.
  */
 export class TokenStore {
   constructor(
@@ -31,13 +47,15 @@ export class TokenStore {
 
   async save(url: string, username: string, token: string, insecureStorage: boolean): Promise<SaveResult> {
     const result = await this.put(url, username, token, insecureStorage);
-    let previous: Storage | undefined;
-    await this.config.update((config) => {
-      const host = (config.hosts[url] ??= { users: {} });
-      previous = host.users[username]?.storage;
-      host.users[username] = { storage: result.storage };
-      host.active = username;
-      config.lastUrl = url;
+    const previous = await this.config.update((config) => {
+      const server = config.servers.get(url) ?? { lastUsed: 0, accounts: new Map<string, Storage>() };
+      const before = server.accounts.get(username);
+      server.accounts.set(username, result.storage);
+      server.active = username;
+      server.lastUsed = nextStamp(config);
+      config.servers.set(url, server);
+      config.current = url;
+      return before;
     });
     if (previous && previous !== result.storage) await this.backend(previous).delete(serviceFor(url), username).catch(() => false);
     return result;
@@ -54,11 +72,7 @@ export class TokenStore {
         fallbackReason = `no OS keychain available (${error.message})`;
       }
     }
-    try {
-      await this.file.set(serviceFor(url), username, token);
-    } catch (error) {
-      throw new StorageFailed(`cannot write ${this.file.path}: ${(error as Error).message}`);
-    }
+    await this.file.set(serviceFor(url), username, token);
     return { storage: "file", fallbackReason };
   }
 
@@ -67,7 +81,8 @@ export class TokenStore {
     try {
       token = await this.backend(account.storage).get(serviceFor(account.url), account.username);
     } catch (error) {
-      throw new StorageFailed(`cannot read the token of ${account.username} at ${account.url}: ${(error as Error).message}`);
+      if (error instanceof StorageFailed) throw error;
+      throw new StorageFailed(`cannot read the token of ${account.username} at ${account.url}: ${(error as Error).message}`, account.storage === "keychain" ? KEYRING_HINT : undefined);
     }
     if (token === undefined) {
       throw new NotLoggedIn(`the token of ${account.username} at ${account.url} is missing from ${this.describe(account.storage)}`, `log in again: authctl login --url ${account.url} --username ${account.username}`);
@@ -75,29 +90,51 @@ export class TokenStore {
     return token;
   }
 
-  /** Removes the token and the account; the next remaining account of that server becomes active. */
-  async remove(account: StoredAccount): Promise<void> {
+  /**
+   * Removes the token and the account. The server's next account becomes
+   * active; a current server left without accounts hands over to the most
+   * recently used server that still has one (and stays current if none has).
+   */
+  async remove(account: StoredAccount): Promise<RemoveResult> {
     try {
       await this.backend(account.storage).delete(serviceFor(account.url), account.username);
     } catch (error) {
-      throw new StorageFailed(`cannot remove the token from ${this.describe(account.storage)}: ${(error as Error).message}`);
+      if (error instanceof StorageFailed) throw error;
+      throw new StorageFailed(`cannot remove the token from ${this.describe(account.storage)}: ${(error as Error).message}`, KEYRING_HINT);
     }
-    await this.config.update((config) => {
-      const { [account.url]: host, ...otherHosts } = config.hosts;
-      if (!host) return;
-      const { [account.username]: _removed, ...users } = host.users;
-      const remaining = Object.keys(users);
-      const active = host.active === account.username ? remaining[0] : host.active;
-      config.hosts = remaining.length > 0 ? { ...otherHosts, [account.url]: { active, users } } : otherHosts;
+    return this.forget(account);
+  }
+
+  /** Removes the account from the config only (its token is gone already). */
+  async forget(account: StoredAccount): Promise<RemoveResult> {
+    return this.config.update((config) => {
+      const server = config.servers.get(account.url);
+      if (!server?.accounts.delete(account.username)) return {};
+      const result: RemoveResult = {};
+      if (server.active === account.username) {
+        server.active = server.accounts.keys().next().value;
+        result.nextActive = server.active;
+      }
+      if (server.accounts.size > 0) return result;
+      config.servers.delete(account.url);
+      if (config.current !== account.url) return result;
+      const [next] = [...config.servers].sort(([, a], [, b]) => b.lastUsed - a.lastUsed);
+      // With no account left anywhere, the server stays current: the next login goes there.
+      if (!next) return result;
+      config.current = next[0];
+      result.nextCurrent = { url: next[0], username: next[1].active };
+      return result;
     });
   }
 
+  /** Stored accounts, the current server's first, then by when their server was last used. */
   async list(url?: string): Promise<StoredAccount[]> {
-    const { hosts } = await this.config.read();
-    return Object.entries(hosts)
-      .filter(([hostUrl]) => url === undefined || hostUrl === url)
-      .flatMap(([hostUrl, host]) =>
-        Object.entries(host.users).map(([username, { storage }]) => ({ url: hostUrl, username, storage, active: host.active === username })),
+    const { servers, current } = await this.config.read();
+    return [...servers]
+      .filter(([serverUrl]) => url === undefined || serverUrl === url)
+      .sort(([urlA, a], [urlB, b]) => Number(urlB === current) - Number(urlA === current) || b.lastUsed - a.lastUsed)
+      .flatMap(([serverUrl, server]) =>
+        [...server.accounts].map(([username, storage]) => ({ url: serverUrl, username, storage, active: server.active === username, current: serverUrl === current })),
       );
   }
 
@@ -107,16 +144,24 @@ export class TokenStore {
     return accounts.find((account) => (username === undefined ? account.active : account.username === username));
   }
 
+  /** Every stored account with this username, on any server. */
+  async withUsername(username: string): Promise<StoredAccount[]> {
+    return (await this.list()).filter((account) => account.username === username);
+  }
+
+  /** Makes the account its server's active one and its server the current one. */
   async activate(account: StoredAccount): Promise<void> {
     await this.config.update((config) => {
-      const host = config.hosts[account.url];
-      if (host) host.active = account.username;
-      config.lastUrl = account.url;
+      const server = config.servers.get(account.url);
+      if (!server?.accounts.has(account.username)) return;
+      server.active = account.username;
+      server.lastUsed = nextStamp(config);
+      config.current = account.url;
     });
   }
 
-  async lastUrl(): Promise<string | undefined> {
-    return (await this.config.read()).lastUrl;
+  async currentUrl(): Promise<string | undefined> {
+    return (await this.config.read()).current;
   }
 
   describe(storage: Storage): string {
@@ -126,4 +171,10 @@ export class TokenStore {
   private backend(storage: Storage): Keychain {
     return storage === "keychain" ? this.keychain : this.file;
   }
+}
+
+/** A use time later than any recorded, so "most recently used" is never a tie. */
+function nextStamp(config: Config): number {
+  const latest = Math.max(0, ...[...config.servers.values()].map((server) => server.lastUsed));
+  return Math.max(Date.now(), latest + 1);
 }

@@ -1,0 +1,97 @@
+import { constants } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import type { ZodType, ZodTypeDef } from "zod";
+import { StorageFailed } from "./errors.js";
+
+/** What a file is, for messages: "config file" holds no secrets, "credentials file" does. */
+export interface JsonFileKind {
+  what: string;
+  /** Shown when the file is unreadable; says whether removing it loses anything. */
+  fixHint: string;
+}
+
+/**
+ * Reads and validates a JSON file the CLI owns. A symbolic link, a file
+ * others may write, a non-file or a wrong shape is refused with a clear
+ * error that names the path and never echoes the contents.
+ */
+export async function readJsonFile<T>(path: string, schema: ZodType<T, ZodTypeDef, unknown>, kind: JsonFileKind): Promise<T | undefined> {
+  const text = await readOwnFile(path, kind);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new StorageFailed(`${path} is not valid JSON`, kind.fixHint);
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues[0]?.path.join(".") ?? "";
+  throw new StorageFailed(`${path} is not a valid ${kind.what}${where ? ` (unexpected value at "${where}")` : ""}`, kind.fixHint);
+}
+
+async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | undefined> {
+  let handle;
+  try {
+    // O_NOFOLLOW: a link planted in the config dir must not redirect reads or writes.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP" || code === "EMLINK") {
+      throw new StorageFailed(`${path} is a symbolic link; authctl does not follow links for its ${kind.what}`, `replace the link with a regular file owned by you: ${kind.fixHint}`);
+    }
+    throw new StorageFailed(`cannot read ${path}: ${code ?? (error as Error).message}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new StorageFailed(`${path} is not a regular file`, kind.fixHint);
+    if ((info.mode & 0o022) !== 0) {
+      throw new StorageFailed(`${path} is writable by other users, so it cannot be trusted`, `check its contents, then run: chmod 600 ${path}`);
+    }
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces the file atomically (temp file + rename), 0600 in a 0700 directory. */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  } catch (error) {
+    throw new StorageFailed(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Runs `change` holding an inter-process lock on `path` (a `.lock` directory
+ * beside it), so concurrent authctl runs serialize their read-modify-write.
+ */
+export async function withFileLock<T>(path: string, change: () => Promise<T>): Promise<T> {
+  let release: () => Promise<void>;
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    release = await lockfile.lock(path, {
+      realpath: false,
+      lockfilePath: `${path}.lock`,
+      stale: 10_000,
+      retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOCKED") {
+      throw new StorageFailed(`${path} is locked by another authctl run`, `wait for it to finish; if none is running, remove ${path}.lock`);
+    }
+    throw new StorageFailed(`cannot lock ${path}: ${code ?? (error as Error).message}`);
+  }
+  try {
+    return await change();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,152 @@
+import { Command } from "commander";
+import type { CommandSpec } from "./commands/completion.js";
+import type { Context } from "./context.js";
+import { UsageError } from "./errors.js";
+import { examples } from "./help.js";
+import type { Io } from "./program.js";
+
+interface Wiring {
+  io: Io;
+  context: (command: Command) => Promise<Context>;
+  setExitCode: (code: number) => void;
+}
+
+type Runner<T> = (options: T, ctx: Context) => Promise<unknown>;
+
+/** Wires each command's flags to its `run<Name>`; behaviour lives in commands/. */
+export function defineCommands(program: Command, wiring: Wiring): void {
+  const build = builders(program, wiring);
+  defineCredentialCommands(build);
+  defineAccountCommands(build);
+  defineToolCommands(program, build, wiring);
+}
+
+type Builders = ReturnType<typeof builders>;
+
+function builders(program: Command, { context, setExitCode }: Wiring) {
+  const action = <T extends object>(load: () => Promise<Runner<T>>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const options = withPositionalUrl(this, args) as T;
+      const code = await (await load())(options, await context(this));
+      if (typeof code === "number") setExitCode(code);
+    };
+
+  const command = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option("--url <url>", "base URL of the server (default: AUTHCTL_URL, else the current server)")
+      .option("--json", "print the result, or the error, as JSON on stdout")
+      .exitOverride();
+
+  // register and login take the same credentials and the same safety overrides.
+  const credentialCommand = (name: string, description: string) =>
+    command(name, description)
+      .argument("[url]", "base URL of the server, as --url")
+      .option("-u, --username <name>", "username (prompted when missing)")
+      .option("--password-stdin", "read the password from stdin instead of prompting")
+      .option("--insecure-http", "allow sending the password over plain http:// to another machine or through a proxy")
+      .option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain")
+      .option("--no-store", "print the token on stdout and keep nothing");
+
+  return { action, command, credentialCommand };
+}
+
+function defineCredentialCommands({ action, credentialCommand }: Builders): void {
+  credentialCommand("register", "create an account and keep its token")
+    .option("-e, --email <address>", "email address (prompted when missing)")
+    .addHelpText("after", examples("authctl register", "authctl register https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
+    .action(action(async () => (await import("./commands/register.js")).runRegister));
+
+  credentialCommand("login", "log in with a username and password (or a token) and keep the token")
+    .option("--with-token", "read a token (not a password) from stdin, check it with the server and keep it")
+    .addHelpText("after", examples("authctl login", "authctl login https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json', 'printf %s "$TOKEN" | authctl login --url https://api.example.com --with-token', 'TOKEN=$(printf %s "$PW" | authctl login -u ada --password-stdin --no-store)'))
+    .action(action(async () => (await import("./commands/login.js")).runLogin));
+}
+
+function defineAccountCommands({ action, command }: Builders): void {
+
+  command("logout", "revoke the token on the server — for every client of the account — and forget it")
+    .option("-u, --username <name>", "account to log out (default: the current one; found on any server)")
+    .option("--forget", "remove the token locally even if the server cannot be reached")
+    .option("--local", "only forget the token here; it stays valid on the server")
+    .addHelpText("after", `\nDRF keeps one token per user: logging out revokes it for every client of the\naccount (other machines, scripts). Use --local to only forget it here.\n${examples("authctl logout", "authctl logout -u ada", "authctl logout --url https://api.example.com --local")}`)
+    .action(action(async () => (await import("./commands/logout.js")).runLogout));
+
+  command("status", "show stored accounts, the current server first, and whether each server accepts its token")
+    .addHelpText("after", examples("authctl status", "authctl status --url http://127.0.0.1:8000 --json"))
+    .action(action(async () => (await import("./commands/status.js")).runStatus));
+
+  command("token", "print the token, for use in scripts")
+    .option("-u, --username <name>", "account (default: the current one; found on any server)")
+    .addHelpText("after", examples('curl -H "Authorization: Token $(authctl token)" http://127.0.0.1:8000/account/me/', "authctl token -u ada"))
+    .action(action(async () => (await import("./commands/token.js")).runToken));
+
+  command("switch", "make another stored account (and its server) the current one")
+    .option("-u, --username <name>", "account to switch to (with two accounts: the other one; else chosen from a list)")
+    .addHelpText("after", examples("authctl switch", "authctl switch -u grace", "authctl switch --url https://api.example.com -u ada"))
+    .action(action(async () => (await import("./commands/switch.js")).runSwitch));
+}
+
+function defineToolCommands(program: Command, { command }: Builders, { io, context }: Wiring): void {
+
+  command("api", "make an authenticated request to the current server and print the response body")
+    .argument("<path>", "path on the server, e.g. /account/me/")
+    .option("-u, --username <name>", "account whose token to send (default: the current one)")
+    .option("-X, --method <method>", "HTTP method (default: GET, or POST with fields or --input)")
+    .option("-f, --field <key=value>", "add a string field to a JSON body (repeatable)", (value: string, all: string[] | undefined) => [...(all ?? []), value])
+    .option("--input <file>", "send the file as the request body (- for stdin)")
+    .addHelpText("after", examples("authctl api /account/me/", "authctl api -X POST /account/logout/", "authctl api /orders/ -f item=book -f count=2", "authctl api /orders/ --input order.json"))
+    .action(async function (this: Command, path: string, options: object) {
+      const { runApi } = await import("./commands/api.js");
+      await runApi(path, options, await context(this));
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh or fish)")
+    .argument("<shell>", "bash, zsh or fish")
+    .option("--json", "print an error as JSON on stdout")
+    .exitOverride()
+    .addHelpText("after", examples("source <(authctl completion bash)", "authctl completion zsh > \"${fpath[1]}/_authctl\"", "authctl completion fish | source"))
+    .action(async function (this: Command, shell: string) {
+      const { runCompletion } = await import("./commands/completion.js");
+      await runCompletion(shell, specs(program), await context(this));
+    });
+
+  program
+    .command("serve")
+    .description("run the authctl server in this process (same as npm start)")
+    .option("--host <host>", "address to listen on (default AUTHCTL_HOST or 127.0.0.1)")
+    .option("--port <port>", "port to listen on (default PORT or 8000)")
+    .option("--data-dir <dir>", "database and key directory (default AUTHCTL_DATA_DIR or ./data)")
+    .option("--json", "print a failure to start as JSON on stdout")
+    .exitOverride()
+    .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl"))
+    .action(async function (this: Command, options: object) {
+      const { runServe } = await import("./commands/serve.js");
+      await runServe(options, await context(this), io);
+    });
+}
+
+/** `authctl login URL` means `authctl login --url URL`. */
+function withPositionalUrl(command: Command, args: unknown[]): Record<string, unknown> {
+  const options: Record<string, unknown> = { ...command.opts() };
+  const positional = command.registeredArguments.length > 0 ? args[0] : undefined;
+  if (typeof positional !== "string") return options;
+  if (typeof options.url === "string" && options.url !== positional) throw new UsageError(`two URLs given: ${positional} and --url ${options.url}`);
+  options.url = positional;
+  return options;
+}
+
+function specs(program: Command): CommandSpec[] {
+  return program.commands.map((command) => ({
+    name: command.name(),
+    description: command.description(),
+    options: command.options.map((option) => ({
+      flags: [option.short, option.long].filter((flag): flag is string => flag !== undefined),
+      description: option.description,
+      takesValue: option.required || option.optional,
+    })),
+  }));
+}

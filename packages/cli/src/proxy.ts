@@ -1,0 +1,30 @@
+import { isIP } from "node:net";
+import { getProxyForUrl } from "proxy-from-env";
+
+/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
+
+/**
+ * The proxy a request to `url` goes through, if any. This machine is always
+ * reached directly, whatever the proxy variables say (a proxy must never see
+ * credentials meant for a local server); other hosts follow HTTP_PROXY,
+ * HTTPS_PROXY, ALL_PROXY and NO_PROXY.
+ */
+export function proxyFor(url: string): string | undefined {
+  if (isLoopbackHost(new URL(url).hostname)) return undefined;
+  return getProxyForUrl(url) || undefined;
+}
+
+/** The proxy's host for messages: never its credentials. */
+export function describeProxy(proxy: string): string {
+  try {
+    return new URL(proxy).host;
+  } catch {
+    return "a proxy";
+  }
+}
