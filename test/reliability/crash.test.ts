@@ -19,9 +19,9 @@ describe("kill -9 during concurrent registrations", () => {
     const acknowledged = new Map<string, string>();
     try {
       for (let round = 1; round <= ROUNDS; round++) {
-        // Every registration in flight at once: lift the hashing queue's bound for this test.
-        const server = await serverOn(dir.path, { AUTHCTL_HASH_QUEUE: String(REGISTRATIONS) });
-        const http = client(server.url, 512);
+        // Every registration in flight at once, each on its own connection: lift the bounds for this test.
+        const server = await serverOn(dir.path, { AUTHCTL_HASH_QUEUE: String(REGISTRATIONS), AUTHCTL_MAX_CONNECTIONS: "2000" });
+        const http = client(server.url, REGISTRATIONS);
         let acked = 0;
         let unanswered = 0;
         const attempts = Array.from({ length: REGISTRATIONS }, async (_, i) => {
