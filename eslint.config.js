@@ -3,9 +3,9 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import tseslint from "typescript-eslint";
 
-// The CLI and its tests are linted with type information (strictTypeChecked), against tsconfig.cli.json.
-const CLI_FILES = ["packages/cli/**/*.ts", "test/cli/**/*.ts", "test/helpers/**/*.ts"];
-const CLI_IGNORES = ["test/helpers/server.ts", "**/dist/**"];
+// All TypeScript is linted with type information (strictTypeChecked), against tsconfig.json.
+const TS_FILES = ["**/*.ts"];
+const TS_IGNORES = ["**/dist/**"];
 
 export default tseslint.config(
   // test/conformance/conform.mjs is the conformance runner as the DRF reference project ships it.
@@ -19,12 +19,12 @@ export default tseslint.config(
       "no-control-regex": "off",
     },
   },
-  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: CLI_FILES, ignores: CLI_IGNORES })),
+  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: TS_FILES, ignores: TS_IGNORES })),
   {
-    files: CLI_FILES,
-    ignores: CLI_IGNORES,
+    files: TS_FILES,
+    ignores: TS_IGNORES,
     languageOptions: {
-      parserOptions: { project: "./tsconfig.cli.json", tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
+      parserOptions: { project: "./tsconfig.json", tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

@@ -39,7 +39,8 @@ export async function startInProcess(
     config: options.config ?? {},
     ...(options.log ? { log: options.log } : {}),
   };
-  const server: Server = createServer(createApp(deps).callback());
+  const handle = createApp(deps).callback();
+  const server: Server = createServer((request, response) => void handle(request, response));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
@@ -74,7 +75,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => { reject(new Error(`server did not start:\n${output}`)); }, 15_000);
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {
@@ -83,7 +84,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       }
     };
     child.stdout.on("data", check);
-    child.once("exit", () => reject(new Error(`server exited:\n${output}`)));
+    child.once("exit", () => { reject(new Error(`server exited:\n${output}`)); });
   });
   return {
     url,

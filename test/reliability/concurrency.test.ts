@@ -86,7 +86,7 @@ describe("a database write-locked by another process", () => {
         const health = await http.request("/healthz", { method: "GET" });
         const healthMs = since(start);
         assert.equal(health.status, 503);
-        assert.match(JSON.parse(health.body).reason, /locked by another process/);
+        assert.match((JSON.parse(health.body) as { reason: string }).reason, /locked by another process/);
         start = performance.now();
         const read = await http.postJson("/account/login/", { username: existing, password: "s3cret-pw" });
         const readMs = since(start);
@@ -96,7 +96,7 @@ describe("a database write-locked by another process", () => {
         assert.equal(answer.headers["retry-after"], "1");
         t.diagnostic(`while locked: /healthz 503 in ${healthMs} ms, a login (read) 200 in ${readMs} ms, a registration 503 after the 2000 ms bound`);
       } finally {
-        locker.stdin?.end();
+        locker.stdin.end();
         await once(locker, "exit");
       }
       assert.equal((await http.request("/healthz", { method: "GET" })).status, 200);

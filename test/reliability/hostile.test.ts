@@ -33,7 +33,7 @@ describe("hostile input sizes", () => {
       const kinds = adversarialBodies();
       const start = performance.now();
       const durations: number[] = [];
-      let done = false;
+      const progress = { done: false };
       const flood = Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
           const attack = kinds[i % kinds.length];
@@ -45,9 +45,9 @@ describe("hostile input sizes", () => {
           durations.push(since(sent));
           assert.equal(answer.status, 400, `${kind}: ${answer.body.slice(0, 200)}`);
         }),
-      ).finally(() => (done = true));
+      ).finally(() => (progress.done = true));
       const health: number[] = [];
-      while (!done) {
+      while (!progress.done) {
         const asked = performance.now();
         const answer = await probe.request("/healthz", { method: "GET" });
         health.push(since(asked));
@@ -115,5 +115,5 @@ describe("hostile input sizes", () => {
 
 /** Resolves when the socket is closed, whether the peer ended it or reset it. */
 function closed(socket: Socket): Promise<void> {
-  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => resolve()));
+  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => { resolve(); }));
 }

@@ -21,9 +21,9 @@ describe("secrets during a full CLI session", () => {
     const config = await tempDir("authctl-config-");
     const server = await serverOn(data.path);
     const seen = new Set<string>();
-    let sampling = true;
+    const sampling = { on: true };
     const sampler = (async () => {
-      while (sampling) for (const line of await commandLines()) seen.add(line);
+      while (sampling.on) for (const line of await commandLines()) seen.add(line);
     })();
     const outputs: CliResult[] = [];
     let token = "";
@@ -47,7 +47,7 @@ describe("secrets during a full CLI session", () => {
       // Read while the server runs, so the write-ahead log is still there to be scanned.
       for (const name of await readdir(data.path)) dataFiles.set(name, await readFile(join(data.path, name), "latin1"));
     } finally {
-      sampling = false;
+      sampling.on = false;
       await sampler;
       await server.stop();
     }

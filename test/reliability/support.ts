@@ -15,7 +15,7 @@ export function client(url: string, connections = 32) {
     async request(path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
       const response = await pool.request({
         path,
-        method: (options.method ?? "POST") as "POST",
+        method: (options.method ?? "POST"),
         headers: options.headers ?? {},
         body: options.body ?? null,
       });

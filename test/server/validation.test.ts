@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { ValidationError } from "../../packages/server/src/errors.js";
 import type { RequestData } from "../../packages/server/src/http/request-data.js";
 import { isValidEmail } from "../../packages/server/src/validation/email.js";
-import { charField, validUsername } from "../../packages/server/src/validation/fields.js";
+import { charField, validUsername, type FieldSpec } from "../../packages/server/src/validation/fields.js";
 import { pyFloatText, pyStrip } from "../../packages/server/src/validation/python.js";
 import { MAX_JSON_DEPTH, parseJsonText } from "../../packages/server/src/http/json.js";
 import { summarizeJson } from "../../packages/server/src/http/json-summary.js";
@@ -13,7 +13,7 @@ import { validate } from "../../packages/server/src/validation/serializer.js";
 const parsed = (text: string): RequestData => ({ kind: "json", summary: summarizeJson(text) });
 const json = (value: unknown): RequestData => parsed(JSON.stringify(value));
 
-async function errorsOf(data: RequestData, fields = [charField("name", { maxLength: 5 })]) {
+async function errorsOf(data: RequestData, fields: readonly FieldSpec[] = [charField("name", { maxLength: 5 })]) {
   try {
     await validate(data, fields);
   } catch (error) {

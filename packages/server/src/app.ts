@@ -70,7 +70,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   app.use(appendSlash(ACCOUNT_PATHS));
   app.use(healthRouter(store).routes());
   app.use(account.routes());
-  app.use(async () => {
+  app.use(() => {
     throw new NotFound();
   });
   return app;

@@ -51,12 +51,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       source: keySource(config.dataDir, config.secretKey),
       database: databasePath,
       revokeTokens: config.revokeTokens,
-      log: (line) => log.info(line),
+      log: (line) => { log.info(line); },
     });
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
     const app = createApp({ store, hasher, tokens, config, jsonParser, log });
-    const server = createServer(HTTP_TIMEOUTS, app.callback());
+    const handle = app.callback();
+    const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
     server.maxConnections = config.maxConnections;
     // Node's headers timeout starts at a request's first byte, so a client that connects and
@@ -84,7 +85,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    const force = setTimeout(() => { server.closeAllConnections(); }, SHUTDOWN_GRACE_MS).unref();
     server.close(() => {
       clearTimeout(force);
       void closeStore().then(resolve, resolve);

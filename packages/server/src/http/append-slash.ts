@@ -6,7 +6,10 @@ import type { Middleware } from "koa";
  */
 export function appendSlash(paths: ReadonlySet<string>): Middleware {
   return async (ctx, next) => {
-    if (ctx.path.endsWith("/") || !paths.has(`${ctx.path}/`)) return next();
+    if (ctx.path.endsWith("/") || !paths.has(`${ctx.path}/`)) {
+      await next();
+      return;
+    }
     ctx.status = 301;
     ctx.set("Location", `${ctx.path}/${ctx.querystring ? `?${ctx.querystring}` : ""}`);
     ctx.set("Content-Type", "text/html; charset=utf-8");

@@ -151,11 +151,12 @@ export class SqliteStore implements Store {
 
   async checkWritable(): Promise<void> {
     const probe = this.db.transaction(() => undefined);
-    await this.run(() => probe.immediate(), HEALTH_LOCK_TIMEOUT_MS);
+    await this.run(() => { probe.immediate(); }, HEALTH_LOCK_TIMEOUT_MS);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     if (this.db.open) this.db.close();
+    return Promise.resolve();
   }
 
   /** Runs `operation`, retrying with jittered backoff while another process holds a lock. */

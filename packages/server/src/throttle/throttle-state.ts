@@ -23,7 +23,25 @@ export class MemoryThrottleState implements ThrottleState {
 
   constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
 
-  async recent(key: string, since: number): Promise<readonly number[]> {
+  recent(key: string, since: number): Promise<readonly number[]> {
+    return Promise.resolve(this.prune(key, since));
+  }
+
+  record(key: string, at: number, keepMs: number): Promise<void> {
+    const history = this.prune(key, at - keepMs).slice();
+    history.push(at);
+    // Re-inserting moves the key to the end of the Map's order: the most recently touched.
+    this.histories.delete(key);
+    this.histories.set(key, history);
+    if (this.histories.size > this.maxKeys) {
+      const oldest = this.histories.keys().next().value;
+      if (oldest !== undefined) this.histories.delete(oldest);
+    }
+    return Promise.resolve();
+  }
+
+  /** The key's events after `since`, dropping older ones. */
+  private prune(key: string, since: number): readonly number[] {
     const history = this.histories.get(key);
     if (!history) return [];
     const firstKept = history.findIndex((time) => time > since);
@@ -33,17 +51,5 @@ export class MemoryThrottleState implements ThrottleState {
     }
     if (firstKept > 0) history.splice(0, firstKept);
     return history;
-  }
-
-  async record(key: string, at: number, keepMs: number): Promise<void> {
-    const history = (await this.recent(key, at - keepMs)).slice();
-    history.push(at);
-    // Re-inserting moves the key to the end of the Map's order: the most recently touched.
-    this.histories.delete(key);
-    this.histories.set(key, history);
-    if (this.histories.size > this.maxKeys) {
-      const oldest = this.histories.keys().next().value;
-      if (oldest !== undefined) this.histories.delete(oldest);
-    }
   }
 }

@@ -5,8 +5,8 @@ import { pyLen } from "./python.js";
 /** Returns the messages a value earns, none when it is fine. */
 export type Validator = (value: string) => Promise<string[]> | string[];
 
-export interface FieldSpec {
-  name: string;
+export interface FieldSpec<Name extends string = string> {
+  name: Name;
   /** Coerce the raw value to text, or return undefined for "Not a valid string.". */
   toText: (raw: PyValue) => string | undefined;
   trim: boolean;
@@ -47,10 +47,10 @@ export const validUsername: Validator = (value) =>
     : ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."];
 
 /** A CharField as DRF builds it: its own validators, then max length, then its character checks. */
-export function charField(
-  name: string,
+export function charField<Name extends string>(
+  name: Name,
   options: { trim?: boolean; maxLength?: number; validators?: Validator[]; email?: boolean } = {},
-): FieldSpec {
+): FieldSpec<Name> {
   const validators = [...(options.validators ?? [])];
   if (options.maxLength !== undefined) validators.push(maxLength(options.maxLength));
   validators.push(prohibitNullCharacters, prohibitSurrogateCharacters);

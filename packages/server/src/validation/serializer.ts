@@ -9,7 +9,7 @@ import { pyStrip } from "./python.js";
  */
 export async function validate<Name extends string>(
   data: RequestData,
-  fields: readonly (FieldSpec & { name: Name })[],
+  fields: readonly FieldSpec<Name>[],
 ): Promise<Record<Name, string>> {
   if (data.kind === "json" && data.summary.type === "NoneType") {
     throw new ValidationError({ non_field_errors: ["No data provided"] });

@@ -7,7 +7,7 @@ export function meView(): ViewSpec {
     parsers: ["json", "form", "multipart"],
     requireAuth: true,
     handlers: {
-      GET: async ({ user }) => ({ status: 200, body: { username: user?.username, email: user?.email } }),
+      GET: ({ user }) => Promise.resolve({ status: 200, body: { username: user?.username, email: user?.email } }),
     },
   };
 }
