@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { it } from "node:test";
@@ -78,3 +78,32 @@ function registerSlowly(url: string): { sent: Promise<void>; status: Promise<num
   });
   return { sent, status };
 }
+
+it("refuses to start without the key that sealed its tokens, until told to revoke them", async () => {
+  const dir = await tempDir();
+  try {
+    let server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
+    const username = uniqueName();
+    assert.equal((await post(`${server.url}/account/register/`, registration(username))).status, 201);
+    assert.equal(await server.stop(), 0);
+    await rm(join(dir.path, "secret.key"));
+    await assert.rejects(spawnServer({ AUTHCTL_DATA_DIR: dir.path }), (error: Error) => {
+      assert.match(error.message, /holds 1 tokens sealed by a secret key, and that key \(.*secret\.key\) is missing/);
+      assert.match(error.message, /npm start -- --revoke-all-tokens/);
+      return true;
+    });
+    await assert.rejects(stat(join(dir.path, "secret.key")), { code: "ENOENT" }, "no new key was made");
+    server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path }, ["--revoke-all-tokens"]);
+    try {
+      assert.match(server.output(), /revoked 1 tokens sealed under another key/);
+      const login = await post(`${server.url}/account/login/`, { username, password: "s3cret-pw" });
+      assert.equal(login.status, 200, "the user logs in again and gets a new token");
+    } finally {
+      await server.stop();
+    }
+    server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
+    await server.stop();
+  } finally {
+    await dir.remove();
+  }
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
@@ -8,6 +9,13 @@ import { MIGRATIONS } from "../../packages/server/src/store/migrations.js";
 import { SqliteStore } from "../../packages/server/src/store/sqlite-store.js";
 import { UniqueViolation } from "../../packages/server/src/store/store.js";
 import { tempDir } from "../helpers/temp.js";
+
+/** How many of this process's file descriptors point at `path` (Linux /proc). */
+async function openHandlesTo(path: string): Promise<number> {
+  const fds = await readdir("/proc/self/fd");
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")));
+  return targets.filter((target) => target === path).length;
+}
 
 describe("SqliteStore", () => {
   const vault = new TokenVault(randomBytes(32));
@@ -74,7 +82,9 @@ describe("SqliteStore", () => {
     const db = new Database(path);
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
+    const before = await openHandlesTo(path);
     assert.throws(() => new SqliteStore(path), /newer than this server/);
+    assert.equal(await openHandlesTo(path), before, "the failed open closed its handle");
     store = new SqliteStore(join(dir.path, "other.sqlite3"));
   });
 });

@@ -5,6 +5,7 @@ export interface ServeOptions {
   host?: string;
   port?: string;
   dataDir?: string;
+  revokeAllTokens?: boolean;
 }
 
 /** Runs the authctl server in this process, exactly as `npm start` does, until SIGINT or SIGTERM. */
@@ -19,7 +20,7 @@ export async function runServe(options: ServeOptions, ctx: Context, streams: { s
   if (options.dataDir !== undefined) env.AUTHCTL_DATA_DIR = options.dataDir;
   let config;
   try {
-    config = server.loadConfig(env);
+    config = server.loadConfig(env, options.revokeAllTokens ? ["--revoke-all-tokens"] : []);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -77,7 +77,7 @@ function mismatch(options: { source: KeySource; database: string }, tokenCount: 
     `the database ${options.database} holds ${tokenCount} tokens sealed by a secret key, and that key (${where}) ${problem}.\n` +
       `Either restore the original key (from the backup you keep apart from the database) and start again,\n` +
       `or revoke every token (each user logs in again to get a new one) by starting once with ${REVOKE_FLAG}:\n` +
-      `  npm start -- ${REVOKE_FLAG}`,
+      `  npm start -- ${REVOKE_FLAG}    (or: authctl serve ${REVOKE_FLAG})`,
   );
 }
 
