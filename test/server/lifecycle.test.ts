@@ -88,14 +88,14 @@ it("refuses to start without the key that sealed its tokens, until told to revok
     assert.equal(await server.stop(), 0);
     await rm(join(dir.path, "secret.key"));
     await assert.rejects(spawnServer({ AUTHCTL_DATA_DIR: dir.path }), (error: Error) => {
-      assert.match(error.message, /holds 1 tokens sealed by a secret key, and that key \(.*secret\.key\) is missing/);
+      assert.match(error.message, /holds 1 token sealed by a secret key, and that key \(.*secret\.key\) is missing/);
       assert.match(error.message, /npm start -- --revoke-all-tokens/);
       return true;
     });
     await assert.rejects(stat(join(dir.path, "secret.key")), { code: "ENOENT" }, "no new key was made");
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path }, ["--revoke-all-tokens"]);
     try {
-      assert.match(server.output(), /revoked 1 tokens sealed under another key/);
+      assert.match(server.output(), /revoked 1 token sealed under another key/);
       const login = await post(`${server.url}/account/login/`, { username, password: "s3cret-pw" });
       assert.equal(login.status, 200, "the user logs in again and gets a new token");
     } finally {

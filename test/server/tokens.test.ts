@@ -82,7 +82,7 @@ describe("openServerKey", () => {
       await rm(join(dir, "secret.key"));
       await assert.rejects(open(store, dir), (error: Error) => {
         assert.ok(error instanceof KeyMismatch);
-        assert.match(error.message, /holds 1 tokens sealed by a secret key, and that key \(.*secret\.key\) is missing/);
+        assert.match(error.message, /holds 1 token sealed by a secret key, and that key \(.*secret\.key\) is missing/);
         assert.match(error.message, /restore the original key/);
         assert.match(error.message, /--revoke-all-tokens/);
         return true;

@@ -62,7 +62,7 @@ export async function openServerKey(options: {
   if (guarded || recorded !== undefined) {
     // Records the new key; with no tokens left to orphan, there is nothing else to revoke.
     const revoked = await store.revokeAllTokens(fingerprint);
-    if (revoked > 0) options.log(`revoked ${revoked} tokens sealed under another key; their users log in again to get new ones`);
+    if (revoked > 0) options.log(`revoked ${tokens(revoked)} sealed under another key; their users log in again to get new ones`);
     return key;
   }
   if ((await store.claimKeyFingerprint(fingerprint)) !== fingerprint) {
@@ -71,10 +71,12 @@ export async function openServerKey(options: {
   return key;
 }
 
+const tokens = (count: number) => `${count} ${count === 1 ? "token" : "tokens"}`;
+
 function mismatch(options: { source: KeySource; database: string }, tokenCount: number, problem: string): KeyMismatch {
   const where = options.source.configured !== undefined ? "AUTHCTL_SECRET_KEY" : options.source.file;
   return new KeyMismatch(
-    `the database ${options.database} holds ${tokenCount} tokens sealed by a secret key, and that key (${where}) ${problem}.\n` +
+    `the database ${options.database} holds ${tokens(tokenCount)} sealed by a secret key, and that key (${where}) ${problem}.\n` +
       `Either restore the original key (from the backup you keep apart from the database) and start again,\n` +
       `or revoke every token (each user logs in again to get a new one) by starting once with ${REVOKE_FLAG}:\n` +
       `  npm start -- ${REVOKE_FLAG}    (or: authctl serve ${REVOKE_FLAG})`,
