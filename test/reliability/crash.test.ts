@@ -39,7 +39,7 @@ describe("kill -9 during concurrent registrations", () => {
         await Promise.allSettled(attempts);
         for (const attempt of await Promise.allSettled(attempts)) if (attempt.status === "rejected") throw attempt.reason;
         await http.close().catch(() => {});
-        assert.equal(acked, KILL_AFTER_ACKNOWLEDGED, "the kill came mid-run");
+        assert.ok(acked >= KILL_AFTER_ACKNOWLEDGED, "the kill came mid-run");
         if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, "exit");
         assert.equal(server.child.signalCode, "SIGKILL", "killed mid-run");
         assert.ok(unanswered > 0, "some registrations were cut off");
