@@ -113,7 +113,13 @@ describe("hostile input sizes", () => {
   });
 });
 
-/** Resolves when the socket is closed, whether the peer ended it or reset it. */
+/**
+ * Resolves when the socket is closed, whether the peer ended it or reset it.
+ * The socket must flow: a paused one never reads the peer's end, so never closes.
+ */
 function closed(socket: Socket): Promise<void> {
-  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once("close", () => { resolve(); }));
+  if (socket.closed) return Promise.resolve();
+  const done = new Promise<void>((resolve) => socket.once("close", () => { resolve(); }));
+  socket.resume();
+  return done;
 }
