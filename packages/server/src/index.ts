@@ -6,4 +6,7 @@ export { DEFAULTS, loadConfig, type ServerConfig } from "./config.js";
 export { silentLogger, streamLogger, type Logger } from "./logger.js";
 export { serveUntilSignal, startServer, type RunningServer } from "./server.js";
 export { DATABASE_FILE, SqliteStore } from "./store/sqlite-store.js";
-export { UniqueViolation, type NewUser, type Store, type UserRecord } from "./store/store.js";
+export { openStore, type DatabaseConfig, type OpenedStore } from "./store/open-store.js";
+export { redactUrl } from "./store/postgres-errors.js";
+export { PostgresStore, type PostgresOptions } from "./store/postgres-store.js";
+export { StoreBusy, StoreUnavailable, UniqueViolation, type NewUser, type Store, type UserRecord } from "./store/store.js";
