@@ -10,3 +10,4 @@ export { openStore, type DatabaseConfig, type OpenedStore } from "./store/open-s
 export { redactUrl } from "./store/postgres-errors.js";
 export { PostgresStore, type PostgresOptions } from "./store/postgres-store.js";
 export { StoreBusy, StoreUnavailable, UniqueViolation, type NewUser, type Store, type UserRecord } from "./store/store.js";
+export * as admin from "./admin/index.js";
