@@ -62,7 +62,7 @@ function toDjangoUser(row: Record<string, unknown>): DjangoUser {
   const flag = (value: unknown) => value === true || value === 1;
   return {
     username: String(row.username),
-    email: String(row.email ?? ""),
+    email: typeof row.email === "string" ? row.email : "",
     passwordHash: String(row.password),
     isActive: flag(row.is_active),
     isStaff: flag(row.is_staff),
