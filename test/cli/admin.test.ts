@@ -24,6 +24,21 @@ function json(result: CliResult): unknown {
   return JSON.parse(result.stdout);
 }
 
+const SUBCOMMANDS = ["create-user", "set-password", "activate", "deactivate", "revoke-tokens", "list-users", "rotate-key", "copy", "import-django"];
+
+it("gives every admin subcommand --help with examples and --json", async () => {
+  const group = await runCli(["admin", "--help"]);
+  assert.equal(group.exitCode, 0);
+  for (const name of SUBCOMMANDS) assert.match(group.stdout, new RegExp(`\\n  ${name}\\b`));
+  for (const name of SUBCOMMANDS) {
+    const result = await runCli(["admin", name, "--help"]);
+    assert.equal(result.exitCode, 0, name);
+    assert.match(result.stdout, new RegExp(`Usage: authctl admin ${name} `));
+    assert.match(result.stdout, /Examples:\n {2}\$ authctl admin /, name);
+    assert.match(result.stdout, /--json/, name);
+  }
+});
+
 describe("authctl admin", () => {
   let cluster: PostgresCluster;
   let dir: Awaited<ReturnType<typeof tempDir>>;
