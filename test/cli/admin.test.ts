@@ -143,7 +143,8 @@ describe("authctl admin", () => {
     await server.stop();
     server = undefined;
     const url = (await cluster.createDatabase()).replace("@", ":copy-secret-pw@");
-    const copied = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}/authctl.sqlite3`, "--to", url, "--json"], { env: NO_DATABASE_URL });
+    // The target comes from the environment: a password on the command line would show in `ps`.
+    const copied = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}/authctl.sqlite3`, "--json"], { env: { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url } });
     const summary = (json(copied) as { users: number; tokens: number; verified: boolean; to: string });
     console.log(`admin copy: ${JSON.stringify(summary)}`);
     assert.deepEqual([summary.users, summary.tokens, summary.verified], [2, 2, true]);
@@ -151,6 +152,8 @@ describe("authctl admin", () => {
     const again = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}`, "--to", url], { env: NO_DATABASE_URL });
     assert.equal(again.exitCode, 1);
     assert.match(again.stderr, /copy only into an empty database/);
+    assert.match(again.stderr, /warning: the --to URL holds a password, which other users of this machine can see/);
+    assert.doesNotMatch(again.stderr, /copy-secret-pw/);
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_DATABASE_URL: url });
     for (const [name, password] of [["ada", "new-pass-2"], ["root", "root-pass-1"]] as const) {
       const token = tokens[name] ?? "";

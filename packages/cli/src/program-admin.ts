@@ -82,10 +82,10 @@ export function defineAdminCommands(program: Command, context: (command: Command
     .command("copy")
     .description("copy an embedded (SQLite) install into an empty PostgreSQL database, verified by counts")
     .requiredOption("--from <url>", "sqlite:///path/to/authctl.sqlite3 (or the data directory)")
-    .requiredOption("--to <url>", "postgres://user@host/database")
+    .option("--to <url>", "postgres://user@host/database (default AUTHCTL_DATABASE_URL)")
     .option("--json", "print the result, or the error, as JSON on stdout")
     .exitOverride()
-    .addHelpText("after", examples("authctl admin copy --from sqlite:///var/lib/authctl/authctl.sqlite3 --to postgres://authctl@db.internal/authctl"))
+    .addHelpText("after", examples("authctl admin copy --from sqlite:///var/lib/authctl/authctl.sqlite3   # into AUTHCTL_DATABASE_URL", "PGPASSWORD=... authctl admin copy --from sqlite:///var/lib/authctl --to postgres://authctl@db.internal/authctl"))
     .action(plain(async () => (await import("./commands/admin/copy.js")).runCopy));
 
   sub("import-django", "import a Django app's users and DRF tokens (idempotent, one transaction)")

@@ -49,6 +49,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       revokeTokens: config.revokeTokens,
       log: (line) => { log.info(line); },
     });
+    if (config.databaseUrl !== undefined && config.secretKey === undefined) {
+      log.info(`the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`);
+    }
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
     const app = createApp({ store, hasher, tokens, config, jsonParser, log, ...(throttleState ? { throttleState } : {}) });

@@ -55,3 +55,16 @@ export async function newPassword(ctx: Context, fromStdin: boolean | undefined):
   if (first !== again) throw new UsageError("the two passwords differ");
   return first;
 }
+
+/** A password inside a URL given as an argument shows in `ps` to every user of the machine: say so. */
+export function warnIfPasswordInArgument(ctx: Context, url: string, flag: string): void {
+  let password = "";
+  try {
+    password = new URL(url).password;
+  } catch {
+    return;
+  }
+  if (password !== "") {
+    ctx.out.warn(`the ${flag} URL holds a password, which other users of this machine can see in the process list; use PGPASSWORD or ~/.pgpass instead`);
+  }
+}

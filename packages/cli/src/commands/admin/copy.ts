@@ -1,6 +1,6 @@
 import type { Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { asCliError, loadServer } from "./common.js";
+import { asCliError, loadServer, warnIfPasswordInArgument } from "./common.js";
 
 export interface CopyOptions {
   from?: string;
@@ -9,11 +9,16 @@ export interface CopyOptions {
 
 /** `authctl admin copy --from sqlite:///… --to postgres://…`: moves an embedded install to PostgreSQL, checked by counts. */
 export async function runCopy(options: CopyOptions, ctx: Context): Promise<void> {
-  if (options.from === undefined || options.to === undefined) throw new UsageError("both --from and --to are required");
+  const to = options.to ?? (ctx.env.AUTHCTL_DATABASE_URL || undefined);
+  if (options.from === undefined || to === undefined) {
+    throw new UsageError("--from is required, and --to unless AUTHCTL_DATABASE_URL names the target");
+  }
+  if (options.to !== undefined) warnIfPasswordInArgument(ctx, options.to, "--to");
+  warnIfPasswordInArgument(ctx, options.from, "--from");
   const server = await loadServer();
   let summary;
   try {
-    summary = await server.admin.copyDatabase(options.from, options.to);
+    summary = await server.admin.copyDatabase(options.from, to);
   } catch (error) {
     throw asCliError(error, server, true);
   }

@@ -1,7 +1,7 @@
 import type { Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { sanitize } from "../../text.js";
-import { withTarget, type AdminOptions } from "./common.js";
+import { warnIfPasswordInArgument, withTarget, type AdminOptions } from "./common.js";
 
 export interface ImportDjangoOptions extends AdminOptions {
   from?: string;
@@ -11,6 +11,7 @@ export interface ImportDjangoOptions extends AdminOptions {
 export async function runImportDjango(options: ImportDjangoOptions, ctx: Context): Promise<void> {
   const from = options.from;
   if (from === undefined) throw new UsageError("--from is required: sqlite:///path/to/db.sqlite3 or postgres://…");
+  warnIfPasswordInArgument(ctx, from, "--from");
   const summary = await withTarget(ctx, options, async (target, server) => server.admin.importDjango(target, from, await target.vault()));
   const { users, tokens } = summary;
   ctx.out.info(`Read ${users.read} users from ${summary.source}`);
