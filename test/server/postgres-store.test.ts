@@ -4,7 +4,7 @@ import pg from "pg";
 import { PG_MIGRATIONS } from "../../packages/server/src/store/postgres-migrations.js";
 import { PostgresStore } from "../../packages/server/src/store/postgres-store.js";
 import { redactUrl } from "../../packages/server/src/store/postgres-errors.js";
-import { StoreUnavailable } from "../../packages/server/src/store/store.js";
+import { StoreBusy, StoreUnavailable } from "../../packages/server/src/store/store.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { storeContract } from "../helpers/store-contract.js";
 
@@ -67,11 +67,32 @@ describe("PostgresStore", () => {
     }
   });
 
+  it("cancels a statement past the statement timeout and reports StoreBusy", async () => {
+    const url = await cluster.createDatabase();
+    const store = await PostgresStore.open({ url, statementTimeoutMs: 50 });
+    const holder = new pg.Client(url);
+    await holder.connect();
+    try {
+      // Another session holds a row lock, so the update waits until the timeout cancels it.
+      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { digest: "d", sealed: "s" });
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM users WHERE username = 'alice' FOR UPDATE");
+      const user = await store.findUserByUsername("alice");
+      assert.ok(user);
+      await assert.rejects(store.setPasswordHash(user.id, "other"), (error: unknown) => error instanceof StoreBusy);
+      await holder.query("ROLLBACK");
+      await store.setPasswordHash(user.id, "other");
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  });
+
   it("reports an unreachable database as StoreUnavailable, naming no password", async () => {
-    const url = `postgres://someone:hunter2@127.0.0.1:${cluster.port + 1}/nowhere`;
+    const url = "postgres://someone:hunter2@127.0.0.1:1/nowhere";
     const failure = await PostgresStore.open({ url, connectTimeoutMs: 2000 }).then(() => undefined, (error: unknown) => error);
     assert.ok(failure instanceof StoreUnavailable, String(failure));
     assert.doesNotMatch(failure.message, /hunter2/);
-    assert.equal(redactUrl(url), `postgres://someone:***@127.0.0.1:${cluster.port + 1}/nowhere`);
+    assert.equal(redactUrl(url), "postgres://someone:***@127.0.0.1:1/nowhere");
   });
 });
