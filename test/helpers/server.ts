@@ -84,7 +84,10 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
       }
     };
     child.stdout.on("data", check);
-    child.once("exit", () => { reject(new Error(`server exited:\n${output}`)); });
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited:\n${output}`));
+    });
   });
   return {
     url,

@@ -46,6 +46,12 @@ export class ServerRefused extends CliError {
   }
 }
 
+/** An admin command could not do what was asked (unknown user, a name taken, a key that does not match). */
+export class AdminRefused extends CliError {
+  readonly exitCode = ExitCode.refused;
+  readonly code = "admin_refused";
+}
+
 export class UsageError extends CliError {
   readonly exitCode = ExitCode.usage;
   readonly code = "usage";

@@ -3,6 +3,7 @@ import type { CommandSpec } from "./commands/completion.js";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 import { examples } from "./help.js";
+import { defineAdminCommands } from "./program-admin.js";
 import type { Io } from "./program.js";
 
 interface Wiring {
@@ -19,6 +20,7 @@ export function defineCommands(program: Command, wiring: Wiring): void {
   defineCredentialCommands(build);
   defineAccountCommands(build);
   defineToolCommands(program, build, wiring);
+  defineAdminCommands(program, wiring.context);
 }
 
 type Builders = ReturnType<typeof builders>;

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
+import { parseDatabaseUrl, type DatabaseConfig } from "./store/open-store.js";
+import { PG_DEFAULTS } from "./store/postgres-store.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "./store/sqlite-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
 import { parseRate, type Rate } from "./throttle/rate.js";
 
-export interface ServerConfig extends AppConfig {
+export interface ServerConfig extends AppConfig, DatabaseConfig {
   host: string;
   port: number;
   dataDir: string;
@@ -53,6 +55,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
     revokeTokens: argv.includes("--revoke-all-tokens"),
+    ...databaseConfig(env),
+  };
+}
+
+/** AUTHCTL_DATABASE_URL and the PostgreSQL pool settings; SQLite in the data directory without it. */
+export function databaseConfig(env: NodeJS.ProcessEnv): Omit<DatabaseConfig, "dataDir" | "lockTimeoutMs"> {
+  return {
+    databaseUrl: parseDatabaseUrl(env.AUTHCTL_DATABASE_URL, "AUTHCTL_DATABASE_URL"),
+    pgPoolSize: integer(env, "AUTHCTL_PG_POOL_SIZE", PG_DEFAULTS.poolSize, 1, 1000),
+    pgStatementTimeoutMs: integer(env, "AUTHCTL_PG_STATEMENT_TIMEOUT_MS", PG_DEFAULTS.statementTimeoutMs, 0, 600_000),
+    pgConnectTimeoutMs: integer(env, "AUTHCTL_PG_CONNECT_TIMEOUT_MS", PG_DEFAULTS.connectTimeoutMs, 0, 600_000),
   };
 }
 

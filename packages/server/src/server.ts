@@ -1,7 +1,5 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { join } from "node:path";
 import { createApp } from "./app.js";
 import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
@@ -9,7 +7,7 @@ import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { DATABASE_FILE, SqliteStore } from "./store/sqlite-store.js";
+import { openStore } from "./store/open-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -29,17 +27,15 @@ export const HTTP_TIMEOUTS = {
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where the data is, without any password. */
+  database: string;
   /** Stops accepting connections, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
 }
 
 /** Opens the data directory and database, then listens; the one place that wires real parts together. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const databasePath = join(config.dataDir, DATABASE_FILE);
-  // The database holds password hashes: create it private before SQLite does.
-  closeSync(openSync(databasePath, "a", 0o600));
-  const store = new SqliteStore(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
+  const { store, throttleState, name } = await openStore(config);
   const jsonParser = pooledJsonParser();
   const closeAll = async () => {
     await jsonParser.close();
@@ -49,13 +45,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const key = await openServerKey({
       store,
       source: keySource(config.dataDir, config.secretKey),
-      database: databasePath,
+      database: name,
       revokeTokens: config.revokeTokens,
       log: (line) => { log.info(line); },
     });
+    if (config.databaseUrl !== undefined && config.secretKey === undefined) {
+      log.info(`the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`);
+    }
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log, ...(throttleState ? { throttleState } : {}) });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
@@ -66,7 +65,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     server.prependListener("request", (request) => request.socket.setTimeout(0));
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, close: () => shutdown(server, closeAll) };
+    return { url: `http://${host}:${port}`, port, database: config.databaseUrl === undefined ? `data in ${config.dataDir}` : `database ${name}`, close: () => shutdown(server, closeAll) };
   } catch (error) {
     await closeAll();
     throw error;
@@ -100,7 +99,7 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
   const server = await startServer(config, log);
-  log.info(`listening on ${server.url} (data in ${config.dataDir})`);
+  log.info(`listening on ${server.url} (${server.database})`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);

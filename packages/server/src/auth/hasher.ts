@@ -1,5 +1,6 @@
 import bcrypt from "bcrypt";
 import { createHash } from "node:crypto";
+import { verifyDjangoHash } from "./django-hashers.js";
 
 /** Hashes and checks passwords; `needsRehash` says when a stored hash is out of date. */
 export interface Hasher {
@@ -23,6 +24,8 @@ const PREFIX = `${ALGORITHM}$`;
  * password, so passwords over bcrypt's 72-byte limit are not silently cut,
  * stored as `bcrypt_sha256$$2b$12$...` so Django can read our hashes and we
  * can read Django's. bcrypt runs on libuv's thread pool, off the event loop.
+ * Hashes of Django's other hashers (imported users) verify too, and are
+ * replaced by ours at the first successful login (`needsRehash`).
  */
 export class BcryptSha256Hasher implements Hasher {
   private burnHash: Promise<string> | undefined;
@@ -34,10 +37,12 @@ export class BcryptSha256Hasher implements Hasher {
   }
 
   async verify(password: string, encoded: string): Promise<boolean> {
-    if (!encoded.startsWith(PREFIX)) return false;
+    // Users imported from Django keep their hashes until their next login rehashes them.
+    if (!encoded.startsWith(PREFIX)) return verifyDjangoHash(password, encoded);
     return bcrypt.compare(prehash(password), encoded.slice(PREFIX.length));
   }
 
+  /** True for our algorithm at another cost and for every other Django hasher's hash. */
   needsRehash(encoded: string): boolean {
     return roundsOf(encoded) !== this.cost;
   }
@@ -45,6 +50,7 @@ export class BcryptSha256Hasher implements Hasher {
   async hardenRuntime(password: string, encoded: string): Promise<void> {
     // One more verification at today's cost outweighs any cheaper stored hash:
     // the total stays within 1/2^(cost - stored cost) of an unknown user's time.
+    // Another hasher's hash (imported from Django, or unusable) always spends it.
     if ((roundsOf(encoded) ?? 0) < this.cost) await this.burn(password);
   }
 

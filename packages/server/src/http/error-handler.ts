@@ -2,13 +2,13 @@ import type { Middleware } from "koa";
 import { AUTH_KEYWORD } from "../auth/token-authentication.js";
 import { ApiError, ServiceUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { StoreBusy } from "../store/store.js";
+import { StoreBusy, StoreUnavailable } from "../store/store.js";
 import { render } from "./render.js";
 
 /**
  * The one place errors become responses: API errors get DRF's status, body and
  * headers (`WWW-Authenticate` on 401, `Retry-After` on 429 and 503); a database
- * locked by another process is a 503 the client may retry; anything else is
+ * locked by another process or out of reach is a 503 the client may retry; anything else is
  * logged and answered with a generic 500 that reveals nothing.
  */
 export function errorHandler(log: Logger): Middleware {
@@ -16,7 +16,7 @@ export function errorHandler(log: Logger): Middleware {
     try {
       await next();
     } catch (caught) {
-      const error = caught instanceof StoreBusy ? databaseBusy(caught, log) : caught;
+      const error = caught instanceof StoreBusy ? databaseBusy(caught, log) : caught instanceof StoreUnavailable ? databaseLost(caught, log) : caught;
       if (error instanceof ApiError) {
         if (error.status === 401) ctx.set("WWW-Authenticate", AUTH_KEYWORD);
         ctx.set(error.headers);
@@ -32,4 +32,9 @@ export function errorHandler(log: Logger): Middleware {
 function databaseBusy(error: StoreBusy, log: Logger): ServiceUnavailable {
   log.error(error.message);
   return new ServiceUnavailable("The database is busy. Try again shortly.", 1);
+}
+
+function databaseLost(error: StoreUnavailable, log: Logger): ServiceUnavailable {
+  log.error(error.message);
+  return new ServiceUnavailable("The database is unavailable. Try again shortly.", 1);
 }

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import { StoreBusy, type Store } from "../store/store.js";
+import { StoreBusy, StoreUnavailable, type Store } from "../store/store.js";
 
 /**
  * `GET /healthz`: 200 when the database answers reads and could take a write
@@ -19,13 +19,14 @@ export function healthRouter(store: Store): Router {
 async function healthProblem(store: Store): Promise<string | undefined> {
   try {
     await store.ping();
-  } catch {
-    return "the database does not answer";
+  } catch (error) {
+    return error instanceof StoreUnavailable ? `the database does not answer: ${error.reason}` : "the database does not answer";
   }
   try {
     await store.checkWritable();
   } catch (error) {
     if (error instanceof StoreBusy) return "the database is locked by another process: reads work, writes wait";
+    if (error instanceof StoreUnavailable) return `the database does not answer: ${error.reason}`;
     return "the database cannot be written";
   }
   return undefined;

@@ -34,6 +34,14 @@ export class StoreBusy extends Error {
   }
 }
 
+/** The database cannot be reached (down, refusing connections, connection lost); `reason` names no secret. */
+export class StoreUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`the database is unavailable: ${reason}`);
+    this.name = "StoreUnavailable";
+  }
+}
+
 /**
  * Everything the API needs from persistence. Asynchronous so that a network
  * database (PostgreSQL) can implement it; the SQLite store answers at once.

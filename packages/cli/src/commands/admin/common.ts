@@ -1,0 +1,70 @@
+import type { Context } from "../../context.js";
+import { AdminRefused, CliError, ServerUnreachable, UsageError } from "../../errors.js";
+import { readSecretFromStdin } from "../../stdin.js";
+
+export type ServerModule = typeof import("@authctl/server");
+export type AdminTarget = import("@authctl/server").admin.AdminTarget;
+
+export interface AdminOptions {
+  dataDir?: string;
+}
+
+/** The server package, loaded only by admin commands: the rest of the CLI never touches a database. */
+export function loadServer(): Promise<ServerModule> {
+  return import("@authctl/server");
+}
+
+/** Opens the database a server with this environment uses (AUTHCTL_DATABASE_URL, else the data directory), runs `work`, closes it. */
+export async function withTarget<T>(ctx: Context, options: AdminOptions, work: (target: AdminTarget, server: ServerModule) => Promise<T>): Promise<T> {
+  const server = await loadServer();
+  let target: AdminTarget;
+  try {
+    target = await server.admin.openAdminTarget(ctx.env, options.dataDir);
+  } catch (error) {
+    throw asCliError(error, server, true);
+  }
+  try {
+    return await work(target, server);
+  } catch (error) {
+    throw asCliError(error, server, false);
+  } finally {
+    await target.close();
+  }
+}
+
+/** The server package's typed errors as the CLI's, with their exit codes. */
+export function asCliError(error: unknown, server: ServerModule, opening: boolean): unknown {
+  if (error instanceof CliError) return error;
+  if (error instanceof server.admin.AdminError) {
+    return error.kind === "usage" ? new UsageError(error.message, error.hint) : new AdminRefused(error.message, error.hint);
+  }
+  if (error instanceof server.StoreUnavailable) {
+    return new ServerUnreachable(error.message, "check AUTHCTL_DATABASE_URL and that PostgreSQL is running (pg_isready)");
+  }
+  if (error instanceof server.KeyMismatch) return new AdminRefused(error.message);
+  // Opening fails on bad configuration (a malformed variable) before any database is touched.
+  if (opening && error instanceof Error && /^AUTHCTL_/.test(error.message)) return new UsageError(error.message);
+  return error;
+}
+
+/** A new password: from stdin with --password-stdin, else asked twice at the terminal. */
+export async function newPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
+  if (fromStdin) return readSecretFromStdin(ctx.stdin);
+  const first = await ctx.prompter.secret("Password", "--password-stdin");
+  const again = await ctx.prompter.secret("Password (again)", "--password-stdin");
+  if (first !== again) throw new UsageError("the two passwords differ");
+  return first;
+}
+
+/** A password inside a URL given as an argument shows in `ps` to every user of the machine: say so. */
+export function warnIfPasswordInArgument(ctx: Context, url: string, flag: string): void {
+  let password = "";
+  try {
+    password = new URL(url).password;
+  } catch {
+    return;
+  }
+  if (password !== "") {
+    ctx.out.warn(`the ${flag} URL holds a password, which other users of this machine can see in the process list; use PGPASSWORD or ~/.pgpass instead`);
+  }
+}

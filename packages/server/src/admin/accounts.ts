@@ -1,0 +1,91 @@
+import { BcryptSha256Hasher } from "../auth/hasher.js";
+import { DEFAULTS } from "../config.js";
+import {
+  deleteTokensOf,
+  insertUser,
+  setActive,
+  setPassword,
+  userByEmail,
+  userByUsername,
+  usersInPages,
+} from "../store/admin-queries.js";
+import type { UserRecord } from "../store/store.js";
+import { isValidEmail } from "../validation/email.js";
+import { AdminError } from "./admin-error.js";
+import type { AdminTarget } from "./open-admin.js";
+
+/** A user as listings show it: never the password hash. */
+export interface ListedUser {
+  id: number;
+  username: string;
+  email: string;
+  isActive: boolean;
+  isStaff: boolean;
+  isSuperuser: boolean;
+  dateJoined: string;
+  /** Whether the password can log in at all (Django's unusable passwords start with "!"). */
+  usablePassword: boolean;
+}
+
+// Django's UnicodeUsernameValidator: letters, digits and @/./+/-/_, at most 150 characters.
+const USERNAME = /^[\p{L}\p{N}_@.+-]{1,150}$/u;
+
+function hasherFor(env: NodeJS.ProcessEnv): BcryptSha256Hasher {
+  const cost = Number(env.AUTHCTL_BCRYPT_COST || DEFAULTS.bcryptCost);
+  return new BcryptSha256Hasher(Number.isInteger(cost) && cost >= 4 && cost <= 31 ? cost : DEFAULTS.bcryptCost);
+}
+
+/** manage.py createsuperuser: a user without a token (the first login makes one). */
+export async function createUser(
+  target: AdminTarget,
+  env: NodeJS.ProcessEnv,
+  user: { username: string; email: string; password: string; isStaff: boolean; isSuperuser: boolean },
+): Promise<ListedUser> {
+  if (!USERNAME.test(user.username)) {
+    throw new AdminError("a username has 1 to 150 letters, digits and @/./+/-/_ only", "usage");
+  }
+  if (!isValidEmail(user.email)) throw new AdminError(`"${user.email}" is not a valid email address`, "usage");
+  const passwordHash = await hasherFor(env).hash(user.password);
+  const id = await target.db.transaction(async (tx) => {
+    if (await userByUsername(tx, user.username)) throw new AdminError(`a user named ${user.username} already exists`);
+    const owner = await userByEmail(tx, user.email);
+    if (owner) throw new AdminError(`${user.email} is already the email of ${owner.username}`);
+    return insertUser(tx, { ...user, passwordHash, isActive: true, dateJoined: new Date().toISOString() });
+  });
+  return listed({ id, ...user, passwordHash, isActive: true, dateJoined: new Date().toISOString() });
+}
+
+export async function changePassword(target: AdminTarget, env: NodeJS.ProcessEnv, username: string, password: string): Promise<void> {
+  const passwordHash = await hasherFor(env).hash(password);
+  if ((await setPassword(target.db, username, passwordHash)) === 0) throw noSuchUser(username);
+}
+
+/** Sets is_active; false when the user already had that state. Tokens stay, but an inactive user's token is refused. */
+export async function changeActive(target: AdminTarget, username: string, active: boolean): Promise<boolean> {
+  return target.db.transaction(async (tx) => {
+    if (!(await userByUsername(tx, username))) throw noSuchUser(username);
+    return (await setActive(tx, username, active)) > 0;
+  });
+}
+
+/** Deletes one user's token, or every token; the number deleted. */
+export async function revokeTokens(target: AdminTarget, username: string | undefined): Promise<number> {
+  if (username === undefined) return deleteTokensOf(target.db, undefined);
+  const user = await userByUsername(target.db, username);
+  if (!user) throw noSuchUser(username);
+  return deleteTokensOf(target.db, user.id);
+}
+
+/** Every user in id order, read page by page. */
+export async function* listUsers(target: AdminTarget): AsyncGenerator<ListedUser> {
+  for await (const user of usersInPages(target.db)) yield listed(user);
+}
+
+function listed(user: UserRecord): ListedUser {
+  const { passwordHash, ...rest } = user;
+  return { ...rest, usablePassword: !passwordHash.startsWith("!") };
+}
+
+function noSuchUser(username: string): AdminError {
+  return new AdminError(`no user named ${username}`, "refused", "list them with: authctl admin list-users");
+}

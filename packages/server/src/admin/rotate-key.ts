@@ -1,0 +1,78 @@
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { keyFingerprint } from "../auth/secret-key.js";
+import { TokenVault } from "../auth/tokens.js";
+import { allTokens, recordFingerprint, resealToken } from "../store/admin-queries.js";
+import { AdminError } from "./admin-error.js";
+import type { AdminTarget } from "./open-admin.js";
+
+export interface RotationSummary {
+  resealed: number;
+  /** Tokens the old key could not open (already unusable); left as they were. */
+  unopenable: number;
+  fingerprint: string;
+  /** Where the new key was written, or that it came from stdin (AUTHCTL_SECRET_KEY). */
+  keyWrittenTo: string | undefined;
+}
+
+/**
+ * Re-seals every token under a new key in one transaction and records the
+ * new key's fingerprint; token values (and digests) do not change, so no
+ * client notices. With the key in the data directory, the new key is written
+ * beside it first and renamed into place after the commit. With
+ * AUTHCTL_SECRET_KEY the new key must be given (`newKey`) and the operator
+ * sets it before servers restart.
+ */
+export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined): Promise<RotationSummary> {
+  const oldVault = await target.vault();
+  const fromEnvironment = target.keySource.configured !== undefined;
+  if (fromEnvironment && newKey === undefined) {
+    throw new AdminError("the key comes from AUTHCTL_SECRET_KEY: give the new key on stdin with --new-key-stdin", "usage",
+      "openssl rand -hex 32 > new.key && authctl admin rotate-key --new-key-stdin < new.key");
+  }
+  const key = newKey ?? randomBytes(32);
+  if (key.length !== 32) throw new AdminError("the new key must be 32 bytes: 64 hex characters", "usage");
+  const newVault = new TokenVault(key);
+  const pending = fromEnvironment ? undefined : `${target.keySource.file}.new`;
+  if (pending) writePrivate(pending, `${key.toString("hex")}\n`);
+  try {
+    const counted = await target.db.transaction(async (tx) => {
+      let resealed = 0;
+      let unopenable = 0;
+      for (const token of await allTokens(tx)) {
+        const value = oldVault.tryOpen(token);
+        if (value === undefined) {
+          unopenable += 1;
+          continue;
+        }
+        await resealToken(tx, token.userId, newVault.seal(value));
+        resealed += 1;
+      }
+      await recordFingerprint(tx, keyFingerprint(key));
+      return { resealed, unopenable };
+    });
+    if (pending) renameSync(pending, target.keySource.file);
+    return { ...counted, fingerprint: keyFingerprint(key), keyWrittenTo: pending ? target.keySource.file : undefined };
+  } catch (error) {
+    if (pending) unlinkSync(pending);
+    throw error;
+  }
+}
+
+function writePrivate(path: string, text: string): void {
+  const fd = openSync(path, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses a key given on stdin: 64 hex characters or base64 of 32 bytes. */
+export function parseKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
+  if (key.length !== 32) throw new AdminError("the new key must be 32 bytes: 64 hex characters or base64", "usage");
+  return key;
+}
