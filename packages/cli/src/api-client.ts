@@ -22,21 +22,26 @@ export interface Api {
   check(baseUrl: string, token: string): Promise<TokenCheck>;
 }
 
-interface Answer {
+/** An HTTP answer as it came, for callers that judge statuses themselves (bulk provisioning). */
+export interface Answer {
   status: number;
   body: unknown;
+  headers: Record<string, string | string[] | undefined>;
 }
+
+/** One request to the account API; a network failure or timeout throws ServerUnreachable. */
+export type Transport = (baseUrl: string, path: string, method: "GET" | "POST", body?: object, token?: string) => Promise<Answer>;
 
 export interface ApiOptions {
   timeoutMs: number;
   userAgent: string;
 }
 
-/** An undici client with connect/response timeouts that honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY. */
-export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
+/** One keep-alive undici pool with connect/response timeouts that honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY. */
+export function createTransport({ timeoutMs, userAgent }: ApiOptions): Transport {
   const dispatcher = new EnvHttpProxyAgent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 
-  async function call(baseUrl: string, path: string, method: "GET" | "POST", body?: object, token?: string): Promise<Answer> {
+  return async function call(baseUrl: string, path: string, method: "GET" | "POST", body?: object, token?: string): Promise<Answer> {
     const headers: Record<string, string> = { "user-agent": userAgent, accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
     if (token) headers.authorization = `Token ${token}`;
@@ -49,12 +54,16 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.body.text();
-      return { status: response.statusCode, body: parseJson(text) };
+      return { status: response.statusCode, body: parseJson(text), headers: response.headers };
     } catch (error) {
       throw new ServerUnreachable(`cannot reach ${baseUrl}: ${describeNetworkError(error, timeoutMs)}`, reachHint(baseUrl));
     }
-  }
+  };
+}
 
+/** The account API over one transport. */
+export function createApi(options: ApiOptions): Api {
+  const call = createTransport(options);
   return {
     async register(baseUrl, { username, email, password, password2 }) {
       const answer = await call(baseUrl, "/account/register/", "POST", { username, email, password, password2 });

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { DEFAULT_URL } from "./base-url.js";
+import type { RegisterOptions } from "./commands/register.js";
+import type { RegisterFromOptions } from "./commands/register-from.js";
 import type { Context } from "./context.js";
-import { CliError, EXIT_CODE_HELP, ExitCode, ServerRefused } from "./errors.js";
+import { CliError, EXIT_CODE_HELP, ExitCode, ServerRefused, UsageError } from "./errors.js";
 import type { Output } from "./output.js";
 import { VERSION } from "./version.js";
 
@@ -22,6 +24,14 @@ const ENVIRONMENT_HELP = `Environment:
   HTTP_PROXY, HTTPS_PROXY, NO_PROXY   honoured for every request
   NO_COLOR                  turns colors off, as --no-color does
   DEBUG=authctl             prints stack traces of unexpected errors`;
+
+const BULK_HELP = `
+With --from, each row gets an account; rows without a password get a generated one,
+written only to the report. The report has one JSON object per row
+({line, username, outcome: created|exists|failed, status, error, token, password}),
+appended as rows finish; usernames that already exist are "exists", so a file can be
+run again, after Ctrl-C too, to finish the rest. Exit code 0 when no row failed, else 1.
+`;
 
 const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -100,10 +110,31 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       .option("--insecure-http", "allow sending the password over plain http:// to another machine")
       .option("--insecure-storage", "keep the token in a plaintext file instead of the OS keychain");
 
-  credentialCommand("register", "create an account and keep its token")
+  credentialCommand("register", "create an account and keep its token, or many from a file with --from")
     .option("-e, --email <address>", "email address (prompted when missing)")
-    .addHelpText("after", examples("authctl register", "authctl register --url https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
-    .action(action(async () => (await import("./commands/register.js")).runRegister));
+    .option("--from <file>", "register every row of a CSV (username,email[,password]) or JSON Lines file; - reads stdin")
+    .option("--format <format>", "csv or jsonl (default: from the file's extension)")
+    .option("--concurrency <n>", "registrations in flight at once with --from (default 8)")
+    .option("--report <file>", "with --from: where the report goes (default <file>.report.jsonl), created 0600")
+    .option("--save-tokens", "with --from: also keep every token in the keychain (default: only in the report)")
+    .option("--quiet", "with --from: no progress output")
+    .addHelpText("after", examples(
+      "authctl register",
+      "authctl register --url https://api.example.com -u ada -e ada@example.com",
+      'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin',
+      "authctl register --from team.csv --url https://api.example.com",
+      "authctl register --from team.jsonl --concurrency 16 --report team.report.jsonl --json",
+      "generate-accounts | authctl register --from - --format jsonl --report out.jsonl --quiet",
+    ) + BULK_HELP)
+    .action(async function (this: Command, options: RegisterOptions & Omit<RegisterFromOptions, "from"> & { from?: string }) {
+      if (options.from === undefined) {
+        const bulkOnly = (["format", "concurrency", "report", "saveTokens", "quiet"] as const).find((key) => options[key] !== undefined);
+        if (bulkOnly) throw new UsageError(`--${bulkOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies with --from`);
+        return action(async () => (await import("./commands/register.js")).runRegister).call(this, options);
+      }
+      const [{ runRegisterFrom }, ctx] = await Promise.all([import("./commands/register-from.js"), context(this)]);
+      setExitCode(await runRegisterFrom({ ...options, from: options.from }, ctx, { stderr: io.stderr }));
+    });
 
   credentialCommand("login", "log in with a username and password and keep the token")
     .addHelpText("after", examples("authctl login", "authctl login --url https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json'))

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { describeRefusal, type Answer, type Transport } from "../api-client.js";
+import { CliError, ServerUnreachable } from "../errors.js";
+import type { ReportEntry } from "./report.js";
+import { sendWithRetries, type Pacer, type RetryPolicy } from "./retry.js";
+import type { Row } from "./rows.js";
+
+const USERNAME_TAKEN = "A user with that username already exists.";
+
+export interface ProvisionDeps {
+  transport: Transport;
+  url: string;
+  pacer: Pacer;
+  retry: RetryPolicy;
+  generatePassword?: () => string;
+}
+
+/** A finished row, and the error that should stop the whole run (server gone, wrong URL), if any. */
+export interface Provisioned {
+  entry: ReportEntry;
+  fatal?: CliError;
+}
+
+/** 24 URL-safe characters from 18 random bytes (144 bits). */
+export function generatePassword(): string {
+  return randomBytes(18).toString("base64url");
+}
+
+/** Registers one row; an existing username is `exists`, with the token when the row's password logs in. */
+export async function provisionRow(row: Row, deps: ProvisionDeps): Promise<Provisioned> {
+  const base = { line: row.line, username: row.username ?? null };
+  if (row.problem !== undefined || row.username === undefined || row.email === undefined) {
+    return { entry: { ...base, outcome: "failed", status: null, error: row.problem ?? "incomplete row" } };
+  }
+  const generated = row.password === undefined ? (deps.generatePassword ?? generatePassword)() : undefined;
+  const password = row.password ?? generated ?? "";
+  const extra = generated === undefined ? {} : { password: generated };
+  const body = { username: row.username, email: row.email, password, password2: password };
+  const sent = await sendWithRetries(deps.transport, deps.url, "/account/register/", body, deps.pacer, deps.retry);
+  if ("unreachable" in sent) return unreachable(base, sent.unreachable);
+  const { answer } = sent;
+  if (answer.status === 201) {
+    const token = stringField(answer.body, "token");
+    if (token !== undefined) return { entry: { ...base, outcome: "created", status: 201, error: null, token, ...extra } };
+    return { entry: { ...base, outcome: "failed", status: 201, error: "the server said 201 but sent no token" } };
+  }
+  if (answer.status === 400 && onlyUsernameTaken(answer.body)) {
+    // A generated password can only log in if an earlier, unanswered try of ours created the account.
+    if (generated !== undefined && !sent.ambiguous) return { entry: { ...base, outcome: "exists", status: 400, error: null } };
+    return logIn(base, row.username, password, generated !== undefined, extra, deps);
+  }
+  return refused(base, "/account/register/", answer, deps.url);
+}
+
+async function logIn(
+  base: Pick<ReportEntry, "line" | "username">,
+  username: string,
+  password: string,
+  generated: boolean,
+  extra: { password?: string },
+  deps: ProvisionDeps,
+): Promise<Provisioned> {
+  const sent = await sendWithRetries(deps.transport, deps.url, "/account/login/", { username, password }, deps.pacer, deps.retry);
+  if ("unreachable" in sent) return unreachable(base, sent.unreachable);
+  const token = sent.answer.status === 200 ? stringField(sent.answer.body, "token") : undefined;
+  if (token !== undefined) return { entry: { ...base, outcome: generated ? "created" : "exists", status: 200, error: null, token, ...extra } };
+  if (generated) return { entry: { ...base, outcome: "exists", status: 400, error: null } };
+  if (sent.answer.status === 400) {
+    const why = typeof sent.answer.body === "object" && sent.answer.body !== null ? describeRefusal(sent.answer.body) : "refused";
+    return { entry: { ...base, outcome: "failed", status: 400, error: `${USERNAME_TAKEN} The password in the input does not log in to it: ${why}` } };
+  }
+  return refused(base, "/account/login/", sent.answer, deps.url);
+}
+
+function refused(base: Pick<ReportEntry, "line" | "username">, path: string, answer: Answer, url: string): Provisioned {
+  const { status, body } = answer;
+  if (status === 400 && typeof body === "object" && body !== null) return { entry: { ...base, outcome: "failed", status, error: describeRefusal(body) } };
+  const detail = stringField(body, "detail");
+  const error = `HTTP ${status}${detail === undefined ? "" : ` (${detail})`}`;
+  const entry: ReportEntry = { ...base, outcome: "failed", status, error };
+  // Not this API at all: every other row would fail the same way.
+  if ([401, 403, 404, 405].includes(status)) {
+    return { entry, fatal: new ServerUnreachable(`unexpected answer from ${url}${path}: ${error}`, "check that --url is the base URL of the account API") };
+  }
+  return { entry };
+}
+
+function unreachable(base: Pick<ReportEntry, "line" | "username">, error: ServerUnreachable): Provisioned {
+  return { entry: { ...base, outcome: "failed", status: null, error: error.message }, fatal: error };
+}
+
+function onlyUsernameTaken(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const { username, ...others } = body as Record<string, unknown>;
+  return Object.keys(others).length === 0 && Array.isArray(username) && username.includes(USERNAME_TAKEN);
+}
+
+function stringField(body: unknown, key: string): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
