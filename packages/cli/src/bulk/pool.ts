@@ -9,8 +9,8 @@ export interface PoolOptions {
   provision: (row: Row) => Promise<Provisioned>;
   /** Called for each finished row, one at a time; the next row is taken only once it resolves. */
   finish: (entry: ReportEntry) => Promise<void>;
-  /** Resolves when no more rows should be taken (Ctrl-C). */
-  stopped: Promise<void>;
+  /** Aborted when no more rows should be taken (Ctrl-C). */
+  stopSignal: AbortSignal;
   /** Ends the reading of input once the run stops. */
   closeInput: () => void;
   onUpdate: (counts: Counts) => void;
@@ -39,10 +39,7 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
     stopping = true;
     options.closeInput();
   };
-  const noMoreRows = options.stopped.then(() => {
-    stop();
-    return { done: true as const, value: undefined };
-  });
+  options.stopSignal.addEventListener("abort", stop, { once: true });
 
   const fail = (error: unknown) => {
     result.fatal ??= error;
@@ -53,9 +50,7 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
     while (!stopping) {
       let next: IteratorResult<Row>;
       try {
-        const pending = iterator.next();
-        pending.catch(() => undefined); // if Ctrl-C wins the race, the read may still fail later
-        next = await Promise.race([pending, noMoreRows]);
+        next = await nextUnlessStopped(iterator, options.stopSignal);
       } catch (error) {
         // Closing the input on Ctrl-C ends a pending read with an error; only a real one counts.
         if (!stopping) fail(error);
@@ -83,4 +78,29 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   return result;
+}
+
+/**
+ * The next row, or done once the signal aborts, whichever comes first. Not
+ * `Promise.race` against one long-lived promise: every race would leave a
+ * reaction on it, and 100 000 rows would keep 100 000 of them alive.
+ */
+function nextUnlessStopped(iterator: AsyncIterator<Row>, signal: AbortSignal): Promise<IteratorResult<Row>> {
+  if (signal.aborted) return Promise.resolve({ done: true, value: undefined });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", onAbort, { once: true });
+    iterator.next().then(
+      (next) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(next);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        // After Ctrl-C, closing the input ends a pending read with an error; that one is expected.
+        if (signal.aborted) resolve({ done: true, value: undefined });
+        else reject(error as Error);
+      },
+    );
+  });
 }

@@ -109,9 +109,8 @@ interface RunParts {
 async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interrupted: boolean }> {
   const { deps, url, input, report, saver, progress } = parts;
   const abandon = new AbortController();
+  const stopTaking = new AbortController();
   let interrupted = false;
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
   const removeHandler = (deps.interrupts ?? processInterrupts).on(() => {
     if (interrupted) {
       progress.note("stopping now: rows waiting to retry are left for the next run");
@@ -120,7 +119,7 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
     }
     interrupted = true;
     progress.note("stopping: finishing the rows in flight (Ctrl-C again to give up their retries)");
-    stop();
+    stopTaking.abort();
   });
   input.count?.().then((total) => progress.setTotal(total), () => undefined);
   const pacer = new Pacer(abandon.signal, (seconds) => progress.note(`the server asked to wait ${seconds}s; pausing`));
@@ -134,7 +133,7 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
         await report.write(entry);
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
-      stopped,
+      stopSignal: stopTaking.signal,
       closeInput: () => input.close(),
       onUpdate: (counts) => progress.update(counts),
     });
