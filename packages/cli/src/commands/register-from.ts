@@ -91,6 +91,7 @@ function checkOptions(options: RegisterFromOptions): Settings {
   if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${raw}"`);
   if (options.report === undefined && options.from === "-") throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
   const reportPath = options.report ?? `${options.from}.report.jsonl`;
+  if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
   if (options.from !== "-" && reportPath !== "-" && resolve(reportPath) === resolve(options.from)) throw new UsageError("--report must not be the input file");
   return { format, reportPath, concurrency };
 }
