@@ -73,7 +73,8 @@ async function countRows(path: string, format: Format): Promise<number> {
   const stream = handle.createReadStream();
   try {
     let count = 0;
-    for await (const _row of await parseRows(stream, format, path)) count++;
+    const rows = (await parseRows(stream, format, path))[Symbol.asyncIterator]();
+    while (!(await rows.next()).done) count++;
     return count;
   } finally {
     stream.destroy();

@@ -33,10 +33,11 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
   const iterator = options.rows[Symbol.asyncIterator]();
   const counts: Counts = { created: 0, exists: 0, failed: 0 };
   const result: PoolResult = { counts, abandoned: 0 };
-  let stopping = false;
+  // An object, not a local: workers read it after awaits that another worker's stop() ran during.
+  const state = { stopping: false };
   const stop = () => {
-    if (stopping) return;
-    stopping = true;
+    if (state.stopping) return;
+    state.stopping = true;
     options.closeInput();
   };
   options.stopSignal.addEventListener("abort", stop, { once: true });
@@ -47,16 +48,16 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
   };
 
   const worker = async () => {
-    while (!stopping) {
+    while (!state.stopping) {
       let next: IteratorResult<Row>;
       try {
         next = await nextUnlessStopped(iterator, options.stopSignal);
       } catch (error) {
         // Closing the input on Ctrl-C ends a pending read with an error; only a real one counts.
-        if (!stopping) fail(error);
+        if (!state.stopping) fail(error);
         return;
       }
-      if (next.done || stopping) return;
+      if (next.done || state.stopping) return;
       let provisioned: Provisioned;
       try {
         provisioned = await options.provision(next.value);
@@ -88,7 +89,9 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
 function nextUnlessStopped(iterator: AsyncIterator<Row>, signal: AbortSignal): Promise<IteratorResult<Row>> {
   if (signal.aborted) return Promise.resolve({ done: true, value: undefined });
   return new Promise((resolve, reject) => {
-    const onAbort = () => resolve({ done: true, value: undefined });
+    const onAbort = () => {
+      resolve({ done: true, value: undefined });
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     iterator.next().then(
       (next) => {
@@ -99,7 +102,7 @@ function nextUnlessStopped(iterator: AsyncIterator<Row>, signal: AbortSignal): P
         signal.removeEventListener("abort", onAbort);
         // After Ctrl-C, closing the input ends a pending read with an error; that one is expected.
         if (signal.aborted) resolve({ done: true, value: undefined });
-        else reject(error as Error);
+        else reject(error);
       },
     );
   });

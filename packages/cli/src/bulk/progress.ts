@@ -73,19 +73,31 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
       stream.write(`\r\x1b[2K${message}\n`);
       bar.render();
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      bar.stop();
+    },
   };
 }
 
 function plainProgress(stream: Stream, startedAt: number, everyMs: number): Progress {
   let total: number | undefined;
   let counts: Counts = { created: 0, exists: 0, failed: 0 };
-  const timer = setInterval(() => stream.write(`progress: ${describeProgress(counts, total, Date.now() - startedAt)}\n`), everyMs);
+  const timer = setInterval(() => {
+    stream.write(`progress: ${describeProgress(counts, total, Date.now() - startedAt)}\n`);
+  }, everyMs);
   timer.unref();
   return {
-    setTotal: (value) => (total = value),
-    update: (value) => (counts = { ...value }),
-    note: (message) => stream.write(`${message}\n`),
-    stop: () => clearInterval(timer),
+    setTotal: (value) => {
+      total = value;
+    },
+    update: (value) => {
+      counts = { ...value };
+    },
+    note: (message) => {
+      stream.write(`${message}\n`);
+    },
+    stop: () => {
+      clearInterval(timer);
+    },
   };
 }

@@ -122,8 +122,15 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
     progress.note("stopping: finishing the rows in flight (Ctrl-C again to give up their retries)");
     stopTaking.abort();
   });
-  input.count?.().then((total) => progress.setTotal(total), () => undefined);
-  const pacer = new Pacer(abandon.signal, (seconds) => progress.note(`the server asked to wait ${seconds}s; pausing`));
+  input.count?.().then(
+    (total) => {
+      progress.setTotal(total);
+    },
+    () => undefined, // the total only feeds the ETA
+  );
+  const pacer = new Pacer(abandon.signal, (seconds) => {
+    progress.note(`the server asked to wait ${seconds}s; pausing`);
+  });
   const transport = deps.transport ?? createTransport(apiOptions(parts.ctx.env));
   try {
     const pool = await runPool({
@@ -135,8 +142,12 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
       stopSignal: stopTaking.signal,
-      closeInput: () => input.close(),
-      onUpdate: (counts) => progress.update(counts),
+      closeInput: () => {
+        input.close();
+      },
+      onUpdate: (counts) => {
+        progress.update(counts);
+      },
     });
     return { pool, interrupted };
   } finally {
@@ -151,7 +162,7 @@ function finish(ctx: Context, summary: Summary, fatal: unknown): number {
   if (ctx.out.json) ctx.out.result(error ? { ...summary.json, error: { code: error.code, message: error.message } } : summary.json);
   else for (const line of summary.lines) ctx.out.info(line);
   // Anything else is a bug or an I/O failure: the entry point reports it, after the summary.
-  if (fatal !== undefined && !error) throw fatal;
+  if (fatal !== undefined && !error) throw fatal instanceof Error ? fatal : new Error(String(fatal));
   if (error) {
     if (!ctx.out.json) ctx.out.error(error.message, error.hint ?? "run the same command again to finish the rest");
     return error.exitCode;
