@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { Answer, Transport } from "../../packages/cli/src/api-client.js";
+import { createProgress, describeProgress } from "../../packages/cli/src/bulk/progress.js";
 import { runRegisterFrom, type BulkDeps, type Interrupts, type RegisterFromOptions } from "../../packages/cli/src/commands/register-from.js";
 import { createContext, type Context } from "../../packages/cli/src/context.js";
 import { ServerUnreachable } from "../../packages/cli/src/errors.js";
 import type { Keychain } from "../../packages/cli/src/secrets/keychain.js";
-import { readReport, withoutSecrets } from "../helpers/bulk.js";
+import { readReport, waitFor, withoutSecrets } from "../helpers/bulk.js";
 import { tempDir } from "../helpers/temp.js";
 
 // In process, through the Context seam: a scripted transport stands in for the server, so
@@ -161,5 +162,31 @@ describe("register --from in process", () => {
     assert.equal(keychain.entries.get(`authctl:${URL}|abc`), token(3));
     assert.equal((await ctx.tokens.find(URL))?.username, "me");
     assert.deepEqual((await ctx.tokens.list(URL)).map((account) => account.username).sort(), ["ab", "abc", "me"]);
+  });
+});
+
+describe("register --from progress", () => {
+  it("describes done/total, rate, ETA and failures, leaving out what is not known yet", () => {
+    assert.equal(describeProgress({ created: 400, exists: 10, failed: 2 }, 1000, 5000), "412/1000 rows · 82.4/s · ETA 7s · 2 failed");
+    assert.equal(describeProgress({ created: 40, exists: 0, failed: 0 }, undefined, 4000), "40 rows · 10.0/s · 0 failed");
+  });
+
+  it("prints a plain line every few seconds when stderr is not a terminal, and nothing with --quiet", async () => {
+    let text = "";
+    const stream = new PassThrough().on("data", (chunk: Buffer) => (text += chunk.toString()));
+    const progress = await createProgress({ stream, quiet: false, startedAt: Date.now() - 1000, plainEveryMs: 5 });
+    progress.setTotal(10);
+    progress.update({ created: 3, exists: 1, failed: 1 });
+    await waitFor("a progress line", async () => text.includes("\n"));
+    progress.stop();
+    assert.match(text, /^progress: 5\/10 rows · [\d.]+\/s · ETA \d+s · 1 failed\n/);
+
+    let quietText = "";
+    const quietStream = new PassThrough().on("data", (chunk: Buffer) => (quietText += chunk.toString()));
+    const quiet = await createProgress({ stream: quietStream, quiet: true, startedAt: Date.now(), plainEveryMs: 1 });
+    quiet.update({ created: 1, exists: 0, failed: 0 });
+    quiet.note("the server asked to wait 1s; pausing");
+    quiet.stop();
+    assert.equal(quietText, "");
   });
 });

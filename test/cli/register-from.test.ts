@@ -3,8 +3,9 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import pty from "@lydell/node-pty";
 import { readReport, reportLines, spawnCli, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
-import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { AUTHCTL, configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js";
 import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 import { post } from "../helpers/server.js";
@@ -185,6 +186,21 @@ describe("authctl register --from", () => {
     assert.ok([...createdIn.values()].every((count) => count === 1), "an account was created twice");
     const accounts = new Map(rows.map((row, i) => [`${prefix}n${i}`, row.split(",")[2] || undefined]));
     await assertEveryAccountLogsIn(server.url, accounts, all);
+  });
+
+  it("draws a live progress bar at a terminal, then the summary", async () => {
+    const prefix = uniqueName("tty");
+    const file = join(dir.path, `${prefix}.jsonl`);
+    await writeFile(file, Array.from({ length: 200 }, (_, i) => JSON.stringify({ username: `${prefix}n${i}`, email: `${prefix}n${i}@example.com` })).join("\n"));
+    const term = pty.spawn(process.execPath, [AUTHCTL, "register", "--from", file], { env: { ...process.env, ...env, TERM: "xterm", NO_COLOR: "1" }, cols: 120, rows: 30 });
+    let screen = "";
+    term.onData((data) => (screen += data));
+    const exitCode = await new Promise<number>((resolve) => term.onExit((exit) => resolve(exit.exitCode)));
+    assert.equal(exitCode, 0, screen);
+    // The file is counted long before 200 bcrypt registrations finish, so the bar's last frame is full.
+    assert.match(screen, /█{24} 200\/200 rows · [\d.]+\/s · ETA 0s · 0 failed/);
+    assert.match(screen, /✓ created 200 · exists 0 · failed 0 · 200 rows in \d+s · [\d.]+ accounts\/s/);
+    assert.doesNotMatch(screen, /[0-9a-f]{40}/, "a token was printed");
   });
 
   it("waits as long as a throttling server's Retry-After says, then registers", async () => {
