@@ -57,7 +57,7 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
     const text = describeProgress(counts, total, Date.now() - startedAt);
     return total === undefined ? text : `${cliProgress.Format.BarFormat(params.progress, options)} ${text}`;
   };
-  const bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, barsize: 24, fps: 5, linewrap: false, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, barsize: 24, fps: 5, linewrap: false, clearOnComplete: false, gracefulExit: false }, cliProgress.Presets.shades_classic);
   bar.start(0, 0);
   return {
     setTotal: (value) => {
@@ -69,9 +69,12 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
       bar.update(rowsDone(value));
     },
     note: (message) => {
-      // Drawn above the bar, which is redrawn below it.
-      stream.write(`\r\x1b[2K${message}\n`);
-      bar.render();
+      // cli-progress puts the cursor back where the bar started when it stops, so a line
+      // printed under a running bar would be overwritten: stop it, turn its line into
+      // the message, and start a fresh bar below.
+      bar.stop();
+      stream.write(`\x1b[1A\r\x1b[2K${message}\n`);
+      bar.start(total ?? 0, rowsDone(counts));
     },
     stop: () => {
       bar.stop();
