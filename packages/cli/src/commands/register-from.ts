@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { createTransport, type Transport } from "../api-client.js";
 import { assertSafeForPassword } from "../base-url.js";
 import { openInput, formatOf, type Input } from "../bulk/input.js";
+import { processInterrupts, watchCtrlC, type Interrupts } from "../bulk/interrupts.js";
 import { runPool, type PoolResult } from "../bulk/pool.js";
 import { createProgress, type Progress } from "../bulk/progress.js";
 import { provisionRow } from "../bulk/provision.js";
@@ -28,18 +29,6 @@ export interface RegisterFromOptions {
   passwordStdin?: boolean;
 }
 
-/** Ctrl-C, as a seam: tests press it without signalling the test runner. */
-export interface Interrupts {
-  on(handler: () => void): () => void;
-}
-
-export const processInterrupts: Interrupts = {
-  on(handler) {
-    process.on("SIGINT", handler);
-    return () => process.off("SIGINT", handler);
-  },
-};
-
 export interface BulkDeps {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   transport?: Transport;
@@ -48,6 +37,8 @@ export interface BulkDeps {
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+
+export type { Interrupts };
 
 /**
  * `authctl register --from FILE`: registers every row of a CSV or JSON Lines
@@ -109,26 +100,14 @@ interface RunParts {
 
 async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interrupted: boolean }> {
   const { deps, url, input, report, saver, progress } = parts;
-  const abandon = new AbortController();
-  const stopTaking = new AbortController();
-  let interrupted = false;
-  const removeHandler = (deps.interrupts ?? processInterrupts).on(() => {
-    if (interrupted) {
-      progress.note("stopping now: rows waiting to retry are left for the next run");
-      abandon.abort();
-      return;
-    }
-    interrupted = true;
-    progress.note("stopping: finishing the rows in flight (Ctrl-C again to give up their retries)");
-    stopTaking.abort();
-  });
+  const ctrlC = watchCtrlC(deps.interrupts ?? processInterrupts, progress);
   input.count?.().then(
     (total) => {
       progress.setTotal(total);
     },
     () => undefined, // the total only feeds the ETA
   );
-  const pacer = new Pacer(abandon.signal, (seconds) => {
+  const pacer = new Pacer(ctrlC.abandon, (seconds) => {
     progress.note(`the server asked to wait ${seconds}s; pausing`);
   });
   const transport = deps.transport ?? createTransport(apiOptions(parts.ctx.env));
@@ -141,7 +120,7 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
         await report.write(entry);
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
-      stopSignal: stopTaking.signal,
+      stopSignal: ctrlC.stopTaking,
       closeInput: () => {
         input.close();
       },
@@ -149,9 +128,9 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
         progress.update(counts);
       },
     });
-    return { pool, interrupted };
+    return { pool, interrupted: ctrlC.interrupted() };
   } finally {
-    removeHandler();
+    ctrlC.release();
     progress.stop();
     await saver?.end();
   }
