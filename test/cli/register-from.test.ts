@@ -5,7 +5,8 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pty from "@lydell/node-pty";
 import { readReport, reportLines, spawnCli, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
-import { AUTHCTL, configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { AUTHCTL, configDir, keyringSkipReason, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { secretToolLookup } from "../helpers/keyring.js";
 import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js";
 import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 import { post } from "../helpers/server.js";
@@ -201,6 +202,39 @@ describe("authctl register --from", () => {
     assert.match(screen, /█{24} 200\/200 rows · [\d.]+\/s · ETA 0s · 0 failed/);
     assert.match(screen, /✓ created 200 · exists 0 · failed 0 · 200 rows in \d+s · [\d.]+ accounts\/s/);
     assert.doesNotMatch(screen, /[0-9a-f]{40}/, "a token was printed");
+  });
+
+  it("keeps tokens only in the report, unless --save-tokens puts them in the keychain without switching accounts", { skip: keyringSkipReason() }, async () => {
+    const local = await configDir();
+    const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
+    try {
+      const me = uniqueName("me");
+      const registered = await runCli(["register", "-u", me, "-e", `${me}@example.com`, "--password-stdin"], { env: localEnv, input: "pw" });
+      assert.equal(registered.exitCode, 0, registered.stderr);
+      const names = [uniqueName("kept"), uniqueName("kept")];
+      const file = join(dir.path, `${names[0]}.jsonl`);
+      await writeFile(file, names.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
+      const plain = await runCli(["register", "--from", file, "--report", `${file}.plain`], { env: localEnv });
+      assert.equal(plain.exitCode, 0, plain.stderr);
+      assert.deepEqual(names.map((name) => secretToolLookup(server.url, name)), ["", ""], "bulk mode stored a token without --save-tokens");
+
+      const saved = await runCli(["register", "--from", file, "--save-tokens", "--json"], { env: localEnv });
+      assert.equal(saved.exitCode, 0, saved.stderr);
+      assert.equal(JSON.parse(saved.stdout).tokensSaved, 0, "a generated password cannot log in again, so an existing account has no token to keep");
+      const fresh = [uniqueName("kept"), uniqueName("kept")];
+      await writeFile(file, fresh.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
+      const stored = await runCli(["register", "--from", file, "--save-tokens", "--report", `${file}.stored`], { env: localEnv });
+      assert.equal(stored.exitCode, 0, stored.stderr);
+      assert.match(stored.stderr, /tokens kept: 2 in the OS keychain/);
+      const report = await readReport(`${file}.stored`);
+      for (const name of fresh) assertSameSecret(secretToolLookup(server.url, name), report.find((entry) => entry.username === name)?.token ?? "", `the keychain entry of ${name}`);
+      const status = await runCli(["status", "--json"], { env: localEnv });
+      const accounts = (JSON.parse(status.stdout) as { accounts: { username: string; active: boolean }[] }).accounts;
+      assert.deepEqual(accounts.filter((account) => account.active).map((account) => account.username), [me]);
+      assert.deepEqual(accounts.map((account) => account.username).sort(), [me, ...fresh].sort());
+    } finally {
+      await local.remove();
+    }
   });
 
   it("waits as long as a throttling server's Retry-After says, then registers", async () => {
