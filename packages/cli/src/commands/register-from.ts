@@ -49,6 +49,7 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   const settings = checkOptions(options);
   const url = await resolveUrl(ctx, options.url);
   assertSafeForPassword(url, options.insecureHttp === true);
+  const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;
   try {
@@ -57,7 +58,6 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
     input.close();
     throw error;
   }
-  const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const startedAt = Date.now();
   const progress = await createProgress({ stream: deps.stderr, quiet: options.quiet === true, startedAt });
   const result = await provisionAll({ ctx, deps, url, input, report, saver, progress, concurrency: settings.concurrency });
@@ -83,7 +83,7 @@ function checkOptions(options: RegisterFromOptions): Settings {
   if (options.report === undefined && options.from === "-") throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
   const reportPath = options.report ?? `${options.from}.report.jsonl`;
   if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-  if (options.from !== "-" && reportPath !== "-" && resolve(reportPath) === resolve(options.from)) throw new UsageError("--report must not be the input file");
+  if (options.from !== "-" && resolve(reportPath) === resolve(options.from)) throw new UsageError("--report must not be the input file");
   return { format, reportPath, concurrency };
 }
 
