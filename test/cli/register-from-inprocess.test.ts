@@ -110,6 +110,22 @@ describe("register --from in process", () => {
     assert.ok(report[0]?.password === password && password.length >= 20, "the generated password is reported");
   });
 
+  it("treats a retry's 'Email already exists!' as created when the row's password logs in after a try timed out", async () => {
+    // Seen on a loaded machine: the first try outlived the client's timeout, the retry
+    // passed validation before the first one's insert, and lost the race on the email.
+    const sent: string[] = [];
+    const transport: Transport = async (_url, path, _method, body) => {
+      sent.push(path);
+      if (path === "/account/login/") return (body as { password: string }).password === "pw-of-ada" ? answer(200, { token: token(8) }) : answer(400, {});
+      if (sent.length === 1) throw new ServerUnreachable(`cannot reach ${URL}: no answer within 10s`);
+      return answer(400, { error: "Email already exists!" });
+    };
+    const { code, report } = await run(["ada,ada@example.com,pw-of-ada"], transport);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 200, error: null }]);
+  });
+
   it("stops the run when the server cannot be reached, leaving the rest for the next run", async () => {
     const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw", "cy,cy@example.com,pw"], async () => refused(), { concurrency: "1" });
     assert.equal(code, 3);
