@@ -4,12 +4,16 @@
  *   - CLI start-up: `authctl --version` and `authctl --help` against `node -e 0`.
  *   - Server overhead: a DRF validation answer and an authentication failure
  *     from the real app, against a bare node:http server answering JSON.
+ *   - Bulk provisioning: accounts per second from `authctl register --from`
+ *     against the server's own login rate at the same bcrypt cost and
+ *     concurrency (both spend one hash per account), on one server process.
  */
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AUTHCTL } from "../helpers/cli.js";
 import { startInProcess } from "../helpers/server.js";
+import { benchBulk } from "./bulk.js";
 
 const RUNS = 30;
 const REQUESTS = 2000;
@@ -75,3 +79,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await benchBulk();

@@ -29,6 +29,7 @@ export interface RawAnswer {
   status: number;
   contentType: string;
   body: string;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** The account API, as any DRF-compatible server speaks it. */
@@ -44,22 +45,29 @@ export interface Api {
   request(baseUrl: string, input: RawRequest): Promise<RawAnswer>;
 }
 
-interface Answer {
+/** An HTTP answer with its JSON body parsed, for callers that judge statuses themselves (bulk provisioning). */
+export interface Answer {
   status: number;
   body: unknown;
   html: boolean;
+  headers: Record<string, string | string[] | undefined>;
 }
+
+/** One request to the account API; a network failure or timeout throws ServerUnreachable. */
+export type Transport = (baseUrl: string, path: string, method: string, body?: object, token?: string) => Promise<Answer>;
 
 export interface ApiOptions {
   timeoutMs: number;
   userAgent: string;
 }
 
+type Sender = (baseUrl: string, input: RawRequest) => Promise<RawAnswer>;
+
 /**
- * An undici client with connect/response timeouts. Requests to this machine
- * go direct; others follow HTTP_PROXY, HTTPS_PROXY and NO_PROXY (see proxy.ts).
+ * Keep-alive undici pools with connect/response timeouts. Requests to this
+ * machine go direct; others follow HTTP_PROXY, HTTPS_PROXY and NO_PROXY (see proxy.ts).
  */
-export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
+function createSender({ timeoutMs, userAgent }: ApiOptions): Sender {
   const timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
   const direct = new Agent(timeouts);
   const proxies = new Map<string, Dispatcher>();
@@ -85,18 +93,31 @@ export function createApi({ timeoutMs, userAgent }: ApiOptions): Api {
         signal: AbortSignal.timeout(timeoutMs),
       });
       const contentType = String(response.headers["content-type"] ?? "");
-      return { status: response.statusCode, contentType, body: await response.body.text() };
+      return { status: response.statusCode, contentType, body: await response.body.text(), headers: response.headers };
     } catch (error) {
       throw networkError(baseUrl, error, timeoutMs, proxy);
     }
   }
+  return send;
+}
 
-  async function call(baseUrl: string, path: string, method: string, body?: object, token?: string): Promise<Answer> {
+function transportOver(send: Sender): Transport {
+  return async (baseUrl, path, method, body, token) => {
     const json = body === undefined ? {} : { body: JSON.stringify(body), contentType: "application/json" };
-    const answer = await send(baseUrl, { method, path, token, ...json });
-    return { status: answer.status, body: parseJson(answer.body), html: /html/i.test(answer.contentType) };
-  }
+    const answer = await send(baseUrl, { method, path, ...(token === undefined ? {} : { token }), ...json });
+    return { status: answer.status, body: parseJson(answer.body), html: /html/i.test(answer.contentType), headers: answer.headers ?? {} };
+  };
+}
 
+/** The account API's requests with the same routing, proxy rules and timeouts as every command. */
+export function createTransport(options: ApiOptions): Transport {
+  return transportOver(createSender(options));
+}
+
+/** The account API, as any DRF-compatible server speaks it. */
+export function createApi(options: ApiOptions): Api {
+  const send = createSender(options);
+  const call = transportOver(send);
   return {
     async probe(baseUrl) {
       const answer = await call(baseUrl, "/account/login/", "OPTIONS");
@@ -154,6 +175,17 @@ function detailOf(body: unknown): string | undefined {
 function refusalOrUnexpected(baseUrl: string, path: string, answer: Answer, username: string): Error {
   if (answer.status !== 400 || typeof answer.body !== "object" || answer.body === null) return unexpected(baseUrl, path, answer);
   return refusal(answer.body, username);
+}
+
+/** DRF error bodies as readable lines, in DRF's words: `username: A user with that username already exists.` */
+export function describeRefusal(body: object): string {
+  const lines: string[] = [];
+  for (const [field, value] of Object.entries(body)) {
+    const messages = Array.isArray(value) ? value.map(String) : [String(value)];
+    const label = ["error", "non_field_errors", "detail"].includes(field) ? "" : `${field}: `;
+    for (const message of messages) lines.push(sanitizeLine(`${label}${message}`));
+  }
+  return lines.join("\n");
 }
 
 const NOT_AN_API_HINT = "check the URL: give the base URL under which /account/login/ lives, e.g. https://example.com/api";

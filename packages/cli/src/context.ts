@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createApi, type Api } from "./api-client.js";
+import { createApi, type Api, type ApiOptions } from "./api-client.js";
 import { ConfigFile, configDir } from "./config-file.js";
 import { UsageError } from "./errors.js";
 import { Output, type OutputStreams } from "./output.js";
@@ -32,13 +32,18 @@ export function createContext(options: ContextOptions): Context {
   const dir = configDir(env);
   const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
   return {
-    api: createApi({ timeoutMs: seconds(env, "AUTHCTL_HTTP_TIMEOUT", 10) * 1000, userAgent: `authctl/${VERSION}` }),
+    api: createApi(apiOptions(env)),
     tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),
     prompter: terminalPrompter({ input: stdin, output: options.stderr }),
     out: new Output(options, options.json, options.color && !env.NO_COLOR),
     env,
     stdin,
   };
+}
+
+/** The HTTP client settings every command uses: `AUTHCTL_HTTP_TIMEOUT` and our user agent. */
+export function apiOptions(env: NodeJS.ProcessEnv): ApiOptions {
+  return { timeoutMs: seconds(env, "AUTHCTL_HTTP_TIMEOUT", 10) * 1000, userAgent: `authctl/${VERSION}` };
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

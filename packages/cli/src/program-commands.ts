@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { CommandSpec } from "./commands/completion.js";
+import type { RegisterFromOptions } from "./commands/register-from.js";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
 import { examples } from "./help.js";
@@ -17,7 +18,7 @@ type Runner<T> = (options: T, ctx: Context) => Promise<unknown>;
 /** Wires each command's flags to its `run<Name>`; behaviour lives in commands/. */
 export function defineCommands(program: Command, wiring: Wiring): void {
   const build = builders(program, wiring);
-  defineCredentialCommands(build);
+  defineCredentialCommands(build, wiring);
   defineAccountCommands(build);
   defineToolCommands(program, build, wiring);
   defineAdminCommands(program, wiring.context);
@@ -54,11 +55,48 @@ function builders(program: Command, { context, setExitCode }: Wiring) {
   return { action, command, credentialCommand };
 }
 
-function defineCredentialCommands({ action, credentialCommand }: Builders): void {
-  credentialCommand("register", "create an account and keep its token")
+const BULK_HELP = `
+With --from, each row gets an account; rows without a password get a generated one,
+written only to the report. The report has one JSON object per row
+({line, username, outcome: created|exists|failed, status, error, token, password}),
+appended as rows finish; usernames that already exist are "exists", so a file can be
+run again, after Ctrl-C too, to finish the rest. Exit code 0 when no row failed, else 1.
+`;
+
+const BULK_ONLY = ["format", "concurrency", "report", "saveTokens", "quiet"] as const;
+
+function defineCredentialCommands({ action, credentialCommand }: Builders, { io, context, setExitCode }: Wiring): void {
+  const registerOne = action(async () => (await import("./commands/register.js")).runRegister);
+  credentialCommand("register", "create an account and keep its token, or many from a file with --from")
     .option("-e, --email <address>", "email address (prompted when missing)")
-    .addHelpText("after", examples("authctl register", "authctl register https://api.example.com -u ada -e ada@example.com", 'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin'))
-    .action(action(async () => (await import("./commands/register.js")).runRegister));
+    .option("--from <file>", "register every row of a CSV (username,email[,password]) or JSON Lines file; - reads stdin")
+    .option("--format <format>", "csv or jsonl (default: from the file's extension)")
+    .option("--concurrency <n>", "registrations in flight at once with --from (default 8)")
+    .option("--report <file>", "with --from: where the report goes (default <file>.report.jsonl), created 0600")
+    .option("--save-tokens", "with --from: also keep every token in the keychain (default: only in the report)")
+    .option("--quiet", "with --from: no progress output")
+    .addHelpText(
+      "after",
+      examples(
+        "authctl register",
+        "authctl register https://api.example.com -u ada -e ada@example.com",
+        'printf %s "$PW" | authctl register -u ada -e ada@example.com --password-stdin',
+        "authctl register --from team.csv --url https://api.example.com",
+        "authctl register --from team.jsonl --concurrency 16 --report team.report.jsonl --json",
+        "generate-accounts | authctl register --from - --format jsonl --report out.jsonl --quiet",
+      ) + BULK_HELP,
+    )
+    .action(async function (this: Command, ...args: unknown[]) {
+      const options = withPositionalUrl(this, args);
+      if (typeof options.from !== "string") {
+        const bulkOnly = BULK_ONLY.find((key) => options[key] !== undefined);
+        if (bulkOnly) throw new UsageError(`--${bulkOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies with --from`);
+        await registerOne.call(this, ...args);
+        return;
+      }
+      const [{ runRegisterFrom }, ctx] = await Promise.all([import("./commands/register-from.js"), context(this)]);
+      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr }));
+    });
 
   credentialCommand("login", "log in with a username and password (or a token) and keep the token")
     .option("--with-token", "read a token (not a password) from stdin, check it with the server and keep it")

@@ -1,0 +1,38 @@
+import type { Progress } from "./progress.js";
+
+/** Ctrl-C, as a seam: tests press it without signalling the test runner. */
+export interface Interrupts {
+  on(handler: () => void): () => void;
+}
+
+export const processInterrupts: Interrupts = {
+  on(handler) {
+    process.on("SIGINT", handler);
+    return () => process.off("SIGINT", handler);
+  },
+};
+
+export interface CtrlC {
+  /** Aborted at the first Ctrl-C: take no more rows. */
+  stopTaking: AbortSignal;
+  /** Aborted at the second: give up waiting to retry. */
+  abandon: AbortSignal;
+  interrupted(): boolean;
+  release(): void;
+}
+
+/** Listens for Ctrl-C for the length of a run: the first stops taking rows, the second gives up retries. */
+export function watchCtrlC(interrupts: Interrupts, progress: Progress): CtrlC {
+  const stopTaking = new AbortController();
+  const abandon = new AbortController();
+  const release = interrupts.on(() => {
+    if (stopTaking.signal.aborted) {
+      progress.note("stopping now: rows waiting to retry are left for the next run");
+      abandon.abort();
+      return;
+    }
+    progress.note("stopping: finishing the rows in flight (Ctrl-C again to give up their retries)");
+    stopTaking.abort();
+  });
+  return { stopTaking: stopTaking.signal, abandon: abandon.signal, interrupted: () => stopTaking.signal.aborted, release };
+}

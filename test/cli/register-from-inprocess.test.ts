@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import type { Answer, Transport } from "../../packages/cli/src/api-client.js";
+import { createProgress, describeProgress } from "../../packages/cli/src/bulk/progress.js";
+import { runRegisterFrom, type BulkDeps, type Interrupts, type RegisterFromOptions } from "../../packages/cli/src/commands/register-from.js";
+import { createContext, type Context } from "../../packages/cli/src/context.js";
+import { ServerUnreachable } from "../../packages/cli/src/errors.js";
+import type { Keychain } from "../../packages/cli/src/secrets/keychain.js";
+import { readReport, waitFor, withoutSecrets } from "../helpers/bulk.js";
+import { tempDir } from "../helpers/temp.js";
+
+// In process, through the Context seam: a scripted transport stands in for the server, so
+// retries, give-ups and Ctrl-C are exact and take milliseconds.
+
+const URL = "http://127.0.0.1:9";
+const NO_WAIT = { attempts: 4, baseMs: 0, capMs: 0, random: () => 0 };
+const token = (n: number) => n.toString(16).padStart(40, "0");
+const answer = (status: number, body: unknown = {}, headers: Answer["headers"] = {}): Answer => ({ status, body, html: false, headers });
+const refused = () => {
+  throw new ServerUnreachable(`cannot reach ${URL}: connection refused`);
+};
+
+class MemoryKeychain implements Keychain {
+  readonly entries = new Map<string, string>();
+  async get(service: string, account: string) {
+    return this.entries.get(`${service}|${account}`);
+  }
+  async set(service: string, account: string, secret: string) {
+    this.entries.set(`${service}|${account}`, secret);
+  }
+  async delete(service: string, account: string) {
+    return this.entries.delete(`${service}|${account}`);
+  }
+}
+
+/** A Ctrl-C button for the test to press. */
+function fakeInterrupts(): Interrupts & { press(): void } {
+  const handlers = new Set<() => void>();
+  return {
+    on(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    press: () => { handlers.forEach((handler) => { handler(); }); },
+  };
+}
+
+describe("register --from in process", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let stderr: string;
+  let stdout: string;
+  let keychain: MemoryKeychain;
+  let ctx: Context;
+  beforeEach(async () => {
+    dir = await tempDir("authctl-bulk-unit-");
+    stderr = "";
+    stdout = "";
+    const err = new PassThrough().on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const out = new PassThrough().on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    keychain = new MemoryKeychain();
+    ctx = createContext({ stdin: Readable.from([]), stdout: out, stderr: err, env: { AUTHCTL_CONFIG_DIR: dir.path }, json: false, color: false, keychain });
+  });
+  afterEach(() => dir.remove());
+
+  async function run(rows: string[], transport: Transport, options: Partial<RegisterFromOptions> = {}, deps: Partial<BulkDeps> = {}) {
+    const from = join(dir.path, "accounts.csv");
+    await writeFile(from, `username,email,password\n${rows.join("\n")}\n`);
+    const code = await runRegisterFrom({ from, url: URL, quiet: true, ...options }, ctx, { stderr: new PassThrough(), transport, retry: NO_WAIT, ...deps });
+    return { code, report: await readReport(options.report ?? `${from}.report.jsonl`) };
+  }
+
+  it("retries 500, 503 and dropped connections, then creates the account", async () => {
+    const script = [() => answer(500), () => answer(503), refused, () => answer(201, { username: "ada", email: "ada@example.com", token: token(1) })];
+    const { code, report } = await run(["ada,ada@example.com,pw"], async () => (script.shift() ?? refused)());
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 201, error: null }]);
+  });
+
+  it("gives up after the last attempt and reports the server's last answer", async () => {
+    let calls = 0;
+    const { code, report } = await run(["ada,ada@example.com,pw"], async () => {
+      calls++;
+      return answer(502, { detail: "Bad gateway." });
+    });
+    assert.equal(code, 1);
+    assert.equal(calls, NO_WAIT.attempts);
+    assert.deepEqual(report, [{ line: 2, username: "ada", outcome: "failed", status: 502, error: "HTTP 502 (Bad gateway.)" }]);
+  });
+
+  it("treats an account made by an unanswered try as created when its generated password logs in", async () => {
+    const sent: string[] = [];
+    let password = "";
+    const transport: Transport = async (_url, path, _method, body) => {
+      sent.push(path);
+      const fields = body as Record<string, string>;
+      if (path === "/account/login/") return fields.password === password ? answer(200, { token: token(7) }) : answer(400, {});
+      if (sent.length === 1) {
+        password = fields.password ?? "";
+        return refused(); // the server made the account, but the answer was lost
+      }
+      return answer(400, { username: ["A user with that username already exists."] });
+    };
+    const { code, report } = await run(["ada,ada@example.com,"], transport);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 200, error: null }]);
+    assert.ok(report[0]?.password === password && password.length >= 20, "the generated password is reported");
+  });
+
+  it("treats a retry's 'Email already exists!' as created when the row's password logs in after a try timed out", async () => {
+    // Seen on a loaded machine: the first try outlived the client's timeout, the retry
+    // passed validation before the first one's insert, and lost the race on the email.
+    const sent: string[] = [];
+    const transport: Transport = async (_url, path, _method, body) => {
+      sent.push(path);
+      if (path === "/account/login/") return (body as { password: string }).password === "pw-of-ada" ? answer(200, { token: token(8) }) : answer(400, {});
+      if (sent.length === 1) throw new ServerUnreachable(`cannot reach ${URL}: no answer within 10s`);
+      return answer(400, { error: "Email already exists!" });
+    };
+    const { code, report } = await run(["ada,ada@example.com,pw-of-ada"], transport);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 200, error: null }]);
+  });
+
+  it("stops the run when the server cannot be reached, leaving the rest for the next run", async () => {
+    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw", "cy,cy@example.com,pw"], async () => refused(), { concurrency: "1" });
+    assert.equal(code, 3);
+    assert.deepEqual(report, [{ line: 2, username: "ada", outcome: "failed", status: null, error: `cannot reach ${URL}: connection refused` }]);
+    assert.match(stderr, /error: cannot reach http:\/\/127\.0\.0\.1:9: connection refused/);
+  });
+
+  it("stops at the first answer that says this is not the account API", async () => {
+    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw"], async () => answer(404, { detail: "Not found." }), { concurrency: "1" });
+    assert.equal(code, 3);
+    assert.equal(report.length, 1);
+    assert.match(stderr, /error: unexpected answer from http:\/\/127\.0\.0\.1:9\/account\/register\/: HTTP 404 \(Not found\.\)\nhint: check that --url/);
+  });
+
+  it("on Ctrl-C finishes the row in flight, takes no more, and exits 130", async () => {
+    const interrupts = fakeInterrupts();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const transport: Transport = async (_url, _path, _method, body) => {
+      interrupts.press();
+      await held.then(() => undefined);
+      return answer(201, { ...(body as object), token: token(2) });
+    };
+    setImmediate(() => { release(); });
+    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw"], transport, { concurrency: "1" }, { interrupts });
+    assert.equal(code, 130);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 201, error: null }]);
+  });
+
+  it("on a second Ctrl-C gives up rows waiting to retry, leaving them out of the report", async () => {
+    const interrupts = fakeInterrupts();
+    const transport: Transport = async () => {
+      setImmediate(() => {
+        interrupts.press();
+        interrupts.press();
+      });
+      return answer(503, { detail: "busy" }, { "retry-after": "3600" });
+    };
+    const { code, report } = await run(["ada,ada@example.com,pw"], transport, {}, { interrupts });
+    assert.equal(code, 130);
+    assert.deepEqual(report, []);
+  });
+
+  it("with --save-tokens keeps each token in the keychain and leaves the active account alone", async () => {
+    await ctx.tokens.save(URL, "me", token(99), false);
+    const transport: Transport = async (_url, _path, _method, body) => answer(201, { ...(body as object), token: token((body as { username: string }).username.length) });
+    const { code } = await run(["ab,ab@example.com,pw", "abc,abc@example.com,"], transport, { saveTokens: true });
+    assert.equal(code, 0, stderr);
+    assert.equal(keychain.entries.get(`authctl:${URL}|ab`), token(2));
+    assert.equal(keychain.entries.get(`authctl:${URL}|abc`), token(3));
+    assert.equal((await ctx.tokens.find(URL))?.username, "me");
+    assert.deepEqual((await ctx.tokens.list(URL)).map((account) => account.username).sort(), ["ab", "abc", "me"]);
+  });
+});
+
+describe("register --from progress", () => {
+  it("describes done/total, rate, ETA and failures, leaving out what is not known yet", () => {
+    assert.equal(describeProgress({ created: 400, exists: 10, failed: 2 }, 1000, 5000), "412/1000 rows · 82.4/s · ETA 7s · 2 failed");
+    assert.equal(describeProgress({ created: 40, exists: 0, failed: 0 }, undefined, 4000), "40 rows · 10.0/s · 0 failed");
+  });
+
+  it("prints a plain line every few seconds when stderr is not a terminal, and nothing with --quiet", async () => {
+    let text = "";
+    const stream = new PassThrough().on("data", (chunk: Buffer) => (text += chunk.toString()));
+    const progress = await createProgress({ stream, quiet: false, startedAt: Date.now() - 1000, plainEveryMs: 5 });
+    progress.setTotal(10);
+    progress.update({ created: 3, exists: 1, failed: 1 });
+    await waitFor("a progress line", async () => text.includes("\n"));
+    progress.stop();
+    assert.match(text, /^progress: 5\/10 rows · [\d.]+\/s · ETA \d+s · 1 failed\n/);
+
+    let quietText = "";
+    const quietStream = new PassThrough().on("data", (chunk: Buffer) => (quietText += chunk.toString()));
+    const quiet = await createProgress({ stream: quietStream, quiet: true, startedAt: Date.now(), plainEveryMs: 1 });
+    quiet.update({ created: 1, exists: 0, failed: 0 });
+    quiet.note("the server asked to wait 1s; pausing");
+    quiet.stop();
+    assert.equal(quietText, "");
+  });
+});

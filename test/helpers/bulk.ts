@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AUTHCTL, type CliResult } from "./cli.js";
+
+/** A report line as `authctl register --from` writes it. */
+export interface ReportEntry {
+  line: number;
+  username: string | null;
+  outcome: "created" | "exists" | "failed";
+  status: number | null;
+  error: string | null;
+  token?: string;
+  password?: string;
+}
+
+export async function readReport(path: string): Promise<ReportEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as ReportEntry);
+}
+
+/** Complete lines in the report so far (a line being written is not counted). */
+export async function reportLines(path: string): Promise<number> {
+  try {
+    return (await readFile(path, "utf8")).split("\n").length - 1;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw error;
+  }
+}
+
+/** The entry without its secrets, safe to compare (and print) in an assertion. */
+export const withoutSecrets = ({ token: _token, password: _password, ...rest }: ReportEntry) => rest;
+
+/** Polls until `check` holds: waiting for a state, never for a fixed time. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** `bin/authctl` with stdin left open for the test to feed, and a promise of its result. */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
+  const layered = { ...process.env, NO_COLOR: "1", ...env };
+  const child = spawn(process.execPath, [AUTHCTL, ...args], { env: Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined)) });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const result = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`authctl ${args.join(" ")} did not finish within ${timeoutMs / 1000}s\nstderr: ${stderr.replace(/[0-9a-f]{40}/g, "<token>")}`));
+    }, timeoutMs);
+    child.on("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout, stderr });
+    });
+  });
+  return { child, result };
+}
