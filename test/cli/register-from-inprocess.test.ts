@@ -22,17 +22,23 @@ const answer = (status: number, body: unknown = {}, headers: Answer["headers"] =
 const refused = () => {
   throw new ServerUnreachable(`cannot reach ${URL}: connection refused`);
 };
+/** The transport's promise of `respond()`: a throw inside it becomes a rejection, as from an async function. */
+const answering = (respond: () => Answer): Promise<Answer> =>
+  new Promise((resolve) => {
+    resolve(respond());
+  });
 
 class MemoryKeychain implements Keychain {
   readonly entries = new Map<string, string>();
-  async get(service: string, account: string) {
-    return this.entries.get(`${service}|${account}`);
+  get(service: string, account: string) {
+    return Promise.resolve(this.entries.get(`${service}|${account}`));
   }
-  async set(service: string, account: string, secret: string) {
+  set(service: string, account: string, secret: string) {
     this.entries.set(`${service}|${account}`, secret);
+    return Promise.resolve();
   }
-  async delete(service: string, account: string) {
-    return this.entries.delete(`${service}|${account}`);
+  delete(service: string, account: string) {
+    return Promise.resolve(this.entries.delete(`${service}|${account}`));
   }
 }
 
@@ -74,16 +80,16 @@ describe("register --from in process", () => {
 
   it("retries 500, 503 and dropped connections, then creates the account", async () => {
     const script = [() => answer(500), () => answer(503), refused, () => answer(201, { username: "ada", email: "ada@example.com", token: token(1) })];
-    const { code, report } = await run(["ada,ada@example.com,pw"], async () => (script.shift() ?? refused)());
+    const { code, report } = await run(["ada,ada@example.com,pw"], () => answering(script.shift() ?? refused));
     assert.equal(code, 0, stderr);
     assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 201, error: null }]);
   });
 
   it("gives up after the last attempt and reports the server's last answer", async () => {
     let calls = 0;
-    const { code, report } = await run(["ada,ada@example.com,pw"], async () => {
+    const { code, report } = await run(["ada,ada@example.com,pw"], () => {
       calls++;
-      return answer(502, { detail: "Bad gateway." });
+      return Promise.resolve(answer(502, { detail: "Bad gateway." }));
     });
     assert.equal(code, 1);
     assert.equal(calls, NO_WAIT.attempts);
@@ -93,16 +99,17 @@ describe("register --from in process", () => {
   it("treats an account made by an unanswered try as created when its generated password logs in", async () => {
     const sent: string[] = [];
     let password = "";
-    const transport: Transport = async (_url, path, _method, body) => {
-      sent.push(path);
-      const fields = body as Record<string, string>;
-      if (path === "/account/login/") return fields.password === password ? answer(200, { token: token(7) }) : answer(400, {});
-      if (sent.length === 1) {
-        password = fields.password ?? "";
-        return refused(); // the server made the account, but the answer was lost
-      }
-      return answer(400, { username: ["A user with that username already exists."] });
-    };
+    const transport: Transport = (_url, path, _method, body) =>
+      answering(() => {
+        sent.push(path);
+        const fields = body as Record<string, string>;
+        if (path === "/account/login/") return fields.password === password ? answer(200, { token: token(7) }) : answer(400, {});
+        if (sent.length === 1) {
+          password = fields.password ?? "";
+          return refused(); // the server made the account, but the answer was lost
+        }
+        return answer(400, { username: ["A user with that username already exists."] });
+      });
     const { code, report } = await run(["ada,ada@example.com,"], transport);
     assert.equal(code, 0, stderr);
     assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
@@ -114,12 +121,13 @@ describe("register --from in process", () => {
     // Seen on a loaded machine: the first try outlived the client's timeout, the retry
     // passed validation before the first one's insert, and lost the race on the email.
     const sent: string[] = [];
-    const transport: Transport = async (_url, path, _method, body) => {
-      sent.push(path);
-      if (path === "/account/login/") return (body as { password: string }).password === "pw-of-ada" ? answer(200, { token: token(8) }) : answer(400, {});
-      if (sent.length === 1) throw new ServerUnreachable(`cannot reach ${URL}: no answer within 10s`);
-      return answer(400, { error: "Email already exists!" });
-    };
+    const transport: Transport = (_url, path, _method, body) =>
+      answering(() => {
+        sent.push(path);
+        if (path === "/account/login/") return (body as { password: string }).password === "pw-of-ada" ? answer(200, { token: token(8) }) : answer(400, {});
+        if (sent.length === 1) throw new ServerUnreachable(`cannot reach ${URL}: no answer within 10s`);
+        return answer(400, { error: "Email already exists!" });
+      });
     const { code, report } = await run(["ada,ada@example.com,pw-of-ada"], transport);
     assert.equal(code, 0, stderr);
     assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
@@ -127,14 +135,14 @@ describe("register --from in process", () => {
   });
 
   it("stops the run when the server cannot be reached, leaving the rest for the next run", async () => {
-    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw", "cy,cy@example.com,pw"], async () => refused(), { concurrency: "1" });
+    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw", "cy,cy@example.com,pw"], () => answering(refused), { concurrency: "1" });
     assert.equal(code, 3);
     assert.deepEqual(report, [{ line: 2, username: "ada", outcome: "failed", status: null, error: `cannot reach ${URL}: connection refused` }]);
     assert.match(stderr, /error: cannot reach http:\/\/127\.0\.0\.1:9: connection refused/);
   });
 
   it("stops at the first answer that says this is not the account API", async () => {
-    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw"], async () => answer(404, { detail: "Not found." }), { concurrency: "1" });
+    const { code, report } = await run(["ada,ada@example.com,pw", "bob,bob@example.com,pw"], () => Promise.resolve(answer(404, { detail: "Not found." })), { concurrency: "1" });
     assert.equal(code, 3);
     assert.equal(report.length, 1);
     assert.match(stderr, /error: unexpected answer from http:\/\/127\.0\.0\.1:9\/account\/register\/: HTTP 404 \(Not found\.\)\nhint: check that --url/);
@@ -157,12 +165,12 @@ describe("register --from in process", () => {
 
   it("on a second Ctrl-C gives up rows waiting to retry, leaving them out of the report", async () => {
     const interrupts = fakeInterrupts();
-    const transport: Transport = async () => {
+    const transport: Transport = () => {
       setImmediate(() => {
         interrupts.press();
         interrupts.press();
       });
-      return answer(503, { detail: "busy" }, { "retry-after": "3600" });
+      return Promise.resolve(answer(503, { detail: "busy" }, { "retry-after": "3600" }));
     };
     const { code, report } = await run(["ada,ada@example.com,pw"], transport, {}, { interrupts });
     assert.equal(code, 130);
@@ -171,7 +179,7 @@ describe("register --from in process", () => {
 
   it("with --save-tokens keeps each token in the keychain and leaves the active account alone", async () => {
     await ctx.tokens.save(URL, "me", token(99), false);
-    const transport: Transport = async (_url, _path, _method, body) => answer(201, { ...(body as object), token: token((body as { username: string }).username.length) });
+    const transport: Transport = (_url, _path, _method, body) => answering(() => answer(201, { ...(body as object), token: token((body as { username: string }).username.length) }));
     const { code } = await run(["ab,ab@example.com,pw", "abc,abc@example.com,"], transport, { saveTokens: true });
     assert.equal(code, 0, stderr);
     assert.equal(keychain.entries.get(`authctl:${URL}|ab`), token(2));
@@ -193,7 +201,7 @@ describe("register --from progress", () => {
     const progress = await createProgress({ stream, quiet: false, startedAt: Date.now() - 1000, plainEveryMs: 5 });
     progress.setTotal(10);
     progress.update({ created: 3, exists: 1, failed: 1 });
-    await waitFor("a progress line", async () => text.includes("\n"));
+    await waitFor("a progress line", () => Promise.resolve(text.includes("\n")));
     progress.stop();
     assert.match(text, /^progress: 5\/10 rows · [\d.]+\/s · ETA \d+s · 1 failed\n/);
 

@@ -14,6 +14,22 @@ import { tempDir, uniqueName } from "../helpers/temp.js";
 
 type Expected = Omit<ReportEntry, "token" | "password">;
 
+/** The summary `authctl register --from --json` prints on stdout. */
+interface SummaryJson {
+  url: string;
+  report: string;
+  created: number;
+  exists: number;
+  failed: number;
+  rows: number;
+  elapsedSeconds: number;
+  accountsPerSecond: number;
+  interrupted: boolean;
+  tokensSaved?: number;
+}
+
+const summaryOf = (stdout: string): SummaryJson => JSON.parse(stdout) as SummaryJson;
+
 /** Builds an input file row by row, remembering the physical line each row starts on and what the report should say. */
 class InputBuilder {
   readonly lines: string[] = [];
@@ -96,7 +112,7 @@ describe("authctl register --from", () => {
     assert.equal(first.exitCode, 1, first.stderr);
     const failures = input.expected.filter((entry) => entry.outcome === "failed").length;
     assert.deepEqual(
-      { ...JSON.parse(first.stdout), elapsedSeconds: 0, accountsPerSecond: 0 },
+      { ...summaryOf(first.stdout), elapsedSeconds: 0, accountsPerSecond: 0 },
       { url: server.url, report: `${file}.report.jsonl`, created: 241, exists: 1, failed: failures, rows: 242 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
     );
     assert.equal((await stat(`${file}.report.jsonl`)).mode & 0o777, 0o600);
@@ -111,7 +127,7 @@ describe("authctl register --from", () => {
 
     const again = await runCli(["register", "--from", file, "--json", "--quiet"], { env });
     assert.equal(again.exitCode, 1, again.stderr);
-    assert.deepEqual([JSON.parse(again.stdout).created, JSON.parse(again.stdout).exists, JSON.parse(again.stdout).failed], [0, 242, failures]);
+    assert.deepEqual([summaryOf(again.stdout).created, summaryOf(again.stdout).exists, summaryOf(again.stdout).failed], [0, 242, failures]);
     const rerun = (await readReport(`${file}.report.jsonl`)).slice(report.length);
     const expectedRerun = input.expected.map((entry) => {
       if (entry.outcome === "failed") return entry;
@@ -177,7 +193,7 @@ describe("authctl register --from", () => {
     await writeFile(file, `${header}\n${rows.join("\n")}\n`);
     const resumed = await runCli(["register", "--from", file, "--report", report, "--json"], { env });
     assert.equal(resumed.exitCode, 0, resumed.stderr);
-    const summary = JSON.parse(resumed.stdout);
+    const summary = summaryOf(resumed.stdout);
     assert.deepEqual([summary.created, summary.exists, summary.failed], [160 - firstRun.length, firstRun.length, 0]);
 
     const all = await readReport(report);
@@ -220,7 +236,7 @@ describe("authctl register --from", () => {
 
       const saved = await runCli(["register", "--from", file, "--save-tokens", "--json"], { env: localEnv });
       assert.equal(saved.exitCode, 0, saved.stderr);
-      assert.equal(JSON.parse(saved.stdout).tokensSaved, 0, "a generated password cannot log in again, so an existing account has no token to keep");
+      assert.equal(summaryOf(saved.stdout).tokensSaved, 0, "a generated password cannot log in again, so an existing account has no token to keep");
       const fresh = [uniqueName("kept"), uniqueName("kept")];
       await writeFile(file, fresh.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
       const stored = await runCli(["register", "--from", file, "--save-tokens", "--report", `${file}.stored`], { env: localEnv });
@@ -251,7 +267,7 @@ describe("authctl register --from", () => {
       await writeFile(file, ["a", "b", "c"].map((name) => JSON.stringify({ username: name, email: `${name}@example.com`, password: "pw" })).join("\n"));
       const result = await runCli(["register", "--from", file, "--url", fake.url, "--concurrency", "1", "--json"], { env });
       assert.equal(result.exitCode, 0, result.stderr);
-      assert.deepEqual([JSON.parse(result.stdout).created, JSON.parse(result.stdout).failed], [3, 0]);
+      assert.deepEqual([summaryOf(result.stdout).created, summaryOf(result.stdout).failed], [3, 0]);
       assert.match(result.stderr, /the server asked to wait 1s; pausing/);
       assert.equal(fake.requests.length, 4);
       const [throttled, retried] = fake.requests;
@@ -285,7 +301,7 @@ describe("authctl register --from", () => {
       run.child.stdin.end();
       const result = await run.result;
       assert.equal(result.exitCode, 0, result.stderr);
-      assert.equal(JSON.parse(result.stdout).created, 100_000);
+      assert.equal(summaryOf(result.stdout).created, 100_000);
       assert.equal(fake.count(), 100_000);
       assert.equal((await readReport(`${file}.report.jsonl`)).length, 100_000);
       const peakMiB = Number(await readFile(rssFile, "utf8")) / 1024;

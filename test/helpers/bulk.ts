@@ -52,7 +52,8 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 /** `bin/authctl` with stdin left open for the test to feed, and a promise of its result. */
 export function spawnCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
-  const layered = { ...process.env, NO_COLOR: "1", ...env };
+  // Values can be undefined at runtime (a caller unsets a variable that way), whatever ProcessEnv says.
+  const layered: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...env };
   const child = spawn(process.execPath, [AUTHCTL, ...args], { env: Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined)) });
   let stdout = "";
   let stderr = "";

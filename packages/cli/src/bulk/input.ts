@@ -1,6 +1,6 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { extname } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { UsageError } from "../errors.js";
 import { csvRows } from "./csv.js";
 import { jsonlRows } from "./jsonl.js";
@@ -35,7 +35,8 @@ export function formatOf(path: string, flag: string | undefined): Format {
 export async function openInput(path: string, format: Format, stdin: Stdin): Promise<Input> {
   if (path === "-") {
     if (stdin.isTTY) throw new UsageError("--from - needs the rows piped in", "authctl register --from - --format csv --report out.jsonl < accounts.csv");
-    const stream = stdin as Readable;
+    // process.stdin is always a Readable; anything else is adapted rather than assumed.
+    const stream = stdin instanceof Readable ? stdin : new Readable().wrap(stdin);
     return { rows: withoutDuplicates(await parseRows(stream, format, "stdin")), close: () => stream.destroy() };
   }
   const handle = await openFile(path);

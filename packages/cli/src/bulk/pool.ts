@@ -40,6 +40,8 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
     state.stopping = true;
     options.closeInput();
   };
+  // Read through a function: the compiler would otherwise assume the flag cannot change across awaits.
+  const isStopping = () => state.stopping;
   options.stopSignal.addEventListener("abort", stop, { once: true });
 
   const fail = (error: unknown) => {
@@ -54,10 +56,10 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
         next = await nextUnlessStopped(iterator, options.stopSignal);
       } catch (error) {
         // Closing the input on Ctrl-C ends a pending read with an error; only a real one counts.
-        if (!state.stopping) fail(error);
+        if (!isStopping()) fail(error);
         return;
       }
-      if (next.done || state.stopping) return;
+      if (next.done || isStopping()) return;
       let provisioned: Provisioned;
       try {
         provisioned = await options.provision(next.value);
@@ -102,7 +104,7 @@ function nextUnlessStopped(iterator: AsyncIterator<Row>, signal: AbortSignal): P
         signal.removeEventListener("abort", onAbort);
         // After Ctrl-C, closing the input ends a pending read with an error; that one is expected.
         if (signal.aborted) resolve({ done: true, value: undefined });
-        else reject(error);
+        else reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

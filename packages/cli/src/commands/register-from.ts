@@ -141,11 +141,15 @@ function finish(ctx: Context, summary: Summary, fatal: unknown): number {
   if (ctx.out.json) ctx.out.result(error ? { ...summary.json, error: { code: error.code, message: error.message } } : summary.json);
   else for (const line of summary.lines) ctx.out.info(line);
   // Anything else is a bug or an I/O failure: the entry point reports it, after the summary.
-  if (fatal !== undefined && !error) throw fatal instanceof Error ? fatal : new Error(String(fatal));
+  if (fatal !== undefined && !error) throw toError(fatal);
   if (error) {
     if (!ctx.out.json) ctx.out.error(error.message, error.hint ?? "run the same command again to finish the rest");
     return error.exitCode;
   }
   if (summary.json.interrupted) return ExitCode.cancelled;
   return summary.json.failed > 0 ? ExitCode.refused : ExitCode.ok;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
