@@ -8,8 +8,10 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 } else {
   // Ctrl-C outside a prompt (while waiting for the server, between prompts)
   // arrives as SIGINT; it cancels like Ctrl-C at a prompt. `serve` keeps the
-  // server's own graceful shutdown.
-  if (argv[0] !== "serve") process.once("SIGINT", cancel);
+  // server's own graceful shutdown, and `register --from` finishes the rows in
+  // flight and its report first.
+  const bulk = argv.includes("register") && argv.some((arg) => arg === "--from" || arg.startsWith("--from="));
+  if (argv[0] !== "serve" && !bulk) process.once("SIGINT", cancel);
   const { run } = await import("./program.js");
   process.exitCode = await run(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
