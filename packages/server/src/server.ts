@@ -1,8 +1,10 @@
+import cluster from "node:cluster";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { createApp } from "./app.js";
+import { serveAsPrimary, serveAsWorker } from "./cluster.js";
 import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
@@ -10,6 +12,7 @@ import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { DATABASE_FILE, SqliteStore } from "./store/sqlite-store.js";
+import { SqliteThrottleState } from "./throttle/sqlite-throttle-state.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -33,29 +36,58 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the data directory and database, then listens; the one place that wires real parts together. */
-export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+/** Creates the data directory and the database file, private, before SQLite does. */
+function prepareDataDir(config: ServerConfig): string {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const databasePath = join(config.dataDir, DATABASE_FILE);
   // The database holds password hashes: create it private before SQLite does.
   closeSync(openSync(databasePath, "a", 0o600));
+  return databasePath;
+}
+
+function serverKey(config: ServerConfig, store: SqliteStore, databasePath: string, log: Logger): Promise<Buffer> {
+  return openServerKey({
+    store,
+    source: keySource(config.dataDir, config.secretKey),
+    database: databasePath,
+    revokeTokens: config.revokeTokens,
+    log: (line) => { log.info(line); },
+  });
+}
+
+/**
+ * What a cluster's primary checks once before starting workers: the data
+ * directory, the schema (migrations) and the key (created, checked against
+ * the stored tokens, or their revocation with --revoke-all-tokens).
+ */
+export async function prepareData(config: ServerConfig, log: Logger): Promise<void> {
+  const databasePath = prepareDataDir(config);
+  const store = new SqliteStore(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
+  try {
+    await serverKey(config, store, databasePath, log);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Opens the data directory and database, then listens; the one place that wires real parts together. */
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  const databasePath = prepareDataDir(config);
   const store = new SqliteStore(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
   const jsonParser = pooledJsonParser();
+  let throttleState: SqliteThrottleState | undefined;
   const closeAll = async () => {
+    throttleState?.close();
     await jsonParser.close();
     await store.close();
   };
   try {
-    const key = await openServerKey({
-      store,
-      source: keySource(config.dataDir, config.secretKey),
-      database: databasePath,
-      revokeTokens: config.revokeTokens,
-      log: (line) => { log.info(line); },
-    });
+    const key = await serverKey(config, store, databasePath, log);
+    // Shared by every process on this database, so workers count failed logins together.
+    throttleState = new SqliteThrottleState(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost);
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, throttleState, log });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
@@ -97,8 +129,12 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
 /**
  * Serves until SIGTERM or SIGINT, then shuts down gracefully. Used by
  * `npm start` and by `authctl serve`; resolves once everything is closed.
+ * With `workers` > 1 this process becomes a cluster's primary and runs that
+ * many servers on the port (src/cluster.ts); in a worker it serves one of them.
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
+  if (cluster.isWorker) return serveAsWorker(config, log);
+  if (config.workers > 1) return serveAsPrimary(config, log);
   const server = await startServer(config, log);
   log.info(`listening on ${server.url} (data in ${config.dataDir})`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -108,4 +144,5 @@ export async function serveUntilSignal(config: ServerConfig, log: Logger): Promi
   log.info(`${signal} received: finishing in-flight requests`);
   await server.close();
   log.info("stopped");
+  await log.flush?.();
 }
