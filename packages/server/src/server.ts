@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createApp } from "./app.js";
 import { serveAsPrimary, serveAsWorker } from "./cluster.js";
@@ -86,7 +87,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     // Shared by every process on this database, so workers count failed logins together.
     throttleState = new SqliteThrottleState(databasePath, { lockTimeoutMs: config.lockTimeoutMs });
     const tokens = new TokenVault(key);
-    const hasher = new BcryptSha256Hasher(config.bcryptCost);
+    const hasher = new BcryptSha256Hasher(config.bcryptCost, hashingThreads(config.workers));
     const app = createApp({ store, hasher, tokens, config, jsonParser, throttleState, log });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
@@ -103,6 +104,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Bcrypt computations one process runs at once: its share of the cores. More
+ * would not hash faster, only starve the event loops of every worker.
+ */
+function hashingThreads(workers: number): number {
+  return Math.max(1, Math.ceil(availableParallelism() / workers));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

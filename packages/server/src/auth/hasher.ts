@@ -1,5 +1,6 @@
 import bcrypt from "bcrypt";
 import { createHash } from "node:crypto";
+import { Slots } from "./slots.js";
 
 /** Hashes and checks passwords; `needsRehash` says when a stored hash is out of date. */
 export interface Hasher {
@@ -26,16 +27,20 @@ const PREFIX = `${ALGORITHM}$`;
  */
 export class BcryptSha256Hasher implements Hasher {
   private burnHash: Promise<string> | undefined;
+  private readonly slots: Slots;
 
-  constructor(private readonly cost: number) {}
+  /** `parallel`: at most this many bcrypt computations at once (default: libuv's thread pool decides). */
+  constructor(private readonly cost: number, parallel = Number.POSITIVE_INFINITY) {
+    this.slots = new Slots(parallel);
+  }
 
   async hash(password: string): Promise<string> {
-    return PREFIX + (await bcrypt.hash(prehash(password), this.cost));
+    return PREFIX + (await this.slots.run(() => bcrypt.hash(prehash(password), this.cost)));
   }
 
   async verify(password: string, encoded: string): Promise<boolean> {
     if (!encoded.startsWith(PREFIX)) return false;
-    return bcrypt.compare(prehash(password), encoded.slice(PREFIX.length));
+    return this.slots.run(() => bcrypt.compare(prehash(password), encoded.slice(PREFIX.length)));
   }
 
   needsRehash(encoded: string): boolean {
