@@ -14,7 +14,7 @@ export async function runServe(options: ServeOptions, ctx: Context, streams: { s
     throw new UsageError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
   }
   if (options.workers !== undefined && !(/^\d+$/.test(options.workers) && Number(options.workers) >= 1)) {
-    throw new UsageError(`--workers must be a whole number from 1, got "${options.workers}"`);
+    throw new UsageError(`--workers must be a whole number, 1 or more, got "${options.workers}"`);
   }
   const server = await import("@authctl/server");
   const env = { ...ctx.env };
