@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { childrenOf } from "../helpers/processes.js";
 import { registration, spawnServer, type ServerProcess } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
-
-/** The live child processes of `pid`, read from /proc. */
-function childrenOf(pid: number | undefined): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") children.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return children;
-}
 
 /** Polls `probe` until it returns a value (a state, never a fixed time), or fails after `ms`. */
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
