@@ -31,6 +31,11 @@ export function notMeasured(figure: string, goal: Goal, note: string): Row {
   return { figure, goal, note };
 }
 
+/** A figure kept for the record: a ratio with no goal. */
+export function record(figure: string, value: number, baseline: number, unit: string): Row {
+  return { figure, value, baseline, unit, ratio: value / baseline, goal: { kind: "min", value: 0 }, note: "for the record" };
+}
+
 export const atLeast = (value: number): Goal => ({ kind: "min", value });
 export const atMost = (value: number): Goal => ({ kind: "max", value });
 
@@ -62,15 +67,15 @@ export function printTable(rows: readonly Row[]): void {
     amount(r.value, r.unit),
     amount(r.baseline, r.unit),
     r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`,
-    goalText(r.goal),
-    r.met === undefined ? (r.note ?? "not measured") : r.met ? "yes" : "NO",
+    r.note === "for the record" ? "—" : goalText(r.goal),
+    r.note === "for the record" ? "(record)" : r.met === undefined ? (r.note ?? "not measured") : r.met ? "yes" : "NO",
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)));
   const format = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd();
   console.log(format(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const line of lines) console.log(format(line));
-  for (const r of rows.filter((item) => item.note !== undefined && item.met !== undefined)) console.log(`  ${r.figure}: ${r.note ?? ""}`);
+  for (const r of rows.filter((item) => item.note !== undefined && item.note !== "for the record" && item.ratio !== undefined)) console.log(`  ${r.figure}: ${r.note ?? ""}`);
 }
 
 export function writeJson(path: string, rows: readonly Row[], settings: Record<string, unknown>): void {
