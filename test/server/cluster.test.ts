@@ -83,7 +83,7 @@ describe("AUTHCTL_WORKERS=2", () => {
     try {
       const workers = childrenOf(server.child.pid);
       assert.equal(workers.length, 2);
-      assert.equal(await server.stop(), 0);
+      assert.equal(await server.stop(), 0, server.output());
       assert.match(server.output(), /SIGTERM received: finishing in-flight requests\n(.*\n)*.*stopped\n/);
       for (const pid of workers) assert.throws(() => process.kill(pid, 0), { code: "ESRCH" }, `worker ${pid} still runs`);
     } finally {
