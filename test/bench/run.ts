@@ -7,6 +7,7 @@
  */
 import bcrypt from "bcrypt";
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -165,8 +166,12 @@ async function drfRow(ourLogout: number): Promise<Row> {
   } catch (error) {
     return notMeasured(figure, goal, `not measured: ${(error as Error).message.split("\n")[0] ?? ""}`);
   } finally {
-    if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-    rmSync(dbDir, { recursive: true, force: true });
+    if (child.pid !== undefined && child.exitCode === null) {
+      const exited = once(child, "exit");
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    rmSync(dbDir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
