@@ -57,7 +57,8 @@ async function provisionRate(url: string, dir: string, name: string): Promise<{ 
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-export async function benchBulk(): Promise<void> {
+/** Accounts/s of `register --from` and the login rate at the same cost, medians over alternating rounds (also printed in detail). */
+export async function benchBulk(): Promise<{ rate: number; login: number; cost: string }> {
   const dir = await tempDir("authctl-bench-");
   const server = await spawnServer({ AUTHCTL_DATA_DIR: join(dir.path, "data"), AUTHCTL_BCRYPT_COST: COST });
   try {
@@ -77,6 +78,7 @@ export async function benchBulk(): Promise<void> {
     console.log(`${line("authctl register --from", "bulk")} (goal ≥ 90%)`);
     console.log(line("  the same, wall clock with start-up", "wall"));
     console.log(line("  POST /account/register/ straight, for scale", "direct"));
+    return { rate: median(rounds.map((r) => r.bulk)), login, cost: COST };
   } finally {
     await server.stop();
     await dir.remove();

@@ -73,7 +73,8 @@ describe("hostile input sizes", () => {
 
   it("refuses connections beyond the cap at once, keeps existing ones, and drops clients that never send headers", async (t) => {
     const dir = await tempDir();
-    const server = await serverOn(dir.path, { AUTHCTL_MAX_CONNECTIONS: "20" });
+    // The cap is per process: one worker, so every connection meets the same cap.
+    const server = await serverOn(dir.path, { AUTHCTL_MAX_CONNECTIONS: "20", AUTHCTL_WORKERS: "1" });
     const { port } = new URL(server.url);
     const idle: Socket[] = [];
     try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { availableParallelism } from "node:os";
 import { loadConfig } from "../../packages/server/src/config.js";
 
 describe("server configuration", () => {
@@ -41,4 +42,10 @@ describe("server configuration", () => {
     assert.ok(maxConnections >= 16 && maxConnections <= 1024, String(maxConnections));
     assert.equal(loadConfig({ AUTHCTL_MAX_CONNECTIONS: "50" }).maxConnections, 50);
   });
+});
+
+it("runs one worker per CPU unless AUTHCTL_WORKERS says otherwise, and refuses 0", () => {
+  assert.equal(loadConfig({}).workers, availableParallelism());
+  assert.equal(loadConfig({ AUTHCTL_WORKERS: "1" }).workers, 1);
+  assert.throws(() => loadConfig({ AUTHCTL_WORKERS: "0" }), /AUTHCTL_WORKERS must be a whole number from 1 to 256, got "0"/);
 });

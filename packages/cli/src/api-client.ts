@@ -1,4 +1,4 @@
-import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { ServerUnreachable } from "./errors.js";
 import { describeProxy, proxyFor } from "./proxy.js";
 import { refusal } from "./refusals.js";
@@ -63,17 +63,25 @@ export interface ApiOptions {
 
 type Sender = (baseUrl: string, input: RawRequest) => Promise<RawAnswer>;
 
+type Undici = typeof import("undici");
+let undiciModule: Promise<Undici> | undefined;
+
+/** undici takes longer to load than node itself to start: only commands that reach a server load it. */
+function loadUndici(): Promise<Undici> {
+  return (undiciModule ??= import("undici"));
+}
+
 /**
  * Keep-alive undici pools with connect/response timeouts. Requests to this
  * machine go direct; others follow HTTP_PROXY, HTTPS_PROXY and NO_PROXY (see proxy.ts).
  */
 function createSender({ timeoutMs, userAgent }: ApiOptions): Sender {
   const timeouts = { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-  const direct = new Agent(timeouts);
+  let direct: Dispatcher | undefined;
   const proxies = new Map<string, Dispatcher>();
-  const dispatcherFor = (proxy: string | undefined): Dispatcher => {
-    if (proxy === undefined) return direct;
-    const agent = proxies.get(proxy) ?? new ProxyAgent({ uri: proxy, ...timeouts });
+  const dispatcherFor = (undici: Undici, proxy: string | undefined): Dispatcher => {
+    if (proxy === undefined) return (direct ??= new undici.Agent(timeouts));
+    const agent = proxies.get(proxy) ?? new undici.ProxyAgent({ uri: proxy, ...timeouts });
     proxies.set(proxy, agent);
     return agent;
   };
@@ -84,12 +92,13 @@ function createSender({ timeoutMs, userAgent }: ApiOptions): Sender {
     if (input.token) headers.authorization = `Token ${input.token}`;
     const url = `${baseUrl}${input.path}`;
     const proxy = proxyFor(url);
+    const undici = await loadUndici();
     try {
-      const response = await request(url, {
+      const response = await undici.request(url, {
         method: input.method,
         headers,
         body: input.body ?? null,
-        dispatcher: dispatcherFor(proxy),
+        dispatcher: dispatcherFor(undici, proxy),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const contentType = String(response.headers["content-type"] ?? "");

@@ -1,8 +1,6 @@
 import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
 import type { ZodType, ZodTypeDef } from "zod";
 import { StorageFailed } from "./errors.js";
 
@@ -62,6 +60,8 @@ async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | u
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Loaded on first write: commands that only read (status, token) start faster.
+    const { default: writeFileAtomic } = await import("write-file-atomic");
     await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
     throw new StorageFailed(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -73,6 +73,8 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
  * beside it), so concurrent authctl runs serialize their read-modify-write.
  */
 export async function withFileLock<T>(path: string, change: () => Promise<T>): Promise<T> {
+  // Loaded on first use: commands that only read (status, token) start faster.
+  const { default: lockfile } = await import("proper-lockfile");
   let release: () => Promise<void>;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });

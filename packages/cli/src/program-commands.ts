@@ -161,9 +161,10 @@ function defineToolCommands(program: Command, { command }: Builders, { io, conte
     .option("--port <port>", "port to listen on (default AUTHCTL_PORT, PORT or 8000)")
     .option("--data-dir <dir>", "database and key directory (default AUTHCTL_DATA_DIR or ./data)")
     .option("--revoke-all-tokens", "start although the secret key did not seal the stored tokens, revoking them all")
+    .option("--workers <n>", "server processes on the port (default AUTHCTL_WORKERS or one per CPU; 1 = this process only)")
     .option("--json", "print a failure to start as JSON on stdout")
     .exitOverride()
-    .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl"))
+    .addHelpText("after", examples("authctl serve", "authctl serve --port 8123 --data-dir /var/lib/authctl", "authctl serve --workers 4"))
     .action(async function (this: Command, options: object) {
       const { runServe } = await import("./commands/serve.js");
       await runServe(options, await context(this), io);

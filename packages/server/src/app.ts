@@ -68,8 +68,9 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   app.use(requestLog(log));
   app.use(errorHandler(log));
   app.use(appendSlash(ACCOUNT_PATHS));
-  app.use(healthRouter(store).routes());
+  // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
+  app.use(healthRouter(store).routes());
   app.use(() => {
     throw new NotFound();
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
 import { parseDatabaseUrl, type DatabaseConfig } from "./store/open-store.js";
@@ -20,6 +21,8 @@ export interface ServerConfig extends AppConfig, DatabaseConfig {
   lockTimeoutMs: number;
   /** Start even though the key did not seal the stored tokens, revoking them all. */
   revokeTokens: boolean;
+  /** Server processes on the port (node:cluster); 1 serves from this process alone. */
+  workers: number;
 }
 
 export const DEFAULTS = {
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
     revokeTokens: argv.includes("--revoke-all-tokens"),
+    workers: integer(env, "AUTHCTL_WORKERS", availableParallelism(), 1, 256),
     ...databaseConfig(env),
   };
 }

@@ -5,14 +5,28 @@
  */
 export type ErrorBody = Record<string, unknown>;
 
+/**
+ * An expected answer (4xx, 503), not a fault: it is built without capturing
+ * a stack, which would cost more than the rest of a rejected request. Errors
+ * that are not ApiErrors (the 500s) keep their stacks for the log.
+ */
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-    /** Extra response headers, such as `Retry-After`. */
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
+  readonly status: number;
+  readonly body: ErrorBody;
+  /** Extra response headers, such as `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, body: ErrorBody, headers: Readonly<Record<string, string>> = {}) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
     this.name = new.target.name;
   }
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { loadConfig } from "./config.js";
-import { streamLogger } from "./logger.js";
+import { fastLogger } from "./logger.js";
 import { serveUntilSignal } from "./server.js";
 
 try {
-  await serveUntilSignal(loadConfig(process.env, process.argv.slice(2)), streamLogger(process.stdout, process.stderr));
+  await serveUntilSignal(loadConfig(process.env, process.argv.slice(2)), fastLogger());
 } catch (error) {
   const { code, message } = error as NodeJS.ErrnoException;
   const hint = code === "EADDRINUSE" ? " (another process is using it; choose one with AUTHCTL_PORT=...)" : "";

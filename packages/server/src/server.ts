@@ -1,13 +1,16 @@
+import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { availableParallelism } from "node:os";
 import { createApp } from "./app.js";
+import { serveAsPrimary, serveAsWorker } from "./cluster.js";
 import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { openStore } from "./store/open-store.js";
+import { openStore, type OpenedStore } from "./store/open-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -33,27 +36,51 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function serverKey(config: ServerConfig, { store, name }: OpenedStore, log: Logger): Promise<Buffer> {
+  return openServerKey({
+    store,
+    source: keySource(config.dataDir, config.secretKey),
+    database: name,
+    revokeTokens: config.revokeTokens,
+    log: (line) => { log.info(line); },
+  });
+}
+
+async function closeOpened({ store, throttleState }: OpenedStore): Promise<void> {
+  await throttleState?.close?.();
+  await store.close();
+}
+
+/**
+ * What a cluster's primary checks once before starting workers: the data
+ * directory, the schema (migrations) and the key (created, checked against
+ * the stored tokens, or their revocation with --revoke-all-tokens).
+ */
+export async function prepareData(config: ServerConfig, log: Logger): Promise<void> {
+  const opened = await openStore(config);
+  try {
+    await serverKey(config, opened, log);
+  } finally {
+    await closeOpened(opened);
+  }
+}
+
 /** Opens the data directory and database, then listens; the one place that wires real parts together. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  const { store, throttleState, name } = await openStore(config);
+  const opened = await openStore(config);
+  const { store, throttleState, name } = opened;
   const jsonParser = pooledJsonParser();
   const closeAll = async () => {
     await jsonParser.close();
-    await store.close();
+    await closeOpened(opened);
   };
   try {
-    const key = await openServerKey({
-      store,
-      source: keySource(config.dataDir, config.secretKey),
-      database: name,
-      revokeTokens: config.revokeTokens,
-      log: (line) => { log.info(line); },
-    });
+    const key = await serverKey(config, opened, log);
     if (config.databaseUrl !== undefined && config.secretKey === undefined) {
       log.info(`the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`);
     }
     const tokens = new TokenVault(key);
-    const hasher = new BcryptSha256Hasher(config.bcryptCost);
+    const hasher = new BcryptSha256Hasher(config.bcryptCost, hashingThreads(config.workers));
     const app = createApp({ store, hasher, tokens, config, jsonParser, log, ...(throttleState ? { throttleState } : {}) });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
@@ -70,6 +97,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Bcrypt computations one process runs at once: its share of the cores. More
+ * would not hash faster, only starve the event loops of every worker.
+ */
+function hashingThreads(workers: number): number {
+  return Math.max(1, Math.ceil(availableParallelism() / workers));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -96,8 +131,12 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
 /**
  * Serves until SIGTERM or SIGINT, then shuts down gracefully. Used by
  * `npm start` and by `authctl serve`; resolves once everything is closed.
+ * With `workers` > 1 this process becomes a cluster's primary and runs that
+ * many servers on the port (src/cluster.ts); in a worker it serves one of them.
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
+  if (cluster.isWorker) return serveAsWorker(config, log);
+  if (config.workers > 1) return serveAsPrimary(config, log);
   const server = await startServer(config, log);
   log.info(`listening on ${server.url} (${server.database})`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -107,4 +146,5 @@ export async function serveUntilSignal(config: ServerConfig, log: Logger): Promi
   log.info(`${signal} received: finishing in-flight requests`);
   await server.close();
   log.info("stopped");
+  await log.flush?.();
 }

@@ -1,6 +1,7 @@
 import bcrypt from "bcrypt";
 import { createHash } from "node:crypto";
 import { verifyDjangoHash } from "./django-hashers.js";
+import { Slots } from "./slots.js";
 
 /** Hashes and checks passwords; `needsRehash` says when a stored hash is out of date. */
 export interface Hasher {
@@ -29,17 +30,21 @@ const PREFIX = `${ALGORITHM}$`;
  */
 export class BcryptSha256Hasher implements Hasher {
   private burnHash: Promise<string> | undefined;
+  private readonly slots: Slots;
 
-  constructor(private readonly cost: number) {}
+  /** `parallel`: at most this many bcrypt computations at once (default: libuv's thread pool decides). */
+  constructor(private readonly cost: number, parallel = Number.POSITIVE_INFINITY) {
+    this.slots = new Slots(parallel);
+  }
 
   async hash(password: string): Promise<string> {
-    return PREFIX + (await bcrypt.hash(prehash(password), this.cost));
+    return PREFIX + (await this.slots.run(() => bcrypt.hash(prehash(password), this.cost)));
   }
 
   async verify(password: string, encoded: string): Promise<boolean> {
     // Users imported from Django keep their hashes until their next login rehashes them.
-    if (!encoded.startsWith(PREFIX)) return verifyDjangoHash(password, encoded);
-    return bcrypt.compare(prehash(password), encoded.slice(PREFIX.length));
+    if (!encoded.startsWith(PREFIX)) return this.slots.run(() => verifyDjangoHash(password, encoded));
+    return this.slots.run(() => bcrypt.compare(prehash(password), encoded.slice(PREFIX.length)));
   }
 
   /** True for our algorithm at another cost and for every other Django hasher's hash. */

@@ -18,6 +18,32 @@ export async function authenticateToken(
   store: Store,
   vault: TokenVault,
 ): Promise<UserRecord | undefined> {
+  const key = plainTokenKey(header) ?? keyFromHeader(header);
+  if (key === undefined) return undefined;
+  const user = await store.findUserByTokenDigest(vault.digest(key));
+  if (!user) throw new AuthenticationFailed("Invalid token.");
+  if (!user.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+  return user;
+}
+
+/**
+ * The common header, `Token <key>` with one space and a key of printable
+ * ASCII, read without splitting or decoding; undefined for anything else,
+ * which `keyFromHeader` then reads the way DRF does.
+ */
+function plainTokenKey(header: string | undefined): string | undefined {
+  if (header === undefined || header.length <= PLAIN_PREFIX.length || !header.startsWith(PLAIN_PREFIX)) return undefined;
+  for (let i = PLAIN_PREFIX.length; i < header.length; i++) {
+    const code = header.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f) return undefined;
+  }
+  return header.slice(PLAIN_PREFIX.length);
+}
+
+const PLAIN_PREFIX = `${AUTH_KEYWORD} `;
+
+/** DRF's reading of the header: the key, undefined for anonymous, or AuthenticationFailed. */
+function keyFromHeader(header: string | undefined): string | undefined {
   // Node hands header bytes over as latin1 characters; DRF checks the raw bytes.
   const parts = (header ?? "").split(ASCII_WHITESPACE).filter((part) => part !== "");
   if (parts.length === 0 || parts[0]?.toLowerCase() !== AUTH_KEYWORD.toLowerCase()) return undefined;
@@ -25,14 +51,9 @@ export async function authenticateToken(
   if (parts.length > 2) {
     throw new AuthenticationFailed("Invalid token header. Token string should not contain spaces.");
   }
-  let key: string;
   try {
-    key = strictUtf8.decode(Buffer.from(parts[1] ?? "", "latin1"));
+    return strictUtf8.decode(Buffer.from(parts[1] ?? "", "latin1"));
   } catch {
     throw new AuthenticationFailed("Invalid token header. Token string should not contain invalid characters.");
   }
-  const user = await store.findUserByTokenDigest(vault.digest(key));
-  if (!user) throw new AuthenticationFailed("Invalid token.");
-  if (!user.isActive) throw new AuthenticationFailed("User inactive or deleted.");
-  return user;
 }

@@ -16,6 +16,19 @@ export interface Accepted {
  */
 export function negotiate(accept: string | undefined, format: string | undefined): Accepted {
   if (format !== undefined && format !== "json") throw new NotFound();
+  const key = accept ?? "";
+  const known = settled.get(key);
+  if (known) return known;
+  const accepted = Object.freeze(negotiateAccept(accept));
+  // Clients send a handful of Accept headers over and over: parse each once (bounded, first come).
+  if (settled.size < MAX_SETTLED) settled.set(key, accepted);
+  return accepted;
+}
+
+const MAX_SETTLED = 256;
+const settled = new Map<string, Accepted>();
+
+function negotiateAccept(accept: string | undefined): Accepted {
   const ranges = (accept ?? "*/*").split(",").map((token) => parseMediaType(token.trim()));
   for (const range of byPrecedence(ranges)) {
     if (mediaTypeMatches(JSON_TYPE, range)) return { indent: indentOf(range.params.get("indent")) };

@@ -1,6 +1,8 @@
 import type { Context } from "koa";
 import { JSON_MEDIA_TYPE, type Accepted } from "./negotiation.js";
 
+const LINE_SEPARATORS = /[\u2028\u2029]/;
+
 /** Koa state the account views share. */
 export interface ApiState {
   accepted?: Accepted;
@@ -18,7 +20,9 @@ export function render(ctx: Context, status: number, data?: unknown): void {
     return;
   }
   const { indent } = (ctx.state as ApiState).accepted ?? {};
-  const text = JSON.stringify(data, null, indent).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  const json = JSON.stringify(data, null, indent);
+  // Python's json.dumps escapes these two line separators; JSON.stringify does not. Rare: test before copying.
+  const text = LINE_SEPARATORS.test(json) ? json.replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029") : json;
   ctx.status = status;
   ctx.set("Content-Type", JSON_MEDIA_TYPE);
   ctx.body = text;

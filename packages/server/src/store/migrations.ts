@@ -28,6 +28,14 @@ export const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // Throttle history shared by every server process on this database (SqliteThrottleState).
+  `CREATE TABLE throttle_events (
+     key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     expires INTEGER NOT NULL
+   );
+   CREATE INDEX throttle_events_key_at ON throttle_events (key, at);
+   CREATE INDEX throttle_events_expires ON throttle_events (expires);`,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { SqliteThrottleState } from "../throttle/sqlite-throttle-state.js";
 import type { ThrottleState } from "../throttle/throttle-state.js";
 import { redactUrl } from "./postgres-errors.js";
 import { PostgresStore } from "./postgres-store.js";
@@ -18,7 +19,7 @@ export interface DatabaseConfig {
 
 export interface OpenedStore {
   store: Store;
-  /** Shared throttle history when the database is shared; undefined keeps it in this process. */
+  /** Throttle history kept in the database, so every process and instance on it shares it. */
   throttleState: ThrottleState | undefined;
   /** Names the database in messages and logs, without any password. */
   name: string;
@@ -39,7 +40,9 @@ export async function openStore(config: DatabaseConfig): Promise<OpenedStore> {
   const path = join(config.dataDir, DATABASE_FILE);
   // The database holds password hashes: create it private before SQLite does.
   closeSync(openSync(path, "a", 0o600));
-  return { store: new SqliteStore(path, { lockTimeoutMs: config.lockTimeoutMs }), throttleState: undefined, name: path };
+  const store = new SqliteStore(path, { lockTimeoutMs: config.lockTimeoutMs });
+  // Shared by every process on this database file, so workers count failed logins together.
+  return { store, throttleState: new SqliteThrottleState(path, { lockTimeoutMs: config.lockTimeoutMs }), name: path };
 }
 
 /** Checks a database URL's scheme; throws a message naming the variable (and no password). */

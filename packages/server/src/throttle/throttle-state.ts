@@ -8,6 +8,8 @@ export interface ThrottleState {
   recent(key: string, since: number): Promise<readonly number[]>;
   /** Records an event under `key` at `at`; it may be forgotten once older than `keepMs`. */
   record(key: string, at: number, keepMs: number): Promise<void>;
+  /** Releases what the state holds of its own, such as a database connection. */
+  close?(): void | Promise<void>;
 }
 
 /** The default most keys an in-memory state remembers; the least recently touched go first. */

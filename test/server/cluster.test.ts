@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { childrenOf } from "../helpers/processes.js";
+import { registration, spawnServer, type ServerProcess } from "../helpers/server.js";
+import { tempDir, uniqueName } from "../helpers/temp.js";
+
+/** Polls `probe` until it returns a value (a state, never a fixed time), or fails after `ms`. */
+async function waitFor<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+/** A POST on a connection of its own, so the cluster hands each one to the next worker. */
+function postFresh(url: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const outgoing = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) } }, (response) => {
+      response.resume();
+      response.on("end", () => { resolve(response.statusCode ?? 0); });
+    });
+    outgoing.on("error", reject);
+    outgoing.end(text);
+  });
+}
+
+async function withCluster(run: (server: ServerProcess) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+  const dir = await tempDir();
+  const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "2", ...env });
+  try {
+    await run(server);
+  } finally {
+    await server.stop();
+    await dir.remove();
+  }
+}
+
+describe("AUTHCTL_WORKERS=2", () => {
+  it("runs two worker processes on one port, both serving", async () => {
+    await withCluster(async (server) => {
+      assert.match(server.output(), /listening on http:\/\/\S+ \(data in .*, 2 workers\)/);
+      assert.equal(childrenOf(server.child.pid).length, 2);
+      const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => postFresh(`${server.url}/account/register/`, registration(uniqueName(`w${i}`)))));
+      assert.deepEqual(statuses, Array(20).fill(201));
+      const health = await fetch(`${server.url}/healthz`);
+      assert.deepEqual(await health.json(), { status: "ok" });
+    });
+  });
+
+  it("throttles the 101st failed login on one username though the attempts went to both workers", async () => {
+    await withCluster(async (server) => {
+      const username = uniqueName();
+      assert.equal(await postFresh(`${server.url}/account/register/`, registration(username, "right-password")), 201);
+      for (let i = 0; i < 100; i++) {
+        assert.equal(await postFresh(`${server.url}/account/login/`, { username, password: "wrong" }), 400, `attempt ${i + 1}`);
+      }
+      assert.equal(await postFresh(`${server.url}/account/login/`, { username, password: "right-password" }), 429);
+    });
+  });
+
+  it("restarts a worker killed with SIGKILL, logs it, and keeps serving", async () => {
+    await withCluster(async (server) => {
+      const [victim, survivor] = childrenOf(server.child.pid);
+      assert.ok(victim !== undefined && survivor !== undefined);
+      process.kill(victim, "SIGKILL");
+      await waitFor("the restart line", () => new RegExp(`worker ${victim} exited \\(signal SIGKILL\\); starting a new one`).exec(server.output()) ?? undefined);
+      const replacement = await waitFor("a new worker", () => childrenOf(server.child.pid).find((pid) => pid !== survivor && pid !== victim));
+      assert.ok(replacement > 0);
+      const statuses = await Promise.all(Array.from({ length: 10 }, () => postFresh(`${server.url}/account/register/`, registration(uniqueName("after")))));
+      assert.deepEqual(statuses, Array(10).fill(201));
+    });
+  });
+
+  it("exits cleanly on SIGTERM, workers and all", async () => {
+    const dir = await tempDir();
+    const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "2" });
+    try {
+      const workers = childrenOf(server.child.pid);
+      assert.equal(workers.length, 2);
+      assert.equal(await server.stop(), 0, server.output());
+      assert.match(server.output(), /SIGTERM received: finishing in-flight requests\n(.*\n)*.*stopped\n/);
+      for (const pid of workers) assert.throws(() => process.kill(pid, 0), { code: "ESRCH" }, `worker ${pid} still runs`);
+    } finally {
+      await server.stop();
+      await dir.remove();
+    }
+  });
+});
