@@ -23,7 +23,8 @@ const CACHE = join(ROOT, "bench", ".cache");
 const RESULTS = join(ROOT, "bench", "results", "latest.json");
 const SERVER_MAIN = join(ROOT, "packages", "server", "dist", "main.js");
 const BASELINE_SERVER = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
-const DRF_GUNICORN = "/work/shared/reference/drf/start-gunicorn.sh";
+/** The DRF reference app beside this repository (or where DRF_REFERENCE points), for `--drf`. */
+const DRF_GUNICORN = join(process.env.DRF_REFERENCE ?? join(ROOT, "..", "shared", "reference", "drf"), "start-gunicorn.sh");
 
 const CORES = availableParallelism();
 const WORKERS = CORES;
