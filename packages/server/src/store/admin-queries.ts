@@ -1,5 +1,6 @@
 import type { SealedToken } from "../auth/tokens.js";
 import type { AdminDb, Row } from "./admin-db.js";
+import { KEY_FINGERPRINT } from "./columns.js";
 import type { UserRecord } from "./store.js";
 
 /** A user as administration sees and writes it (every column of `users`). */
@@ -10,7 +11,6 @@ export interface StoredToken extends SealedToken {
 }
 
 const COLUMNS = "id, username, email, password, is_active, is_staff, is_superuser, date_joined";
-const KEY_FINGERPRINT = "key_fingerprint";
 
 /** Email equality as the unique index sees it: ASCII case folded only. */
 function emailEquals(db: AdminDb): string {

@@ -5,6 +5,7 @@ import { translatePgError } from "./postgres-errors.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresThrottleState } from "./postgres-throttle-state.js";
 import type { NewUser, Store, UserRecord } from "./store.js";
+import { KEY_FINGERPRINT, USER_COLUMNS } from "./columns.js";
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:port/database`; never logged as given. */
@@ -30,8 +31,6 @@ interface UserRow {
   date_joined: Date;
 }
 
-const USER_COLUMNS = "u.id, u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined";
-const KEY_FINGERPRINT = "key_fingerprint";
 
 /**
  * The store for several instances: one PostgreSQL database through a pool.

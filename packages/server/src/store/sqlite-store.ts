@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SealedToken } from "../auth/tokens.js";
 import { migrate } from "./migrations.js";
 import { StoreBusy, UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
+import { KEY_FINGERPRINT, USER_COLUMNS } from "./columns.js";
 
 export const DATABASE_FILE = "authctl.sqlite3";
 
@@ -37,8 +38,6 @@ interface UserRow {
   date_joined: string;
 }
 
-const USER_COLUMNS = "u.id, u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined";
-const KEY_FINGERPRINT = "key_fingerprint";
 
 /**
  * The embedded default store: one SQLite file in WAL mode, all SQL prepared
