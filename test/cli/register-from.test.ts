@@ -11,22 +11,10 @@ import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js"
 import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 import { post } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
+import type { SummaryJson } from "../../packages/cli/src/bulk/summary.js";
 
 type Expected = Omit<ReportEntry, "token" | "password">;
 
-/** The summary `authctl register --from --json` prints on stdout. */
-interface SummaryJson {
-  url: string;
-  report: string;
-  created: number;
-  exists: number;
-  failed: number;
-  rows: number;
-  elapsedSeconds: number;
-  accountsPerSecond: number;
-  interrupted: boolean;
-  tokensSaved?: number;
-}
 
 const summaryOf = (stdout: string): SummaryJson => JSON.parse(stdout) as SummaryJson;
 
