@@ -61,7 +61,7 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM and resolves with the exit code once all output is in. */
   stop(): Promise<number | null>;
 }
 
@@ -96,7 +96,8 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill("SIGTERM");
-      const [code] = (await once(child, "exit")) as [number | null];
+      // "close", not "exit": the last lines may still be in the pipes when the process ends.
+      const [code] = (await once(child, "close")) as [number | null];
       return code;
     },
   };

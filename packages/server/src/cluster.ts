@@ -19,7 +19,7 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * crashes keep coming, so a crash loop is no restart storm), and on SIGTERM
  * or SIGINT asks every worker to finish its in-flight requests and waits.
  */
-export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise<void> {
+export async function serveAsPrimary(config: ServerConfig, log: Logger, stop: Promise<NodeJS.Signals>): Promise<void> {
   await prepareData(config, log);
   const crashes: number[] = [];
   const pending = new Set<NodeJS.Timeout>();
@@ -46,10 +46,7 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
   const workers = Array.from({ length: config.workers }, fork);
   url = await allListening(workers, config.host);
   log.info(`listening on ${url} (data in ${config.dataDir}, ${config.workers} workers)`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  const signal = await stop;
   stopping = true;
   for (const timer of pending) clearTimeout(timer);
   log.info(`${signal} received: finishing in-flight requests`);
@@ -104,12 +101,7 @@ function stopWorkers(): Promise<void> {
  * in-flight requests, flushes its log and leaves. It never revokes tokens:
  * the primary has settled the key before starting it.
  */
-export async function serveAsWorker(config: ServerConfig, log: Logger): Promise<void> {
-  // Listening before start-up ends: the primary may stop this worker while it is still starting.
-  const stop = new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => { resolve(); });
-    process.once("SIGINT", () => { resolve(); });
-  });
+export async function serveAsWorker(config: ServerConfig, log: Logger, stop: Promise<NodeJS.Signals>): Promise<void> {
   let server;
   try {
     server = await startServer({ ...config, revokeTokens: false }, log);

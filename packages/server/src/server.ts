@@ -10,6 +10,7 @@ import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { shutdownSignal } from "./shutdown-signal.js";
 import { openStore, type OpenedStore } from "./store/open-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
@@ -135,14 +136,12 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
  * many servers on the port (src/cluster.ts); in a worker it serves one of them.
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
-  if (cluster.isWorker) return serveAsWorker(config, log);
-  if (config.workers > 1) return serveAsPrimary(config, log);
+  const stop = shutdownSignal();
+  if (cluster.isWorker) return serveAsWorker(config, log, stop);
+  if (config.workers > 1) return serveAsPrimary(config, log, stop);
   const server = await startServer(config, log);
   log.info(`listening on ${server.url} (${server.database})`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  const signal = await stop;
   log.info(`${signal} received: finishing in-flight requests`);
   await server.close();
   log.info("stopped");
