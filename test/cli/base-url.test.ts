@@ -27,13 +27,13 @@ describe("base URLs", () => {
     assert.equal(resolveBaseUrl(undefined, {}, undefined), "http://127.0.0.1:8000");
   });
 
-  it("sends passwords over plain HTTP only to this machine, unless told otherwise", () => {
+  it("sends passwords over plain HTTP only to this machine, unless told otherwise", async () => {
     assert.ok(["localhost", "127.0.0.1", "127.8.9.10", "[::1]", "app.localhost"].every(isLoopbackHost));
     assert.ok(!["example.com", "10.0.0.1", "128.0.0.1", "localhost.example.com"].some(isLoopbackHost));
-    assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
-    assert.doesNotThrow(() => { assertSafeForPassword("https://example.com", false); });
-    assert.doesNotThrow(() => { assertSafeForPassword("http://example.com", true); });
-    assert.throws(() => { assertSafeForPassword("http://example.com", false); }, /refusing to send a password over plain HTTP/);
+    await assert.doesNotReject(assertSafeForPassword("http://127.0.0.1:8000", false));
+    await assert.doesNotReject(assertSafeForPassword("https://example.com", false));
+    await assert.doesNotReject(assertSafeForPassword("http://example.com", true));
+    await assert.rejects(assertSafeForPassword("http://example.com", false), /refusing to send a password over plain HTTP/);
   });
 });
 
@@ -50,27 +50,27 @@ describe("describeRefusal", () => {
 
 describe("proxy routing", () => {
   const saved = { ...process.env };
-  const withProxyEnv = (env: Record<string, string>, check: () => void) => {
+  const withProxyEnv = async (env: Record<string, string>, check: () => Promise<void>) => {
     for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]) Reflect.deleteProperty(process.env, name);
     Object.assign(process.env, env);
     try {
-      check();
+      await check();
     } finally {
       process.env = { ...saved };
     }
   };
 
-  it("never proxies this machine, honours NO_PROXY for the rest, and judges plain HTTP by the route", () => {
-    withProxyEnv({ HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" }, () => {
-      for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"]) assert.equal(proxyFor(url), undefined, url);
-      assert.equal(proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
-      assert.equal(proxyFor("https://api.example.com"), "http://proxy.test:3128");
-      assert.equal(proxyFor("http://intranet.test"), undefined);
-      assert.equal(proxyFor("http://git.corp.test"), undefined);
-      assert.doesNotThrow(() => { assertSafeForPassword("http://127.0.0.1:8000", false); });
-      assert.doesNotThrow(() => { assertSafeForPassword("https://api.example.com", false); });
-      assert.throws(() => { assertSafeForPassword("http://intranet.test", false); }, /refusing to send a password over plain HTTP to intranet\.test$/);
-      assert.throws(() => { assertSafeForPassword("http://api.example.com", false); }, (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"));
+  it("never proxies this machine, honours NO_PROXY for the rest, and judges plain HTTP by the route", async () => {
+    await withProxyEnv({ HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" }, async () => {
+      for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"]) assert.equal(await proxyFor(url), undefined, url);
+      assert.equal(await proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
+      assert.equal(await proxyFor("https://api.example.com"), "http://proxy.test:3128");
+      assert.equal(await proxyFor("http://intranet.test"), undefined);
+      assert.equal(await proxyFor("http://git.corp.test"), undefined);
+      await assert.doesNotReject(assertSafeForPassword("http://127.0.0.1:8000", false));
+      await assert.doesNotReject(assertSafeForPassword("https://api.example.com", false));
+      await assert.rejects(assertSafeForPassword("http://intranet.test", false), /refusing to send a password over plain HTTP to intranet\.test$/);
+      await assert.rejects(assertSafeForPassword("http://api.example.com", false), (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"));
     });
   });
 });

@@ -196,7 +196,7 @@ export function fakeContext(setup: FakeSetup & { dir: string }): FakeRun {
   stdin.isTTY = setup.stdin === undefined;
   stdin.end(setup.stdin ?? "");
   const tokens = new TokenStore(new ConfigFile(join(setup.dir, "config.json")), keychain, new CredentialsFile(join(setup.dir, "credentials.json")));
-  const ctx: Context = { api, tokens, prompter, out: new Output({ stdout, stderr }, setup.json === true, false), env: setup.env ?? {}, stdin };
+  const ctx: Context = { api, tokens, prompter, out: new Output({ stdout, stderr }, setup.json === true), env: setup.env ?? {}, stdin };
   return { ctx, api, keychain, prompter, stdout: () => stdout.text, stderr: () => stderr.text };
 }
 

@@ -91,7 +91,7 @@ function createSender({ timeoutMs, userAgent }: ApiOptions): Sender {
     if (input.contentType) headers["content-type"] = input.contentType;
     if (input.token) headers.authorization = `Token ${input.token}`;
     const url = `${baseUrl}${input.path}`;
-    const proxy = proxyFor(url);
+    const proxy = await proxyFor(url);
     const undici = await loadUndici();
     try {
       const response = await undici.request(url, {

@@ -40,10 +40,10 @@ function guessScheme(text: string): "http" | "https" {
  * machine. Judged by the route it really takes: loopback is always direct,
  * anything through a proxy leaves the machine.
  */
-export function assertSafeForPassword(baseUrl: string, insecureHttp: boolean): void {
+export async function assertSafeForPassword(baseUrl: string, insecureHttp: boolean): Promise<void> {
   const url = new URL(baseUrl);
   if (url.protocol === "https:" || insecureHttp) return;
-  const proxy = proxyFor(baseUrl);
+  const proxy = await proxyFor(baseUrl);
   if (proxy === undefined && isLoopbackHost(url.hostname)) return;
   const via = proxy === undefined ? "" : ` through the proxy ${describeProxy(proxy)}`;
   throw new UsageError(

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { createApi, type Api, type ApiOptions } from "./api-client.js";
 import { ConfigFile, configDir } from "./config-file.js";
 import { UsageError } from "./errors.js";
-import { Output, type OutputStreams } from "./output.js";
+import { createOutput, type Output, type OutputStreams } from "./output.js";
 import { terminalPrompter, type Prompter } from "./prompter.js";
 import { CredentialsFile } from "./secrets/credentials-file.js";
 import { OsKeychain, type Keychain } from "./secrets/keychain.js";
@@ -27,7 +27,7 @@ export interface ContextOptions extends OutputStreams {
   keychain?: Keychain;
 }
 
-export function createContext(options: ContextOptions): Context {
+export async function createContext(options: ContextOptions): Promise<Context> {
   const { env, stdin } = options;
   const dir = configDir(env);
   const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
@@ -35,7 +35,7 @@ export function createContext(options: ContextOptions): Context {
     api: createApi(apiOptions(env)),
     tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),
     prompter: terminalPrompter({ input: stdin, output: options.stderr }),
-    out: new Output(options, options.json, options.color && !env.NO_COLOR),
+    out: await createOutput(options, options.json, options.color && !env.NO_COLOR),
     env,
     stdin,
   };

@@ -14,11 +14,14 @@ export interface JsonFileKind {
 /**
  * Reads and validates a JSON file the CLI owns. A symbolic link, a file
  * others may write, a non-file or a wrong shape is refused with a clear
- * error that names the path and never echoes the contents.
+ * error that names the path and never echoes the contents. The schema is
+ * loaded only when the file exists: a run with nothing stored starts faster
+ * without the validation library.
  */
-export async function readJsonFile<T>(path: string, schema: ZodType<T, ZodTypeDef, unknown>, kind: JsonFileKind): Promise<T | undefined> {
+export async function readJsonFile<T>(path: string, loadSchema: () => Promise<ZodType<T, ZodTypeDef, unknown>>, kind: JsonFileKind): Promise<T | undefined> {
   const text = await readOwnFile(path, kind);
   if (text === undefined) return undefined;
+  const schema = await loadSchema();
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,27 +1,49 @@
-import { Chalk, type ChalkInstance } from "chalk";
-
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/** The styles the CLI uses: chalk's when colors are on, plain text otherwise. */
+export interface Palette {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+const same = (text: string) => text;
+const plain: Palette = { bold: same, dim: same, red: same, green: same, yellow: same, cyan: same };
+
+/**
+ * The output of one run. Colors only on a terminal, never with NO_COLOR or
+ * --no-color; chalk is loaded only then, so piped runs start faster.
+ */
+export async function createOutput(streams: OutputStreams, json: boolean, colorAllowed: boolean): Promise<Output> {
+  const colored = (stream: { isTTY?: boolean }) => colorAllowed && stream.isTTY === true;
+  if (!colored(streams.stdout) && !colored(streams.stderr)) return new Output(streams, json);
+  const { Chalk } = await import("chalk");
+  const chalk = new Chalk({ level: 1 });
+  return new Output(streams, json, { stdout: colored(streams.stdout) ? chalk : plain, stderr: colored(streams.stderr) ? chalk : plain });
+}
+
 /**
  * Data goes to stdout (JSON with --json), everything said to a person —
- * progress, success, warnings — to stderr. Colors only on a terminal, never
- * with NO_COLOR or --no-color.
+ * progress, success, warnings — to stderr.
  */
 export class Output {
   /** Colors for stdout; stderr gets its own, since either may be piped. */
-  readonly color: ChalkInstance;
-  private readonly errColor: ChalkInstance;
+  readonly color: Palette;
+  private readonly errColor: Palette;
 
   constructor(
     private readonly streams: OutputStreams,
     readonly json: boolean,
-    colorAllowed: boolean,
+    palettes: { stdout: Palette; stderr: Palette } = { stdout: plain, stderr: plain },
   ) {
-    this.color = new Chalk({ level: colorAllowed && streams.stdout.isTTY ? 1 : 0 });
-    this.errColor = new Chalk({ level: colorAllowed && streams.stderr.isTTY ? 1 : 0 });
+    this.color = palettes.stdout;
+    this.errColor = palettes.stderr;
   }
 
   /** The command's result: `value` as JSON with --json, else the human text (if any). */

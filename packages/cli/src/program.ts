@@ -32,8 +32,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return exitCode;
   } catch (error) {
     const colorAllowed = !argv.includes("--no-color") && !io.env.NO_COLOR;
-    const { Output } = await import("./output.js");
-    return reportError(error, new Output(io, json, colorAllowed), io.env.DEBUG?.split(",").includes("authctl") ?? false);
+    const { createOutput } = await import("./output.js");
+    return reportError(error, await createOutput(io, json, colorAllowed), io.env.DEBUG?.split(",").includes("authctl") ?? false);
   }
 }
 

@@ -1,5 +1,4 @@
 import { isIP } from "node:net";
-import { getProxyForUrl } from "proxy-from-env";
 
 /** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -15,8 +14,10 @@ export function isLoopbackHost(hostname: string): boolean {
  * credentials meant for a local server); other hosts follow HTTP_PROXY,
  * HTTPS_PROXY, ALL_PROXY and NO_PROXY.
  */
-export function proxyFor(url: string): string | undefined {
+export async function proxyFor(url: string): Promise<string | undefined> {
   if (isLoopbackHost(new URL(url).hostname)) return undefined;
+  // Loaded here: local servers, the common case, never need it.
+  const { getProxyForUrl } = await import("proxy-from-env");
   return getProxyForUrl(url) || undefined;
 }
 

@@ -1,4 +1,4 @@
-import stripAnsi from "strip-ansi";
+import { stripVTControlCharacters } from "node:util";
 
 // C0 and C1 controls, DEL, and the Unicode controls that reorder or hide text.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -9,7 +9,7 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u2
  * Newlines and tabs stay.
  */
 export function sanitize(text: string): string {
-  return stripAnsi(text).replace(CONTROLS, "");
+  return stripVTControlCharacters(text).replace(CONTROLS, "");
 }
 
 /** As `sanitize`, on one line: a server must not draw lines of its own. */

@@ -19,7 +19,7 @@ export interface CredentialOptions {
  * an unsafe route, say which server is used, and check an account API answers there.
  */
 export async function prepare(ctx: Context, url: string, options: CredentialOptions, verb: string): Promise<string | undefined> {
-  assertSafeForPassword(url, options.insecureHttp === true);
+  await assertSafeForPassword(url, options.insecureHttp === true);
   const piped = options.passwordStdin ? await readSecretFromStdin(ctx.stdin) : undefined;
   ctx.out.info(`${verb} ${url}`);
   await ctx.api.probe(url);

@@ -48,7 +48,7 @@ export type { Interrupts };
 export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context, deps: BulkDeps): Promise<number> {
   const settings = checkOptions(options);
   const url = await resolveUrl(ctx, options.url);
-  assertSafeForPassword(url, options.insecureHttp === true);
+  await assertSafeForPassword(url, options.insecureHttp === true);
   const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;

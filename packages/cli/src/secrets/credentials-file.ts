@@ -1,19 +1,8 @@
-import { z } from "zod";
 import { readJsonFile, withFileLock, writeJsonFile, type JsonFileKind } from "../json-file.js";
 import type { Keychain } from "./keychain.js";
 
 /** service → account → token, in maps so any account name is an ordinary key. */
 type Credentials = Map<string, Map<string, string>>;
-
-const fileSchema = z.object({
-  version: z.literal(2),
-  tokens: z.array(z.object({ service: z.string(), account: z.string(), token: z.string() })),
-});
-/** The first release's shape: { service: { account: token } }. */
-const legacySchema = z.record(z.record(z.string())).transform((services) => ({
-  version: 2 as const,
-  tokens: Object.entries(services).flatMap(([service, accounts]) => Object.entries(accounts).map(([account, token]) => ({ service, account, token }))),
-}));
 
 const KIND: JsonFileKind = {
   what: "credentials file",
@@ -61,7 +50,7 @@ export class CredentialsFile implements Keychain {
   }
 
   private async read(): Promise<Credentials> {
-    const data = await readJsonFile(this.path, z.union([fileSchema, legacySchema]), KIND);
+    const data = await readJsonFile(this.path, async () => (await import("./credentials-file-schema.js")).credentialsSchema, KIND);
     const all: Credentials = new Map();
     if (data === undefined) return all;
     for (const { service, account, token } of data.tokens) {

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 
 /** A place for secrets, keyed like keytar: service and account. */
 export interface Keychain {
@@ -19,11 +18,6 @@ export class KeychainUnavailable extends Error {
     this.name = "KeychainUnavailable";
   }
 }
-
-const answerSchema = z.union([
-  z.object({ ok: z.literal(true), value: z.union([z.string(), z.boolean(), z.null()]) }),
-  z.object({ ok: z.literal(false), message: z.string() }),
-]);
 
 // Run from source (tests) the child is TypeScript too, loaded through tsx.
 const CHILD = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./keychain-child.ts" : "./keychain-child.js", import.meta.url));
@@ -85,25 +79,19 @@ export class OsKeychain implements Keychain {
       child.on("error", (error) => { finish(() => { reject(new KeychainUnavailable(error.message)); }); });
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       child.on("close", () => {
-        finish(() => {
-          const answer = parseAnswer(output);
-          if (answer === undefined) reject(new KeychainUnavailable("the keychain helper ended without an answer"));
-          else if (answer.ok) resolve(answer.value);
-          else reject(new KeychainUnavailable(answer.message));
-        });
+        // Loaded here, not at start-up: most runs never reach the keychain.
+        void import("./keychain-answer.js").then(({ parseAnswer }) => {
+          finish(() => {
+            const answer = parseAnswer(output);
+            if (answer === undefined) reject(new KeychainUnavailable("the keychain helper ended without an answer"));
+            else if (answer.ok) resolve(answer.value);
+            else reject(new KeychainUnavailable(answer.message));
+          });
+        }, (error: unknown) => { finish(() => { reject(new KeychainUnavailable(String(error))); }); });
       });
       child.stdin.on("error", () => undefined);
       child.stdin.end(JSON.stringify(request));
     });
-  }
-}
-
-function parseAnswer(text: string): z.infer<typeof answerSchema> | undefined {
-  try {
-    const parsed = answerSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
   }
 }
 
