@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -115,6 +115,45 @@ describe("register --from in process", () => {
     assert.deepEqual(sent, ["/account/register/", "/account/register/", "/account/login/"]);
     assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 200, error: null }]);
     assert.ok(report[0]?.password === password && password.length >= 20, "the generated password is reported");
+  });
+
+  it("logs in with a password an earlier, killed run wrote down, and reports the account it made as created", async () => {
+    const journal = join(dir.path, "accounts.csv.report.jsonl.pending");
+    // ada's account was made but never reported; bob's was reported (settled); the last line was cut by the kill.
+    await writeFile(journal, ['{"username":"ada","password":"journaled-password-of-ada"}', '{"username":"bob","password":"bobs-old"}', '{"username":"bob","settled":true}', '{"username":"cy'].join("\n"), { mode: 0o600 });
+    const sent: { path: string; body: Record<string, string> }[] = [];
+    const transport: Transport = (_url, path, _method, body) =>
+      answering(() => {
+        const fields = body as Record<string, string>;
+        sent.push({ path, body: fields });
+        if (path === "/account/login/") return fields.password === "journaled-password-of-ada" ? answer(200, { token: token(1) }) : answer(400, {});
+        if (fields.username === "cyd") return answer(201, { token: token(3) });
+        return answer(400, { username: ["A user with that username already exists."] });
+      });
+    const { code, report } = await run(["ada,ada@example.com,", "bob,bob@example.com,", "cyd,cyd@example.com,"], transport);
+    assert.equal(code, 0, stderr);
+    const [ada, bob, cyd] = ["ada", "bob", "cyd"].map((username) => report.find((entry) => entry.username === username));
+    assert.ok(ada && bob && cyd, "a row is missing from the report");
+    assert.deepEqual(withoutSecrets(ada), { line: 2, username: "ada", outcome: "created", status: 200, error: null });
+    assert.equal(ada.password, "journaled-password-of-ada", "the journaled password is reported");
+    assert.equal(ada.token, token(1));
+    assert.deepEqual(withoutSecrets(bob), { line: 3, username: "bob", outcome: "exists", status: 400, error: null });
+    assert.equal(cyd.outcome, "created");
+    assert.notEqual(sent.find((request) => request.body.username === "bob")?.body.password, "bobs-old", "a settled password is not used again");
+    assert.deepEqual(sent.filter((request) => request.path === "/account/login/").map((request) => request.body.username), ["ada"]);
+    await assert.rejects(stat(journal), { code: "ENOENT" }, "the journal is removed once nothing is in doubt");
+  });
+
+  it("keeps the password of a row left in doubt (no answer) in the journal for the next run", async () => {
+    const transport: Transport = () => answering(() => answer(502, { detail: "Bad gateway." }));
+    const { code, report } = await run(["ada,ada@example.com,"], transport);
+    assert.equal(code, 1, stderr);
+    assert.equal(report[0]?.outcome, "failed");
+    const journal = join(dir.path, "accounts.csv.report.jsonl.pending");
+    assert.equal((await stat(journal)).mode & 0o777, 0o600);
+    const kept = JSON.parse(await readFile(journal, "utf8")) as { username: string; password: string };
+    assert.equal(kept.username, "ada");
+    assert.ok(kept.password.length >= 20, "the generated password is kept");
   });
 
   it("treats a retry's 'Email already exists!' as created when the row's password logs in after a try timed out", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pty from "@lydell/node-pty";
-import { readReport, reportLines, spawnCli, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
+import { readReport, reportLines, spawnCli, startAnswerKeepingFront, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
 import { AUTHCTL, configDir, keyringSkipReason, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
 import { secretToolLookup } from "../helpers/keyring.js";
 import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js";
@@ -191,6 +191,37 @@ describe("authctl register --from", () => {
     assert.ok([...createdIn.values()].every((count) => count === 1), "an account was created twice");
     const accounts = new Map(rows.map((row, i) => [`${prefix}n${i}`, row.split(",")[2] || undefined]));
     await assertEveryAccountLogsIn(server.url, accounts, all);
+  });
+
+  it("killed with -9 after the server made accounts it never reported, loses no password: the re-run reports them created", async () => {
+    const prefix = uniqueName("kill");
+    const rows = Array.from({ length: 20 }, (_, i) => JSON.stringify({ username: `${prefix}n${i}`, email: `${prefix}n${i}@example.com` }));
+    const file = join(dir.path, `${prefix}.jsonl`);
+    const report = join(dir.path, `${prefix}.report.jsonl`);
+    await writeFile(file, `${rows.join("\n")}\n`);
+    const front = await startAnswerKeepingFront(server.url, 5);
+    try {
+      const run = spawnCli(["register", "--from", file, "--report", report, "--url", front.url, "--concurrency", "3"], env);
+      // Five rows reported, then three accounts made whose answers never arrive: kill the run there.
+      await waitFor("three unanswered registrations", async () => (await reportLines(report)) >= 5 && front.kept() >= 3);
+      run.child.kill("SIGKILL");
+      assert.equal((await run.result).exitCode, null);
+    } finally {
+      await front.close();
+    }
+    assert.equal((await readReport(report)).length, 5);
+    assert.equal((await stat(`${report}.pending`)).mode & 0o777, 0o600);
+
+    const resumed = await runCli(["register", "--from", file, "--report", report, "--json"], { env });
+    assert.equal(resumed.exitCode, 0, resumed.stderr);
+    const summary = summaryOf(resumed.stdout);
+    assert.deepEqual([summary.created, summary.exists, summary.failed], [15, 5, 0]);
+    const all = await readReport(report);
+    const created = all.filter((entry) => entry.outcome === "created").map((entry) => entry.username);
+    assert.equal(created.length, 20);
+    assert.equal(new Set(created).size, 20, "an account was reported created twice");
+    await assertEveryAccountLogsIn(server.url, new Map(rows.map((_, i) => [`${prefix}n${i}`, undefined])), all);
+    await assert.rejects(stat(`${report}.pending`), { code: "ENOENT" }, "the password journal is removed once nothing is in doubt");
   });
 
   it("draws a live progress bar at a terminal, then the summary", async () => {

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AUTHCTL, type CliResult } from "./cli.js";
@@ -70,4 +73,46 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     });
   });
   return { child, result };
+}
+
+/**
+ * A front for the real server that passes the first `passThrough`
+ * registrations through, then forwards the rest and keeps their answers: the
+ * server makes those accounts, the client never hears of them. What a run
+ * killed at the worst moment sees.
+ */
+export async function startAnswerKeepingFront(target: string, passThrough: number) {
+  let registrations = 0;
+  let kept = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      void (async () => {
+        const answer = await fetch(`${target}${request.url ?? "/"}`, {
+          method: request.method ?? "GET",
+          headers: { "content-type": request.headers["content-type"] ?? "application/json" },
+          body: request.method === "POST" ? Buffer.concat(chunks) : null,
+        });
+        const body = await answer.text();
+        if (request.url === "/account/register/" && ++registrations > passThrough) {
+          kept++;
+          return;
+        }
+        response.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+        response.end(body);
+      })();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Registrations the server answered whose answers were kept from the client. */
+    kept: () => kept,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

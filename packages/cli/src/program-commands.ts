@@ -57,10 +57,11 @@ function builders(program: Command, { context, setExitCode }: Wiring) {
 
 const BULK_HELP = `
 With --from, each row gets an account; rows without a password get a generated one,
-written only to the report. The report has one JSON object per row
-({line, username, outcome: created|exists|failed, status, error, token, password}),
+kept only in the report (and, from before it is sent until its row is reported, in
+<report>.pending, 0600, so a killed run loses none). The report has one JSON object
+per row ({line, username, outcome: created|exists|failed, status, error, token, password}),
 appended as rows finish; usernames that already exist are "exists", so a file can be
-run again, after Ctrl-C too, to finish the rest. Exit code 0 when no row failed, else 1.
+run again, after Ctrl-C or a kill, to finish the rest. Exit code 0 when no row failed, else 1.
 `;
 
 const BULK_ONLY = ["format", "concurrency", "report", "saveTokens", "quiet"] as const;

@@ -18,6 +18,32 @@ export interface ReportEntry {
 }
 
 /**
+ * Opens `path` for appending, creating it 0600 (an existing file is made
+ * 0600 too); a symlink or anything but a regular file is refused. For the
+ * files that hold tokens and passwords; `readable` also allows reading what
+ * earlier runs wrote, through the same handle.
+ */
+export async function openPrivateAppend(path: string, what: string, { readable = false } = {}): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    const mode = readable ? constants.O_RDWR : constants.O_WRONLY;
+    handle = await open(path, mode | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === "ELOOP") throw new UsageError(`the ${what} ${path} is a symbolic link`, "give the path of a regular file");
+    throw new UsageError(`cannot write the ${what} ${path}: ${code ?? (error as Error).message}`);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new UsageError(`the ${what} ${path} is not a regular file`, "give the path of a regular file");
+    await handle.chmod(0o600);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+/**
  * The report holds tokens and generated passwords, so it is a regular file
  * created 0600 (an existing one is made 0600 too), never a symlink or a
  * terminal. A re-run appends: lines written before, and the passwords in
@@ -34,22 +60,7 @@ export class ReportWriter {
 
   static async open(path: string): Promise<ReportWriter> {
     if (path === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-    let handle: FileHandle;
-    try {
-      handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
-    } catch (error) {
-      const { code } = error as NodeJS.ErrnoException;
-      if (code === "ELOOP") throw new UsageError(`the report ${path} is a symbolic link`, "give the path of a regular file");
-      throw new UsageError(`cannot write the report ${path}: ${code ?? (error as Error).message}`);
-    }
-    try {
-      if (!(await handle.stat()).isFile()) throw new UsageError(`the report ${path} is not a regular file`, "give the path of a regular file");
-      await handle.chmod(0o600);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return new ReportWriter(path, handle);
+    return new ReportWriter(path, await openPrivateAppend(path, "report"));
   }
 
   /** Resolves once the entry is in the file; the caller waits, which is the backpressure. */

@@ -4,6 +4,7 @@ import { assertSafeForPassword } from "../base-url.js";
 import { openInput, formatOf, type Input } from "../bulk/input.js";
 import { processInterrupts, watchCtrlC, type Interrupts } from "../bulk/interrupts.js";
 import { runPool, type PoolResult } from "../bulk/pool.js";
+import { PasswordJournal } from "../bulk/password-journal.js";
 import { createProgress, type Progress } from "../bulk/progress.js";
 import { provisionRow } from "../bulk/provision.js";
 import { ReportWriter } from "../bulk/report.js";
@@ -52,17 +53,23 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;
+  let journal: PasswordJournal;
   try {
     report = await ReportWriter.open(settings.reportPath);
+    journal = await PasswordJournal.open(settings.reportPath).catch(async (error: unknown) => {
+      await report.close();
+      throw error;
+    });
   } catch (error) {
     input.close();
     throw error;
   }
   const startedAt = Date.now();
   const progress = await createProgress({ stream: deps.stderr, quiet: options.quiet === true, startedAt });
-  const result = await provisionAll({ ctx, deps, url, input, report, saver, progress, concurrency: settings.concurrency });
+  const result = await provisionAll({ ctx, deps, url, input, report, journal, saver, progress, concurrency: settings.concurrency });
   const summary = summarize({ result: result.pool, interrupted: result.interrupted, startedAt, url, report: report.path, saver });
   await report.close();
+  await journal.close();
   return finish(ctx, summary, result.pool.fatal);
 }
 
@@ -93,13 +100,14 @@ interface RunParts {
   url: string;
   input: Input;
   report: ReportWriter;
+  journal: PasswordJournal;
   saver: TokenSaver | undefined;
   progress: Progress;
   concurrency: number;
 }
 
 async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interrupted: boolean }> {
-  const { deps, url, input, report, saver, progress } = parts;
+  const { deps, url, input, report, journal, saver, progress } = parts;
   const ctrlC = watchCtrlC(deps.interrupts ?? processInterrupts, progress);
   input.count?.().then(
     (total) => {
@@ -115,9 +123,10 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
     const pool = await runPool({
       rows: input.rows,
       concurrency: parts.concurrency,
-      provision: (row) => provisionRow(row, { transport, url, pacer, retry: deps.retry ?? DEFAULT_RETRY }),
+      provision: (row) => provisionRow(row, { transport, url, pacer, journal, retry: deps.retry ?? DEFAULT_RETRY }),
       finish: async (entry) => {
         await report.write(entry);
+        await journal.settle(entry);
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
       stopSignal: ctrlC.stopTaking,
