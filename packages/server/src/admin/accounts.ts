@@ -45,14 +45,23 @@ export async function createUser(
     throw new AdminError("a username has 1 to 150 letters, digits and @/./+/-/_ only", "usage");
   }
   if (!isValidEmail(user.email)) throw new AdminError(`"${user.email}" is not a valid email address`, "usage");
-  const passwordHash = await hasherFor(env).hash(user.password);
+  // Named fields, never a spread of `user`: the plain password must not reach the record or the answer.
+  const record = {
+    username: user.username,
+    email: user.email,
+    isStaff: user.isStaff,
+    isSuperuser: user.isSuperuser,
+    passwordHash: await hasherFor(env).hash(user.password),
+    isActive: true,
+    dateJoined: new Date().toISOString(),
+  };
   const id = await target.db.transaction(async (tx) => {
     if (await userByUsername(tx, user.username)) throw new AdminError(`a user named ${user.username} already exists`);
     const owner = await userByEmail(tx, user.email);
     if (owner) throw new AdminError(`${user.email} is already the email of ${owner.username}`);
-    return insertUser(tx, { ...user, passwordHash, isActive: true, dateJoined: new Date().toISOString() });
+    return insertUser(tx, record);
   });
-  return listed({ id, ...user, passwordHash, isActive: true, dateJoined: new Date().toISOString() });
+  return listed({ id, ...record });
 }
 
 export async function changePassword(target: AdminTarget, env: NodeJS.ProcessEnv, username: string, password: string): Promise<void> {
@@ -81,9 +90,18 @@ export async function* listUsers(target: AdminTarget): AsyncGenerator<ListedUser
   for await (const user of usersInPages(target.db)) yield listed(user);
 }
 
+/** Field by field: whatever else a record carries stays out of listings. */
 function listed(user: UserRecord): ListedUser {
-  const { passwordHash, ...rest } = user;
-  return { ...rest, usablePassword: !passwordHash.startsWith("!") };
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    isActive: user.isActive,
+    isStaff: user.isStaff,
+    isSuperuser: user.isSuperuser,
+    dateJoined: user.dateJoined,
+    usablePassword: !user.passwordHash.startsWith("!"),
+  };
 }
 
 function noSuchUser(username: string): AdminError {

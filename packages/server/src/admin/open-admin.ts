@@ -30,6 +30,7 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
   let db: AdminDb;
   if (opened.store instanceof PostgresStore) db = postgresAdminDb(opened.store);
   else {
+    await opened.throttleState?.close?.();
     await opened.store.close();
     db = sqliteAdminDb(join(dataDir, DATABASE_FILE));
   }
@@ -61,7 +62,7 @@ export async function openAdminUrl(url: string): Promise<{ db: AdminDb; name: st
     return { db: postgresAdminDb(store), name: redactUrl(url) };
   }
   const path = sqlitePath(url);
-  if (!existsSync(path)) throw new AdminError(`${path} does not exist`);
+  if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
   await new SqliteStore(path).close();
   return { db: sqliteAdminDb(path), name: path };
 }

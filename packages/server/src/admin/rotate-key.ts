@@ -35,8 +35,9 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
   const newVault = new TokenVault(key);
   const pending = fromEnvironment ? undefined : `${target.keySource.file}.new`;
   if (pending) writePrivate(pending, `${key.toString("hex")}\n`);
+  let counted: { resealed: number; unopenable: number };
   try {
-    const counted = await target.db.transaction(async (tx) => {
+    counted = await target.db.transaction(async (tx) => {
       let resealed = 0;
       let unopenable = 0;
       for (const token of await allTokens(tx)) {
@@ -51,12 +52,23 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
       await recordFingerprint(tx, keyFingerprint(key));
       return { resealed, unopenable };
     });
-    if (pending) renameSync(pending, target.keySource.file);
-    return { ...counted, fingerprint: keyFingerprint(key), keyWrittenTo: pending ? target.keySource.file : undefined };
   } catch (error) {
     if (pending) unlinkSync(pending);
     throw error;
   }
+  if (pending) {
+    // Committed: the tokens are sealed with the new key now, so it must never be deleted here.
+    try {
+      renameSync(pending, target.keySource.file);
+    } catch (error) {
+      throw new AdminError(
+        `the tokens are sealed with the new key, but it could not be moved into place: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        "refused",
+        `mv ${pending} ${target.keySource.file} before any server starts again`,
+      );
+    }
+  }
+  return { ...counted, fingerprint: keyFingerprint(key), keyWrittenTo: pending ? target.keySource.file : undefined };
 }
 
 function writePrivate(path: string, text: string): void {
