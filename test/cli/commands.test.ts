@@ -130,4 +130,16 @@ describe("commands in process, with fakes", () => {
     assert.equal(hostile.human, "username: click red");
     assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(hostile.message));
   });
+
+  // Shapes that make a backtracking escape pattern quadratic or worse; a linear sanitizer takes
+  // milliseconds on a megabyte of each, a quadratic one minutes (the test's timeout ends it).
+  it("sanitizes a megabyte of escape-like text in linear time", { timeout: 60_000 }, async () => {
+    const { sanitize } = await import("../../packages/cli/src/text.js");
+    const size = 1_000_000;
+    for (const unit of ["\u001b;?", "\u001b[;", "\u001b]a;", "\u009b0;", "\u001b[1;", ";?"]) {
+      const hostile = `\u001b${unit.repeat(size / unit.length)}x`;
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(sanitize(hostile)), `a control character survived in ${JSON.stringify(unit)}×`);
+    }
+    assert.equal(sanitize("a\u2028b\u2029c\u061cd"), "abcd");
+  });
 });
