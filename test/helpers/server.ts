@@ -66,10 +66,12 @@ export interface ServerProcess {
 }
 
 /** The built server (`npm start`'s entry point) as a child process on a free port. */
-export async function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, args: string[] = [], { ownProcessGroup = false } = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER_MAIN, ...args], {
     env: { ...process.env, AUTHCTL_PORT: "0", AUTHCTL_HOST: "127.0.0.1", AUTHCTL_BCRYPT_COST: String(TEST_BCRYPT_COST), ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // A group of its own, so a test can signal the whole group as systemd does.
+    detached: ownProcessGroup,
   });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));

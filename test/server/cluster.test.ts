@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { childrenOf } from "../helpers/processes.js";
@@ -86,6 +88,33 @@ describe("AUTHCTL_WORKERS=2", () => {
       assert.equal(await server.stop(), 0, server.output());
       assert.match(server.output(), /SIGTERM received: finishing in-flight requests\n(.*\n)*.*stopped\n/);
       for (const pid of workers) assert.throws(() => process.kill(pid, 0), { code: "ESRCH" }, `worker ${pid} still runs`);
+    } finally {
+      await server.stop();
+      await dir.remove();
+    }
+  });
+
+  it("finishes a request in flight when SIGTERM reaches the whole process group, as systemd sends it", async () => {
+    const dir = await tempDir();
+    const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "2" }, [], { ownProcessGroup: true });
+    try {
+      const { port } = new URL(server.url);
+      const body = JSON.stringify(registration(uniqueName("group")));
+      const socket = connect(Number(port), "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+      socket.on("error", () => undefined); // a reset shows as a missing answer below
+      // "100 Continue" says a worker has read the headers: the request is in flight.
+      socket.write(`POST /account/register/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`);
+      await waitFor("100 Continue", () => (received.includes("100 Continue") ? true : undefined));
+      process.kill(-(server.child.pid ?? 0), "SIGTERM");
+      await waitFor("the primary's shutdown line", () => (server.output().includes("SIGTERM received") ? true : undefined));
+      // write, not end: a client that half-closes may lose the answer on the way.
+      socket.write(body);
+      await once(socket, "close");
+      assert.match(received, /HTTP\/1\.1 201 Created/, "the request in flight was cut off");
+      const [code] = (await once(server.child, "close")) as [number | null];
+      assert.equal(code, 0, server.output());
     } finally {
       await server.stop();
       await dir.remove();

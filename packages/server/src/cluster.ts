@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { prepareData, startServer } from "./server.js";
+import { shutdownSignal } from "./shutdown-signal.js";
 
 /** What workers tell the primary. */
 type WorkerMessage = { type: "failed"; message: string; code?: string | undefined };
@@ -19,7 +20,7 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * crashes keep coming, so a crash loop is no restart storm), and on SIGTERM
  * or SIGINT asks every worker to finish its in-flight requests and waits.
  */
-export async function serveAsPrimary(config: ServerConfig, log: Logger, stop: Promise<NodeJS.Signals>): Promise<void> {
+export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise<void> {
   await prepareData(config, log);
   const crashes: number[] = [];
   const pending = new Set<NodeJS.Timeout>();
@@ -45,6 +46,7 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger, stop: Pr
   };
   const workers = Array.from({ length: config.workers }, fork);
   url = await allListening(workers, config.host);
+  const stop = shutdownSignal();
   log.info(`listening on ${url} (data in ${config.dataDir}, ${config.workers} workers)`);
   const signal = await stop;
   stopping = true;
@@ -101,7 +103,7 @@ function stopWorkers(): Promise<void> {
  * in-flight requests, flushes its log and leaves. It never revokes tokens:
  * the primary has settled the key before starting it.
  */
-export async function serveAsWorker(config: ServerConfig, log: Logger, stop: Promise<NodeJS.Signals>): Promise<void> {
+export async function serveAsWorker(config: ServerConfig, log: Logger): Promise<void> {
   let server;
   try {
     server = await startServer({ ...config, revokeTokens: false }, log);
@@ -112,7 +114,7 @@ export async function serveAsWorker(config: ServerConfig, log: Logger, stop: Pro
     cluster.worker?.disconnect();
     return;
   }
-  await stop;
+  await shutdownSignal({ ignoreRepeats: true });
   await server.close();
   await log.flush?.();
   cluster.worker?.disconnect();

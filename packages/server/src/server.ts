@@ -136,10 +136,10 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
  * many servers on the port (src/cluster.ts); in a worker it serves one of them.
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
-  const stop = shutdownSignal();
-  if (cluster.isWorker) return serveAsWorker(config, log, stop);
-  if (config.workers > 1) return serveAsPrimary(config, log, stop);
+  if (cluster.isWorker) return serveAsWorker(config, log);
+  if (config.workers > 1) return serveAsPrimary(config, log);
   const server = await startServer(config, log);
+  const stop = shutdownSignal();
   log.info(`listening on ${server.url} (${server.database})`);
   const signal = await stop;
   log.info(`${signal} received: finishing in-flight requests`);
