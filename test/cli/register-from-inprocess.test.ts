@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { Answer, Transport } from "../../packages/cli/src/api-client.js";
+import { PasswordJournal } from "../../packages/cli/src/bulk/password-journal.js";
 import { createProgress, describeProgress } from "../../packages/cli/src/bulk/progress.js";
+import { ReportWriter } from "../../packages/cli/src/bulk/report.js";
 import { runRegisterFrom, type BulkDeps, type Interrupts, type RegisterFromOptions } from "../../packages/cli/src/commands/register-from.js";
 import { createContext, type Context } from "../../packages/cli/src/context.js";
 import { ServerUnreachable } from "../../packages/cli/src/errors.js";
@@ -117,45 +119,6 @@ describe("register --from in process", () => {
     assert.ok(report[0]?.password === password && password.length >= 20, "the generated password is reported");
   });
 
-  it("logs in with a password an earlier, killed run wrote down, and reports the account it made as created", async () => {
-    const journal = join(dir.path, "accounts.csv.report.jsonl.pending");
-    // ada's account was made but never reported; bob's was reported (settled); the last line was cut by the kill.
-    await writeFile(journal, ['{"username":"ada","password":"journaled-password-of-ada"}', '{"username":"bob","password":"bobs-old"}', '{"username":"bob","settled":true}', '{"username":"cy'].join("\n"), { mode: 0o600 });
-    const sent: { path: string; body: Record<string, string> }[] = [];
-    const transport: Transport = (_url, path, _method, body) =>
-      answering(() => {
-        const fields = body as Record<string, string>;
-        sent.push({ path, body: fields });
-        if (path === "/account/login/") return fields.password === "journaled-password-of-ada" ? answer(200, { token: token(1) }) : answer(400, {});
-        if (fields.username === "cyd") return answer(201, { token: token(3) });
-        return answer(400, { username: ["A user with that username already exists."] });
-      });
-    const { code, report } = await run(["ada,ada@example.com,", "bob,bob@example.com,", "cyd,cyd@example.com,"], transport);
-    assert.equal(code, 0, stderr);
-    const [ada, bob, cyd] = ["ada", "bob", "cyd"].map((username) => report.find((entry) => entry.username === username));
-    assert.ok(ada && bob && cyd, "a row is missing from the report");
-    assert.deepEqual(withoutSecrets(ada), { line: 2, username: "ada", outcome: "created", status: 200, error: null });
-    assert.equal(ada.password, "journaled-password-of-ada", "the journaled password is reported");
-    assert.equal(ada.token, token(1));
-    assert.deepEqual(withoutSecrets(bob), { line: 3, username: "bob", outcome: "exists", status: 400, error: null });
-    assert.equal(cyd.outcome, "created");
-    assert.notEqual(sent.find((request) => request.body.username === "bob")?.body.password, "bobs-old", "a settled password is not used again");
-    assert.deepEqual(sent.filter((request) => request.path === "/account/login/").map((request) => request.body.username), ["ada"]);
-    await assert.rejects(stat(journal), { code: "ENOENT" }, "the journal is removed once nothing is in doubt");
-  });
-
-  it("keeps the password of a row left in doubt (no answer) in the journal for the next run", async () => {
-    const transport: Transport = () => answering(() => answer(502, { detail: "Bad gateway." }));
-    const { code, report } = await run(["ada,ada@example.com,"], transport);
-    assert.equal(code, 1, stderr);
-    assert.equal(report[0]?.outcome, "failed");
-    const journal = join(dir.path, "accounts.csv.report.jsonl.pending");
-    assert.equal((await stat(journal)).mode & 0o777, 0o600);
-    const kept = JSON.parse(await readFile(journal, "utf8")) as { username: string; password: string };
-    assert.equal(kept.username, "ada");
-    assert.ok(kept.password.length >= 20, "the generated password is kept");
-  });
-
   it("treats a retry's 'Email already exists!' as created when the row's password logs in after a try timed out", async () => {
     // Seen on a loaded machine: the first try outlived the client's timeout, the retry
     // passed validation before the first one's insert, and lost the race on the email.
@@ -214,6 +177,134 @@ describe("register --from in process", () => {
     const { code, report } = await run(["ada,ada@example.com,pw"], transport, {}, { interrupts });
     assert.equal(code, 130);
     assert.deepEqual(report, []);
+  });
+
+  it("treats an account made by a try that got a 5xx as created when its generated password logs in", async () => {
+    let made = "";
+    const transport: Transport = (_url, path, _method, body) =>
+      answering(() => {
+        const fields = body as Record<string, string>;
+        if (path === "/account/login/") return fields.password === made ? answer(200, { token: token(5) }) : answer(400, {});
+        if (made !== "") return answer(400, { username: ["A user with that username already exists."] });
+        made = fields.password ?? "";
+        return answer(502, { detail: "Bad gateway." }); // a gateway gave up after the server made the account
+      });
+    const { code, report } = await run(["ada,ada@example.com,"], transport);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "created", status: 200, error: null }]);
+    assert.ok(report[0]?.password === made, "the generated password is reported");
+  });
+
+  describe("password journal (<report>.pending)", () => {
+    const journalPath = () => join(dir.path, "accounts.csv.report.jsonl.pending");
+    const writeJournal = (lines: string[], mode = 0o600) => writeFile(journalPath(), lines.join("\n"), { mode }).then(() => chmod(journalPath(), mode));
+    const taken = () => answer(400, { username: ["A user with that username already exists."] });
+    const journaled = (username: string, password: string) => JSON.stringify({ username, password });
+
+    it("logs in with a password an earlier, killed run wrote down, and reports the account it made as created", async () => {
+      // ada's account was made but never reported; bob's was reported (settled); the last line was cut by the kill.
+      await writeJournal([journaled("ada", "journaled-password-of-ada"), journaled("bob", "bobs-old"), '{"username":"bob","settled":true}', '{"username":"cy']);
+      const sent: { path: string; body: Record<string, string> }[] = [];
+      const transport: Transport = (_url, path, _method, body) =>
+        answering(() => {
+          const fields = body as Record<string, string>;
+          sent.push({ path, body: fields });
+          if (path === "/account/login/") return fields.password === "journaled-password-of-ada" ? answer(200, { token: token(1) }) : answer(400, {});
+          if (fields.username === "cyd") return answer(201, { token: token(3) });
+          return taken();
+        });
+      const { code, report } = await run(["ada,ada@example.com,", "bob,bob@example.com,", "cyd,cyd@example.com,"], transport);
+      assert.equal(code, 0, stderr);
+      const [ada, bob, cyd] = ["ada", "bob", "cyd"].map((username) => report.find((entry) => entry.username === username));
+      assert.ok(ada && bob && cyd, "a row is missing from the report");
+      assert.deepEqual(withoutSecrets(ada), { line: 2, username: "ada", outcome: "created", status: 200, error: null });
+      assert.equal(ada.password, "journaled-password-of-ada", "the journaled password is reported");
+      assert.equal(ada.token, token(1));
+      assert.deepEqual(withoutSecrets(bob), { line: 3, username: "bob", outcome: "exists", status: 400, error: null });
+      assert.equal(cyd.outcome, "created");
+      assert.notEqual(sent.find((request) => request.body.username === "bob")?.body.password, "bobs-old", "a settled password is not used again");
+      assert.deepEqual(sent.filter((request) => request.path === "/account/login/").map((request) => request.body.username), ["ada"]);
+      await assert.rejects(stat(journalPath()), { code: "ENOENT" }, "the journal is removed once nothing is in doubt");
+    });
+
+    it("keeps the password of a row left in doubt (no answer) in the journal for the next run", async () => {
+      const { code, report } = await run(["ada,ada@example.com,"], () => answering(() => answer(502, { detail: "Bad gateway." })));
+      assert.equal(code, 1, stderr);
+      assert.equal(report[0]?.outcome, "failed");
+      assert.equal((await stat(journalPath())).mode & 0o777, 0o600);
+      const kept = JSON.parse(await readFile(journalPath(), "utf8")) as { username: string; password: string };
+      assert.equal(kept.username, "ada");
+      assert.ok(kept.password.length >= 20, "the generated password is kept");
+    });
+
+    it("keeps the journaled password when logging in with it gets a 5xx: failed, for the next run", async () => {
+      await writeJournal([journaled("ada", "journaled-password-of-ada")]);
+      const transport: Transport = (_url, path) => answering(() => (path === "/account/login/" ? answer(500, { detail: "oops" }) : taken()));
+      const { code, report } = await run(["ada,ada@example.com,"], transport);
+      assert.equal(code, 1, stderr);
+      assert.deepEqual(report.map(withoutSecrets), [{ line: 2, username: "ada", outcome: "failed", status: 500, error: "HTTP 500 (oops)" }]);
+      assert.match(await readFile(journalPath(), "utf8"), /journaled-password-of-ada/);
+    });
+
+    it("counts a password already in the report as settled, though the kill came before its settled mark", async () => {
+      await writeJournal([journaled("ada", "reported-password-of-ada")]);
+      await writeFile(join(dir.path, "accounts.csv.report.jsonl"), `${JSON.stringify({ line: 2, username: "ada", outcome: "created", status: 201, error: null, token: token(1), password: "reported-password-of-ada" })}\n`, { mode: 0o600 });
+      const paths: string[] = [];
+      const { code, report } = await run(["ada,ada@example.com,"], (_url, path) => answering(() => (paths.push(path), taken())));
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(report.map((entry) => entry.outcome), ["created", "exists"], "reported as created a second time");
+      assert.deepEqual(paths, ["/account/register/"]);
+      await assert.rejects(stat(journalPath()), { code: "ENOENT" });
+    });
+
+    it("leaves the journaled password alone when the row gives its own", async () => {
+      await writeJournal([journaled("ada", "journaled-password-of-ada")]);
+      const transport: Transport = (_url, path) => answering(() => (path === "/account/login/" ? answer(400, { non_field_errors: ["Unable to log in with provided credentials."] }) : taken()));
+      const { code, report } = await run(["ada,ada@example.com,given-password"], transport);
+      assert.equal(code, 1, stderr);
+      assert.equal(report[0]?.outcome, "failed");
+      assert.match(await readFile(journalPath(), "utf8"), /journaled-password-of-ada/);
+    });
+
+    it("refuses a journal others may write: its passwords could be planted", async () => {
+      await writeJournal([journaled("ada", "planted")], 0o666);
+      await assert.rejects(run(["ada,ada@example.com,"], () => answering(taken)), { name: "StorageFailed", message: /password journal .* is writable by others or not yours/ });
+    });
+
+    it("starts a line of its own after a line cut short by a kill", async () => {
+      await writeJournal(['{"username":"old","passw']);
+      const report = await ReportWriter.open(join(dir.path, "accounts.csv.report.jsonl"));
+      const journal = await PasswordJournal.open(report);
+      await journal.record("ada", "password-of-ada");
+      // What a kill at this moment would leave: the torn line, then a whole one.
+      const lines = (await readFile(journalPath(), "utf8")).split("\n");
+      assert.deepEqual(lines.slice(1), [journaled("ada", "password-of-ada"), ""]);
+      await journal.close();
+      await report.close();
+    });
+
+    it("lets one run at a time write a report; the second waits for the first", async () => {
+      let releaseFirst!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+      const first = run(["ada,ada@example.com,pw"], async (_url, _path, _method, body) => {
+        await firstHeld;
+        return answer(201, { ...(body as object), token: token(1) });
+      });
+      await waitFor("the first run's lock", () => stat(join(dir.path, "accounts.csv.report.jsonl.lock")).then(() => true, () => false));
+      const second = run(["ada,ada@example.com,pw"], () => answering(() => answer(201, { token: token(2) })), { quiet: false });
+      await waitFor("the second run to wait", () => Promise.resolve(stderr.includes("waiting for another run writing")));
+      releaseFirst();
+      assert.equal((await first).code, 0, stderr);
+      const { code, report } = await second;
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(report.map((entry) => entry.token), [token(1), token(2)], "the runs' report lines are in lock order");
+    });
+
+    it("refuses an input that is the report's journal", async () => {
+      const from = join(dir.path, "accounts.csv.report.jsonl.pending");
+      await writeFile(from, "username,email\n");
+      await assert.rejects(runRegisterFrom({ from, format: "csv", report: join(dir.path, "accounts.csv.report.jsonl"), url: URL }, ctx, { stderr: new PassThrough() }), { name: "UsageError", message: /nor the input its journal/ });
+    });
   });
 
   it("with --save-tokens keeps each token in the keychain and leaves the active account alone", async () => {

@@ -74,18 +74,30 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
 /**
  * Runs `change` holding an inter-process lock on `path` (a `.lock` directory
  * beside it), so concurrent authctl runs serialize their read-modify-write.
+ * A lock left by a killed run counts as stale after 10 s; waiting gives up
+ * after about 20 s.
  */
-export async function withFileLock<T>(path: string, change: () => Promise<T>): Promise<T> {
+export interface LockOptions {
+  /** Called once when the lock is taken and the run starts waiting for it. */
+  onWait?: () => void;
+  /** The lock was found taken over (this process stalled past the stale time); by default that throws out of a timer. */
+  onCompromised?: (error: Error) => void;
+}
+
+const LOCK_STALE_MS = 10_000;
+const LOCK_RETRIES = { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true };
+
+export async function withFileLock<T>(path: string, change: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   // Loaded on first use: commands that only read (status, token) start faster.
   const { default: lockfile } = await import("proper-lockfile");
+  const settings = { realpath: false, lockfilePath: `${path}.lock`, stale: LOCK_STALE_MS, ...(options.onCompromised ? { onCompromised: options.onCompromised } : {}) };
   let release: () => Promise<void>;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    release = await lockfile.lock(path, {
-      realpath: false,
-      lockfilePath: `${path}.lock`,
-      stale: 10_000,
-      retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+    release = await lockfile.lock(path, { ...settings, retries: options.onWait ? 0 : LOCK_RETRIES }).catch((error: unknown) => {
+      if (!options.onWait || (error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+      options.onWait();
+      return lockfile.lock(path, { ...settings, retries: LOCK_RETRIES });
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -2,6 +2,11 @@
 import { VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
+// A reader that went away (`authctl --help | head`) ends the run quietly, as it does any Unix tool.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 // `--version` alone answers before the command parser loads: scripts call it often.
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`authctl ${VERSION}\n`);

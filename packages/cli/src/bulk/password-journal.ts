@@ -1,6 +1,6 @@
 import { unlink, type FileHandle } from "node:fs/promises";
 import { StorageFailed } from "../errors.js";
-import { openPrivateAppend, type ReportEntry } from "./report.js";
+import { openPrivateFile, type ReportEntry, type ReportWriter } from "./report.js";
 
 /** A line of the journal: a password about to be sent, or the row that used it reaching the report. */
 type JournalLine = { username: string; password: string } | { username: string; settled: true };
@@ -13,9 +13,12 @@ type JournalLine = { username: string; password: string } | { username: string; 
  * account is reported as created with its password: killing a run loses
  * nothing. A password is settled once its row reaches a definite outcome in
  * the report; the file is rewritten with the unsettled ones when the run
- * ends, and removed once there are none.
+ * ends, and removed once there are none. The run holds the report's lock,
+ * so no other run writes here meanwhile.
  */
 export class PasswordJournal {
+  /** Usernames whose journaled password this run used or wrote: only their rows settle them. */
+  private readonly usedThisRun = new Set<string>();
   private tail: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -25,37 +28,61 @@ export class PasswordJournal {
     private readonly unsettled: Map<string, string>,
   ) {}
 
-  static async open(reportPath: string): Promise<PasswordJournal> {
-    const path = `${reportPath}.pending`;
-    const handle = await openPrivateAppend(path, "password journal", { readable: true });
+  /** The path the journal of `reportPath` lives at. */
+  static pathFor(reportPath: string): string {
+    return `${reportPath}.pending`;
+  }
+
+  /**
+   * Opens the journal beside `report` and replays it. A password already in
+   * a report line counts as settled, even when the kill came between that
+   * line and its settled mark.
+   */
+  static async open(report: ReportWriter): Promise<PasswordJournal> {
+    const path = PasswordJournal.pathFor(report.path);
+    const handle = await openPrivateFile(path, "password journal", `move it aside (it holds passwords), then run again`);
     try {
-      return new PasswordJournal(path, handle, unsettledIn(await handle.readFile("utf8")));
+      const text = await handle.readFile("utf8");
+      // A line cut short by a kill must not run into the next one.
+      if (text !== "" && !text.endsWith("\n")) await handle.write("\n");
+      const unsettled = unsettledIn(text);
+      if (unsettled.size > 0) {
+        for await (const entry of report.earlierEntries()) {
+          if (typeof entry.username === "string" && entry.password !== undefined && unsettled.get(entry.username) === entry.password) unsettled.delete(entry.username);
+        }
+      }
+      return new PasswordJournal(path, handle, unsettled);
     } catch (error) {
       await handle.close();
       throw new StorageFailed(`cannot read ${path}: ${(error as Error).message}`);
     }
   }
 
-  /** A password an earlier run generated for `username` and may have used. */
+  /** A password an earlier run generated for `username` and may have used; the caller uses it again. */
   passwordFor(username: string): string | undefined {
-    return this.unsettled.get(username);
+    const password = this.unsettled.get(username);
+    if (password !== undefined) this.usedThisRun.add(username);
+    return password;
   }
 
   /** Resolves once the password is on disk, before the request that carries it may be sent. */
   async record(username: string, password: string): Promise<void> {
     this.unsettled.set(username, password);
+    this.usedThisRun.add(username);
     await this.append({ username, password }, true);
   }
 
   /**
    * Called once the row's report line is written. Created, existing or
    * refused by validation (400): no account can be left without its
-   * password. Anything else (no answer, a 5xx) stays in doubt.
+   * password. Anything else (no answer, a 5xx) stays in doubt. A row that
+   * did not use the journaled password (it gave its own) settles nothing.
    */
   async settle(entry: ReportEntry): Promise<void> {
     const { username } = entry;
-    if (username === null || !this.unsettled.has(username)) return;
+    if (username === null || !this.usedThisRun.has(username)) return;
     if (entry.outcome === "failed" && entry.status !== 400) return;
+    this.usedThisRun.delete(username);
     this.unsettled.delete(username);
     await this.append({ username, settled: true }, false);
   }

@@ -55,18 +55,15 @@ export async function provisionRow(row: Row, deps: ProvisionDeps): Promise<Provi
     if (token !== undefined) return { entry: { ...base, outcome: "created", status: 201, error: null, token, ...extra } };
     return { entry: { ...base, outcome: "failed", status: 201, error: "the server said 201 but sent no token" } };
   }
-  if (answer.status === 400 && sent.ambiguous && (onlyUsernameTaken(answer.body) || emailTaken(answer.body))) {
-    // An earlier try got no answer but may have made the account (it timed out on a busy
-    // server, and the retry raced it): if the row's password logs in, the account is this row's.
+  if (answer.status === 400 && mayBeThisRows(answer.body, sent.ambiguous, journaled !== undefined)) {
+    // An earlier try (no answer, or a 5xx) or a killed earlier run (the journaled password) may
+    // have made the account: if the password logs in, the account is this row's.
     const ours = await logIn(base, row.username, password, "created", extra, deps);
-    if (ours.entry.token !== undefined || ours.fatal) return ours;
+    // Anything but "that password does not log in" (a 5xx, no answer) leaves the row in doubt: failed, password kept.
+    if (ours.fatal || ours.entry.outcome !== "failed" || ours.entry.status !== 400) return ours;
+    if (onlyUsernameTaken(answer.body)) return generated === undefined ? ours : { entry: { ...base, outcome: "exists", status: 400, error: null } };
   }
   if (answer.status === 400 && onlyUsernameTaken(answer.body)) {
-    if (journaled !== undefined && !sent.ambiguous) {
-      // An earlier run may have made the account and been killed before reporting it.
-      const ours = await logIn(base, row.username, password, "created", extra, deps);
-      if (ours.entry.token !== undefined || ours.fatal) return ours;
-    }
     // Someone else's account, or one an earlier run made and reported: no token to fetch.
     if (generated !== undefined) return { entry: { ...base, outcome: "exists", status: 400, error: null } };
     return logIn(base, row.username, password, "exists", {}, deps);
@@ -108,6 +105,11 @@ function refused(base: Pick<ReportEntry, "line" | "username">, path: string, ans
 
 function unreachable(base: Pick<ReportEntry, "line" | "username">, error: ServerUnreachable): Provisioned {
   return { entry: { ...base, outcome: "failed", status: null, error: error.message }, fatal: error };
+}
+
+function mayBeThisRows(body: unknown, ambiguous: boolean, journaled: boolean): boolean {
+  if (ambiguous) return onlyUsernameTaken(body) || emailTaken(body);
+  return journaled && onlyUsernameTaken(body);
 }
 
 function onlyUsernameTaken(body: unknown): boolean {

@@ -18,23 +18,26 @@ export interface ReportEntry {
 }
 
 /**
- * Opens `path` for appending, creating it 0600 (an existing file is made
- * 0600 too); a symlink or anything but a regular file is refused. For the
- * files that hold tokens and passwords; `readable` also allows reading what
- * earlier runs wrote, through the same handle.
+ * Opens `path` for reading and appending, creating it 0600 (an existing file
+ * is made 0600 too). For the files that hold tokens and passwords, which a
+ * re-run reads back: a symlink, anything but a regular file, or a file that
+ * someone else owns or may write is refused.
  */
-export async function openPrivateAppend(path: string, what: string, { readable = false } = {}): Promise<FileHandle> {
+export async function openPrivateFile(path: string, what: string, hint: string): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    const mode = readable ? constants.O_RDWR : constants.O_WRONLY;
-    handle = await open(path, mode | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+    handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     const { code } = error as NodeJS.ErrnoException;
-    if (code === "ELOOP") throw new UsageError(`the ${what} ${path} is a symbolic link`, "give the path of a regular file");
+    if (code === "ELOOP") throw new UsageError(`the ${what} ${path} is a symbolic link`, hint);
     throw new UsageError(`cannot write the ${what} ${path}: ${code ?? (error as Error).message}`);
   }
   try {
-    if (!(await handle.stat()).isFile()) throw new UsageError(`the ${what} ${path} is not a regular file`, "give the path of a regular file");
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UsageError(`the ${what} ${path} is not a regular file`, hint);
+    if ((info.mode & 0o022) !== 0 || (process.getuid !== undefined && info.uid !== process.getuid())) {
+      throw new StorageFailed(`the ${what} ${path} is writable by others or not yours, so it cannot be trusted`, `check its contents, then run: chmod 600 ${path}`);
+    }
     await handle.chmod(0o600);
   } catch (error) {
     await handle.close();
@@ -60,7 +63,19 @@ export class ReportWriter {
 
   static async open(path: string): Promise<ReportWriter> {
     if (path === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-    return new ReportWriter(path, await openPrivateAppend(path, "report"));
+    return new ReportWriter(path, await openPrivateFile(path, "report", "give the path of a regular file"));
+  }
+
+  /** What earlier runs wrote, line by line, parsed; lines that are not JSON objects are skipped. */
+  async *earlierEntries(): AsyncGenerator<Partial<ReportEntry>> {
+    for await (const line of this.handle.readLines({ start: 0, autoClose: false })) {
+      try {
+        const entry: unknown = JSON.parse(line);
+        if (typeof entry === "object" && entry !== null) yield entry;
+      } catch {
+        // a line cut short by a kill
+      }
+    }
   }
 
   /** Resolves once the entry is in the file; the caller waits, which is the backpressure. */

@@ -50,7 +50,7 @@ export class Pacer {
 /**
  * POSTs with capped exponential backoff and full jitter on 5xx and network
  * errors, honouring Retry-After on 429 and 503. `ambiguous` says an earlier
- * try may have reached the server although no answer came back.
+ * try may have been acted on although no answer, or a 5xx, came back.
  * Rejects with an AbortError when the pacer's signal is aborted.
  */
 export async function sendWithRetries(transport: Transport, url: string, path: string, body: object, pacer: Pacer, policy: RetryPolicy): Promise<Sent> {
@@ -63,6 +63,8 @@ export async function sendWithRetries(transport: Transport, url: string, path: s
       const answer = await transport(url, path, "POST", body);
       last = { answer, ambiguous };
       if (answer.status !== 429 && answer.status < 500) return last;
+      // A 5xx may come after the server acted: a gateway that gave up waiting, a crash after the commit.
+      if (answer.status >= 500) ambiguous = true;
       const wait = retryAfterMs(answer);
       if (wait !== undefined && (answer.status === 429 || answer.status === 503)) pacer.pauseFor(wait);
     } catch (error) {

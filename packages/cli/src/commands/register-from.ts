@@ -13,6 +13,7 @@ import { summarize, type Summary } from "../bulk/summary.js";
 import { TokenSaver } from "../bulk/token-saver.js";
 import { apiOptions, type Context } from "../context.js";
 import { CliError, ExitCode, UsageError } from "../errors.js";
+import { withFileLock } from "../json-file.js";
 import { resolveUrl } from "./common.js";
 
 export interface RegisterFromOptions {
@@ -50,13 +51,25 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   const settings = checkOptions(options);
   const url = await resolveUrl(ctx, options.url);
   await assertSafeForPassword(url, options.insecureHttp === true);
+  // One run per report at a time: the password journal beside it is rewritten when a run ends.
+  return withFileLock(settings.reportPath, () => provisionFile(options, ctx, deps, settings, url), {
+    onWait: () => {
+      if (options.quiet !== true) ctx.out.info(`waiting for another run writing ${settings.reportPath} (a lock left by a killed run expires within 10s)`);
+    },
+    onCompromised: (error) => {
+      ctx.out.warn(`lost the lock on ${settings.reportPath} (${error.message}); another run may now write to the same report`);
+    },
+  });
+}
+
+async function provisionFile(options: RegisterFromOptions, ctx: Context, deps: BulkDeps, settings: Settings, url: string): Promise<number> {
   const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;
   let journal: PasswordJournal;
   try {
     report = await ReportWriter.open(settings.reportPath);
-    journal = await PasswordJournal.open(settings.reportPath).catch(async (error: unknown) => {
+    journal = await PasswordJournal.open(report).catch(async (error: unknown) => {
       await report.close();
       throw error;
     });
@@ -90,7 +103,11 @@ function checkOptions(options: RegisterFromOptions): Settings {
   if (options.report === undefined && options.from === "-") throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
   const reportPath = options.report ?? `${options.from}.report.jsonl`;
   if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-  if (options.from !== "-" && resolve(reportPath) === resolve(options.from)) throw new UsageError("--report must not be the input file");
+  if (options.from !== "-") {
+    const input = resolve(options.from);
+    const kept = [reportPath, PasswordJournal.pathFor(reportPath), `${reportPath}.lock`].map((path) => resolve(path));
+    if (kept.includes(input)) throw new UsageError("--report must not be the input file, nor the input its journal (<report>.pending)");
+  }
   return { format, reportPath, concurrency };
 }
 
