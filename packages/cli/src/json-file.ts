@@ -71,12 +71,6 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
   }
 }
 
-/**
- * Runs `change` holding an inter-process lock on `path` (a `.lock` directory
- * beside it), so concurrent authctl runs serialize their read-modify-write.
- * A lock left by a killed run counts as stale after 10 s; waiting gives up
- * after about 20 s.
- */
 export interface LockOptions {
   /** Called once when the lock is taken and the run starts waiting for it. */
   onWait?: () => void;
@@ -87,6 +81,12 @@ export interface LockOptions {
 const LOCK_STALE_MS = 10_000;
 const LOCK_RETRIES = { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true };
 
+/**
+ * Runs `change` holding an inter-process lock on `path` (a `.lock` directory
+ * beside it), so concurrent authctl runs serialize their read-modify-write.
+ * A lock left by a killed run counts as stale after 10 s; waiting gives up
+ * after about 20 s.
+ */
 export async function withFileLock<T>(path: string, change: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   // Loaded on first use: commands that only read (status, token) start faster.
   const { default: lockfile } = await import("proper-lockfile");
