@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmod, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -202,8 +202,9 @@ describe("register --from in process", () => {
     const journaled = (username: string, password: string) => JSON.stringify({ username, password });
 
     it("logs in with a password an earlier, killed run wrote down, and reports the account it made as created", async () => {
-      // ada's account was made but never reported; bob's was reported (settled); the last line was cut by the kill.
-      await writeJournal([journaled("ada", "journaled-password-of-ada"), journaled("bob", "bobs-old"), '{"username":"bob","settled":true}', '{"username":"cy']);
+      // ada's account was made but never reported; bob's was reported; the last line was cut by the kill.
+      await writeJournal([journaled("ada", "journaled-password-of-ada"), journaled("bob", "bobs-old"), '{"username":"cy']);
+      await writeFile(join(dir.path, "accounts.csv.report.jsonl"), `${JSON.stringify({ line: 3, username: "bob", outcome: "created", status: 201, error: null, token: token(2), password: "bobs-old" })}\n`, { mode: 0o600 });
       const sent: { path: string; body: Record<string, string> }[] = [];
       const transport: Transport = (_url, path, _method, body) =>
         answering(() => {
@@ -215,7 +216,7 @@ describe("register --from in process", () => {
         });
       const { code, report } = await run(["ada,ada@example.com,", "bob,bob@example.com,", "cyd,cyd@example.com,"], transport);
       assert.equal(code, 0, stderr);
-      const [ada, bob, cyd] = ["ada", "bob", "cyd"].map((username) => report.find((entry) => entry.username === username));
+      const [ada, bob, cyd] = ["ada", "bob", "cyd"].map((username) => report.findLast((entry) => entry.username === username));
       assert.ok(ada && bob && cyd, "a row is missing from the report");
       assert.deepEqual(withoutSecrets(ada), { line: 2, username: "ada", outcome: "created", status: 200, error: null });
       assert.equal(ada.password, "journaled-password-of-ada", "the journaled password is reported");
@@ -281,6 +282,31 @@ describe("register --from in process", () => {
       assert.deepEqual(lines.slice(1), [journaled("ada", "password-of-ada"), ""]);
       await journal.close();
       await report.close();
+    });
+
+    it("gives a report line cut short by a kill its newline, so the next line stands on its own", async () => {
+      const path = join(dir.path, "accounts.csv.report.jsonl");
+      await writeFile(path, '{"line":2,"username":"ada","outc', { mode: 0o600 });
+      const report = await ReportWriter.open(path);
+      await report.write({ line: 3, username: "bob", outcome: "exists", status: 400, error: null });
+      await report.close();
+      const [torn, next, end] = (await readFile(path, "utf8")).split("\n");
+      assert.equal(torn, '{"line":2,"username":"ada","outc');
+      assert.equal((JSON.parse(next ?? "") as { username: string }).username, "bob");
+      assert.equal(end, "");
+    });
+
+    it("stops sending new passwords when another run replaced the journal, and adds its doubts to the file in place", async () => {
+      const report = await ReportWriter.open(join(dir.path, "accounts.csv.report.jsonl"));
+      const journal = await PasswordJournal.open(report);
+      await journal.record("ada", "password-of-ada");
+      const replacement = `${journalPath()}.other`;
+      await writeFile(replacement, `${journaled("bob", "password-of-bob")}\n`, { mode: 0o600 });
+      await rename(replacement, journalPath());
+      await assert.rejects(journal.record("cyd", "password-of-cyd"), { name: "StorageFailed", message: /was replaced by another run writing the same report/ });
+      await journal.close();
+      await report.close();
+      assert.equal(await readFile(journalPath(), "utf8"), `${journaled("bob", "password-of-bob")}\n${journaled("ada", "password-of-ada")}\n`);
     });
 
     it("lets one run at a time write a report; the second waits for the first", async () => {

@@ -103,4 +103,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   3    server unreachable, timed out, or gave an unexpected answer
   4    not logged in (no stored token for that server or account)
   5    secret storage (keychain or credentials file) failed
-  130  cancelled (Ctrl-C at a prompt)`;
+  130  cancelled (Ctrl-C at a prompt)
+  141  stdout closed by its reader (e.g. piped into head)`;

@@ -2,9 +2,10 @@
 import { VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
-// A reader that went away (`authctl --help | head`) ends the run quietly, as it does any Unix tool.
+// A reader that went away (`authctl --help | head`) ends the run quietly, with the
+// status of a Unix tool killed by SIGPIPE (128 + 13): a pipeline under pipefail still sees it.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
+  if (error.code === "EPIPE") process.exit(141);
   throw error;
 });
 // `--version` alone answers before the command parser loads: scripts call it often.

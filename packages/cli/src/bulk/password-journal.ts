@@ -1,29 +1,34 @@
-import { unlink, type FileHandle } from "node:fs/promises";
+import { lstat, readFile, unlink, type FileHandle } from "node:fs/promises";
 import { StorageFailed } from "../errors.js";
-import { openPrivateFile, type ReportEntry, type ReportWriter } from "./report.js";
-
-/** A line of the journal: a password about to be sent, or the row that used it reaching the report. */
-type JournalLine = { username: string; password: string } | { username: string; settled: true };
+import { endLine, openPrivateFile, writeAll, type ReportEntry, type ReportWriter } from "./report.js";
 
 /**
  * Generated passwords, written down (and synced) before the registration
- * that uses them is sent, in `<report>.pending` (0600) beside the report. A
- * run killed after the server made an account but before its report line was
- * written leaves the password here, and the next run logs in with it, so the
- * account is reported as created with its password: killing a run loses
- * nothing. A password is settled once its row reaches a definite outcome in
- * the report; the file is rewritten with the unsettled ones when the run
- * ends, and removed once there are none. The run holds the report's lock,
- * so no other run writes here meanwhile.
+ * that uses them is sent, one `{"username","password"}` line each, in
+ * `<report>.pending` (0600) beside the report. A run killed after the server
+ * made an account but before its report line was written leaves the password
+ * here, and the next run logs in with it, so the account is reported as
+ * created with its password: killing a run loses nothing.
+ *
+ * A password is settled once its row reaches a definite outcome in the
+ * report, or when a report line from an earlier run already carries it. When
+ * the run ends, after the report is synced, the file keeps only the unsettled
+ * passwords, or is removed once there are none. The run holds the report's
+ * lock; should another run replace the file anyway, this run stops sending
+ * new passwords and adds the ones still in doubt to the file now in place.
  */
 export class PasswordJournal {
   /** Usernames whose journaled password this run used or wrote: only their rows settle them. */
   private readonly usedThisRun = new Set<string>();
+  /** username → password, for passwords known to be in the report: dropped from the file at the end. */
+  private readonly settled = new Map<string, string>();
   private tail: Promise<void> = Promise.resolve();
+  private leaveAsItIs = false;
 
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    private readonly identity: { dev: number; ino: number },
     /** username → password, for passwords that may have made an account no report line tells of. */
     private readonly unsettled: Map<string, string>,
   ) {}
@@ -33,28 +38,25 @@ export class PasswordJournal {
     return `${reportPath}.pending`;
   }
 
-  /**
-   * Opens the journal beside `report` and replays it. A password already in
-   * a report line counts as settled, even when the kill came between that
-   * line and its settled mark.
-   */
+  /** Opens the journal beside `report`, replays it, and settles what the report already holds. */
   static async open(report: ReportWriter): Promise<PasswordJournal> {
     const path = PasswordJournal.pathFor(report.path);
-    const handle = await openPrivateFile(path, "password journal", `move it aside (it holds passwords), then run again`);
+    const handle = await openPrivateFile(path, "password journal", "move it aside (it holds passwords), then run again");
     try {
       const text = await handle.readFile("utf8");
-      // A line cut short by a kill must not run into the next one.
-      if (text !== "" && !text.endsWith("\n")) await handle.write("\n");
-      const unsettled = unsettledIn(text);
-      if (unsettled.size > 0) {
+      await endLine(handle);
+      const { dev, ino } = await handle.stat();
+      const journal = new PasswordJournal(path, handle, { dev, ino }, replay(text));
+      if (journal.unsettled.size > 0) {
         for await (const entry of report.earlierEntries()) {
-          if (typeof entry.username === "string" && entry.password !== undefined && unsettled.get(entry.username) === entry.password) unsettled.delete(entry.username);
+          const { username, password } = entry;
+          if (typeof username === "string" && password !== undefined && journal.unsettled.get(username) === password) journal.markSettled(username, password);
         }
       }
-      return new PasswordJournal(path, handle, unsettled);
+      return journal;
     } catch (error) {
       await handle.close();
-      throw new StorageFailed(`cannot read ${path}: ${(error as Error).message}`);
+      throw error instanceof StorageFailed ? error : new StorageFailed(`cannot read ${path}: ${(error as Error).message}`);
     }
   }
 
@@ -67,9 +69,19 @@ export class PasswordJournal {
 
   /** Resolves once the password is on disk, before the request that carries it may be sent. */
   async record(username: string, password: string): Promise<void> {
+    if (!(await this.stillInPlace())) {
+      throw new StorageFailed(`${this.path} was replaced by another run writing the same report; stopped`, "let the other run finish, then run this one again");
+    }
     this.unsettled.set(username, password);
     this.usedThisRun.add(username);
-    await this.append({ username, password }, true);
+    const written = this.tail.then(async () => {
+      await writeAll(this.handle, `${JSON.stringify({ username, password })}\n`);
+      await this.handle.datasync();
+    });
+    this.tail = written.catch(() => undefined);
+    await written.catch((error: unknown) => {
+      throw new StorageFailed(`cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    });
   }
 
   /**
@@ -78,47 +90,78 @@ export class PasswordJournal {
    * password. Anything else (no answer, a 5xx) stays in doubt. A row that
    * did not use the journaled password (it gave its own) settles nothing.
    */
-  async settle(entry: ReportEntry): Promise<void> {
+  settle(entry: ReportEntry): void {
     const { username } = entry;
     if (username === null || !this.usedThisRun.has(username)) return;
     if (entry.outcome === "failed" && entry.status !== 400) return;
+    const password = this.unsettled.get(username);
+    if (password !== undefined) this.markSettled(username, password);
     this.usedThisRun.delete(username);
-    this.unsettled.delete(username);
-    await this.append({ username, settled: true }, false);
   }
 
-  /** Keeps only the unsettled passwords, or removes the file when none is left. */
+  /** For a run that lost the report's lock: the end leaves the file for the next run to sort out. */
+  leaveForNextRun(): void {
+    this.leaveAsItIs = true;
+  }
+
+  /**
+   * Call after the report is synced. Keeps only the unsettled passwords (and
+   * whatever another run added meanwhile), or removes the file when none is
+   * left; a file another run put in place gets this run's doubts added.
+   */
   async close(): Promise<void> {
     await this.tail;
     await this.handle.close();
     try {
-      if (this.unsettled.size === 0) {
+      if (!(await this.stillInPlace())) {
+        await this.addToFileInPlace();
+        return;
+      }
+      if (this.leaveAsItIs) return;
+      const current = replay(await readFile(this.path, "utf8"));
+      for (const [username, password] of this.settled) if (current.get(username) === password) current.delete(username);
+      if (current.size === 0) {
         await unlink(this.path);
         return;
       }
       const { default: writeFileAtomic } = await import("write-file-atomic");
-      const lines = [...this.unsettled].map(([username, password]) => `${JSON.stringify({ username, password } satisfies JournalLine)}\n`);
-      await writeFileAtomic(this.path, lines.join(""), { mode: 0o600 });
+      await writeFileAtomic(this.path, linesOf(current), { mode: 0o600 });
     } catch (error) {
+      if (error instanceof StorageFailed) throw error;
       throw new StorageFailed(`cannot update ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
 
-  private append(line: JournalLine, sync: boolean): Promise<void> {
-    const written = this.tail.then(async () => {
-      await this.handle.write(`${JSON.stringify(line)}\n`);
-      if (sync) await this.handle.datasync();
-    });
-    this.tail = written.catch(() => undefined);
-    return written.catch((error: unknown) => {
-      throw new StorageFailed(`cannot write ${this.path}: ${(error as Error).message}`);
-    });
+  private markSettled(username: string, password: string): void {
+    this.unsettled.delete(username);
+    this.settled.set(username, password);
+  }
+
+  private async stillInPlace(): Promise<boolean> {
+    const now = await lstat(this.path).catch(() => undefined);
+    return now !== undefined && now.dev === this.identity.dev && now.ino === this.identity.ino;
+  }
+
+  private async addToFileInPlace(): Promise<void> {
+    if (this.unsettled.size === 0) return;
+    const handle = await openPrivateFile(this.path, "password journal", "move it aside (it holds passwords), then run again");
+    try {
+      await endLine(handle);
+      await writeAll(handle, linesOf(this.unsettled));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 }
 
-/** Replays the journal; a line cut short by a kill, or anything else unreadable, is skipped. */
-function unsettledIn(text: string): Map<string, string> {
-  const unsettled = new Map<string, string>();
+function linesOf(passwords: Map<string, string>): string {
+  return [...passwords].map(([username, password]) => `${JSON.stringify({ username, password })}\n`).join("");
+}
+
+/** Replays the journal (the last password of a username counts); a line cut short by a kill, or anything unreadable, is skipped. */
+function replay(text: string): Map<string, string> {
+  const passwords = new Map<string, string>();
   for (const raw of text.split("\n")) {
     let line: unknown;
     try {
@@ -127,10 +170,8 @@ function unsettledIn(text: string): Map<string, string> {
       continue;
     }
     if (typeof line !== "object" || line === null) continue;
-    const { username, password, settled } = line as Record<string, unknown>;
-    if (typeof username !== "string") continue;
-    if (settled === true) unsettled.delete(username);
-    else if (typeof password === "string") unsettled.set(username, password);
+    const { username, password } = line as Record<string, unknown>;
+    if (typeof username === "string" && typeof password === "string") passwords.set(username, password);
   }
-  return unsettled;
+  return passwords;
 }

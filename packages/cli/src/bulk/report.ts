@@ -63,7 +63,14 @@ export class ReportWriter {
 
   static async open(path: string): Promise<ReportWriter> {
     if (path === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-    return new ReportWriter(path, await openPrivateFile(path, "report", "give the path of a regular file"));
+    const handle = await openPrivateFile(path, "report", "give the path of a regular file");
+    try {
+      await endLine(handle);
+    } catch (error) {
+      await handle.close();
+      throw new StorageFailed(`cannot write the report ${path}: ${(error as Error).message}`);
+    }
+    return new ReportWriter(path, handle);
   }
 
   /** What earlier runs wrote, line by line, parsed; lines that are not JSON objects are skipped. */
@@ -78,20 +85,46 @@ export class ReportWriter {
     }
   }
 
-  /** Resolves once the entry is in the file; the caller waits, which is the backpressure. */
+  /** Resolves once the whole entry is in the file; the caller waits, which is the backpressure. */
   write(entry: ReportEntry): Promise<void> {
-    const text = `${JSON.stringify(entry)}\n`;
-    const written = this.tail.then(async () => {
-      await this.handle.write(text);
-    });
+    const written = this.tail.then(() => writeAll(this.handle, `${JSON.stringify(entry)}\n`));
     this.tail = written.catch(() => undefined);
     return written.catch((error: unknown) => {
-      throw new StorageFailed(`cannot write the report ${this.path}: ${(error as Error).message}`);
+      throw new StorageFailed(`cannot write the report ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     });
+  }
+
+  /** Waits for the writes, then for the disk: what the password journal may forget must be durable first. */
+  async sync(): Promise<void> {
+    await this.tail;
+    try {
+      await this.handle.datasync();
+    } catch (error) {
+      throw new StorageFailed(`cannot write the report ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {
     await this.tail;
     await this.handle.close();
   }
+}
+
+/** Appends all of `text`: a short write (a full disk) continues or fails, it never passes for a whole line. */
+export async function writeAll(handle: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text);
+  for (let offset = 0; offset < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+    if (bytesWritten === 0) throw Object.assign(new Error("nothing could be written"), { code: "ENOSPC" });
+    offset += bytesWritten;
+  }
+}
+
+/** A file whose last line was cut short by a kill gets its newline, so the next line stands on its own. */
+export async function endLine(handle: FileHandle): Promise<void> {
+  const { size } = await handle.stat();
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) await writeAll(handle, "\n");
 }

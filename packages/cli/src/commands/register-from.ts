@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { createTransport, type Transport } from "../api-client.js";
 import { assertSafeForPassword } from "../base-url.js";
 import { openInput, formatOf, type Input } from "../bulk/input.js";
@@ -12,7 +13,7 @@ import { DEFAULT_RETRY, Pacer, type RetryPolicy } from "../bulk/retry.js";
 import { summarize, type Summary } from "../bulk/summary.js";
 import { TokenSaver } from "../bulk/token-saver.js";
 import { apiOptions, type Context } from "../context.js";
-import { CliError, ExitCode, UsageError } from "../errors.js";
+import { CliError, ExitCode, StorageFailed, UsageError } from "../errors.js";
 import { withFileLock } from "../json-file.js";
 import { resolveUrl } from "./common.js";
 
@@ -51,18 +52,43 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   const settings = checkOptions(options);
   const url = await resolveUrl(ctx, options.url);
   await assertSafeForPassword(url, options.insecureHttp === true);
+  await assertDirectoryExists(settings.reportPath);
+  const lock: LockState = {};
   // One run per report at a time: the password journal beside it is rewritten when a run ends.
-  return withFileLock(settings.reportPath, () => provisionFile(options, ctx, deps, settings, url), {
+  return withFileLock(settings.reportPath, () => provisionFile({ options, ctx, deps, settings, url, lock }), {
     onWait: () => {
       if (options.quiet !== true) ctx.out.info(`waiting for another run writing ${settings.reportPath} (a lock left by a killed run expires within 10s)`);
     },
     onCompromised: (error) => {
-      ctx.out.warn(`lost the lock on ${settings.reportPath} (${error.message}); another run may now write to the same report`);
+      lock.lost = new StorageFailed(
+        `lost the lock on ${settings.reportPath} (${error.message}): stopped, so as not to write the report alongside another run`,
+        "run the same command again to finish the rest",
+      );
     },
   });
 }
 
-async function provisionFile(options: RegisterFromOptions, ctx: Context, deps: BulkDeps, settings: Settings, url: string): Promise<number> {
+/** Set when the report's lock was taken over (this process was stopped or stalled too long). */
+interface LockState {
+  lost?: StorageFailed;
+}
+
+async function assertDirectoryExists(reportPath: string): Promise<void> {
+  const dir = dirname(resolve(reportPath));
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`the report's directory ${dir} does not exist`, "create it, or give another --report");
+}
+
+interface FileRun {
+  options: RegisterFromOptions;
+  ctx: Context;
+  deps: BulkDeps;
+  settings: Settings;
+  url: string;
+  lock: LockState;
+}
+
+async function provisionFile({ options, ctx, deps, settings, url, lock }: FileRun): Promise<number> {
   const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;
@@ -79,11 +105,19 @@ async function provisionFile(options: RegisterFromOptions, ctx: Context, deps: B
   }
   const startedAt = Date.now();
   const progress = await createProgress({ stream: deps.stderr, quiet: options.quiet === true, startedAt });
-  const result = await provisionAll({ ctx, deps, url, input, report, journal, saver, progress, concurrency: settings.concurrency });
+  const result = await provisionAll({ ctx, deps, url, input, report, journal, lock, saver, progress, concurrency: settings.concurrency });
   const summary = summarize({ result: result.pool, interrupted: result.interrupted, startedAt, url, report: report.path, saver });
-  await report.close();
-  await journal.close();
-  return finish(ctx, summary, result.pool.fatal);
+  let closing: unknown;
+  try {
+    // The report must be on disk before the journal forgets the passwords it holds.
+    await report.sync();
+    await report.close();
+    if (lock.lost) journal.leaveForNextRun();
+    await journal.close();
+  } catch (error) {
+    closing = error;
+  }
+  return finish(ctx, summary, result.pool.fatal ?? lock.lost ?? closing);
 }
 
 interface Settings {
@@ -118,6 +152,7 @@ interface RunParts {
   input: Input;
   report: ReportWriter;
   journal: PasswordJournal;
+  lock: LockState;
   saver: TokenSaver | undefined;
   progress: Progress;
   concurrency: number;
@@ -140,10 +175,10 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
     const pool = await runPool({
       rows: input.rows,
       concurrency: parts.concurrency,
-      provision: (row) => provisionRow(row, { transport, url, pacer, journal, retry: deps.retry ?? DEFAULT_RETRY }),
+      provision: (row) => (parts.lock.lost ? Promise.reject(parts.lock.lost) : provisionRow(row, { transport, url, pacer, journal, retry: deps.retry ?? DEFAULT_RETRY })),
       finish: async (entry) => {
         await report.write(entry);
-        await journal.settle(entry);
+        journal.settle(entry);
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
       stopSignal: ctrlC.stopTaking,
