@@ -90,7 +90,14 @@ const LOCK_RETRIES = { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100
 export async function withFileLock<T>(path: string, change: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   // Loaded on first use: commands that only read (status, token) start faster.
   const { default: lockfile } = await import("proper-lockfile");
-  const settings = { realpath: false, lockfilePath: `${path}.lock`, stale: LOCK_STALE_MS, ...(options.onCompromised ? { onCompromised: options.onCompromised } : {}) };
+  const settings = {
+    realpath: false,
+    lockfilePath: `${path}.lock`,
+    stale: LOCK_STALE_MS,
+    // Refreshed often, so a holder learns within a second or two that its lock was taken over.
+    update: 1_000,
+    ...(options.onCompromised ? { onCompromised: options.onCompromised } : {}),
+  };
   let release: () => Promise<void>;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });

@@ -2,12 +2,14 @@
 import { VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
-// A reader that went away (`authctl --help | head`) ends the run quietly, with the
+// A reader that went away (`authctl --help | head`, on stdout or stderr) ends the run quietly, with the
 // status of a Unix tool killed by SIGPIPE (128 + 13): a pipeline under pipefail still sees it.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(141);
-  throw error;
-});
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(141);
+    throw error;
+  });
+}
 // `--version` alone answers before the command parser loads: scripts call it often.
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`authctl ${VERSION}\n`);

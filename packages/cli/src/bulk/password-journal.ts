@@ -69,9 +69,7 @@ export class PasswordJournal {
 
   /** Resolves once the password is on disk, before the request that carries it may be sent. */
   async record(username: string, password: string): Promise<void> {
-    if (!(await this.stillInPlace())) {
-      throw new StorageFailed(`${this.path} was replaced by another run writing the same report; stopped`, "let the other run finish, then run this one again");
-    }
+    await this.assertInPlace();
     this.unsettled.set(username, password);
     this.usedThisRun.add(username);
     const written = this.tail.then(async () => {
@@ -82,6 +80,8 @@ export class PasswordJournal {
     await written.catch((error: unknown) => {
       throw new StorageFailed(`cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     });
+    // Again after the write: a file replaced meanwhile would hold the password where no run looks.
+    await this.assertInPlace();
   }
 
   /**
@@ -135,6 +135,11 @@ export class PasswordJournal {
   private markSettled(username: string, password: string): void {
     this.unsettled.delete(username);
     this.settled.set(username, password);
+  }
+
+  private async assertInPlace(): Promise<void> {
+    if (await this.stillInPlace()) return;
+    throw new StorageFailed(`${this.path} was replaced by another run writing the same report; stopped`, "let the other run finish, then run this one again");
   }
 
   private async stillInPlace(): Promise<boolean> {
