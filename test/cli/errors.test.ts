@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { configDir, openCliSetup, registerDirectly, runCli, type TestServer } from "../helpers/cli.js";
 import { post } from "../helpers/http.js";
 import { uniqueName } from "../helpers/temp.js";
 import { statusRows, tokenJson } from "../helpers/json.js";
@@ -13,17 +13,10 @@ const FILE = "--insecure-storage";
 
 describe("authctl errors and scripting", () => {
   let server: TestServer;
-  let config: Awaited<ReturnType<typeof configDir>>;
   let env: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    config = await configDir();
-    env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
-  });
-  after(async () => {
-    await server.close();
-    await config.remove();
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ server, env, close } = await openCliSetup()));
+  after(() => close());
 
   it("exits 1 for a duplicate username, said plainly, with a hint to log in instead", async () => {
     const { username } = await registerDirectly(server.url);

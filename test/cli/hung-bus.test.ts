@@ -2,24 +2,23 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { configDir, openCliSetup, registerDirectly, runCli, type CliSetup, type TestServer } from "../helpers/cli.js";
 import { startHungBus } from "../helpers/hung-bus.js";
 
 describe("a session bus that accepts connections and never answers", () => {
+  let setup: CliSetup;
   let server: TestServer;
   let bus: Awaited<ReturnType<typeof startHungBus>>;
-  let config: Awaited<ReturnType<typeof configDir>>;
   let env: Record<string, string>;
   before(async () => {
-    server = await startTestServer();
+    setup = await openCliSetup();
+    server = setup.server;
     bus = await startHungBus();
-    config = await configDir();
-    env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url, DBUS_SESSION_BUS_ADDRESS: bus.address, AUTHCTL_KEYCHAIN_TIMEOUT: "1" };
+    env = { ...setup.env, DBUS_SESSION_BUS_ADDRESS: bus.address, AUTHCTL_KEYCHAIN_TIMEOUT: "1" };
   });
   after(async () => {
     await bus.close();
-    await server.close();
-    await config.remove();
+    await setup.close();
   });
 
   it("cannot hang login: the token falls back to the credentials file with a warning", async (t) => {

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { configDir, startTestServer, type TestServer } from "../helpers/cli.js";
+import { openCliSetup, type TestServer } from "../helpers/cli.js";
 import { answer, startTerminal } from "../helpers/pty.js";
 import { uniqueName } from "../helpers/temp.js";
 
@@ -34,17 +34,10 @@ async function startStallingServer(): Promise<{ url: string; posted: Promise<voi
 
 describe("interactive prompts in a terminal", () => {
   let server: TestServer;
-  let config: Awaited<ReturnType<typeof configDir>>;
   let env: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    config = await configDir();
-    env = { AUTHCTL_CONFIG_DIR: config.path };
-  });
-  after(async () => {
-    await server.close();
-    await config.remove();
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ server, env, close } = await openCliSetup({ currentServer: false })));
+  after(() => close());
 
   it("names the server, then asks for username, email and the password twice, masking the password", async () => {
     const username = uniqueName("tty");

@@ -1,24 +1,23 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { openCliSetup, registerDirectly, runCli, type CliSetup, type TestServer } from "../helpers/cli.js";
 import { startRecordingProxy } from "../helpers/proxy.js";
 
 describe("proxies never see credentials meant for this machine", () => {
+  let setup: CliSetup;
   let server: TestServer;
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-  let config: Awaited<ReturnType<typeof configDir>>;
   let proxyEnv: Record<string, string | undefined>;
   before(async () => {
-    server = await startTestServer();
+    setup = await openCliSetup({ currentServer: false });
+    server = setup.server;
     proxy = await startRecordingProxy();
-    config = await configDir();
     const withSecret = proxy.url.replace("http://", "http://proxyuser:proxy-pass-word@");
-    proxyEnv = { AUTHCTL_CONFIG_DIR: config.path, HTTP_PROXY: withSecret, HTTPS_PROXY: withSecret, ALL_PROXY: withSecret, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+    proxyEnv = { ...setup.env, HTTP_PROXY: withSecret, HTTPS_PROXY: withSecret, ALL_PROXY: withSecret, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
   });
   after(async () => {
     await proxy.close();
-    await server.close();
-    await config.remove();
+    await setup.close();
   });
 
   it("reaches a loopback server directly, whatever the proxy variables say", async () => {

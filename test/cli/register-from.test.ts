@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pty from "@lydell/node-pty";
 import { readReport, reportLines, spawnCli, startAnswerKeepingFront, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
-import { AUTHCTL, configDir, keyringSkipReason, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { AUTHCTL, configDir, keyringSkipReason, openCliSetup, registerDirectly, runCli, type TestServer } from "../helpers/cli.js";
 import { secretToolLookup } from "../helpers/keyring.js";
 import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js";
 import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
@@ -59,18 +59,15 @@ async function assertEveryAccountLogsIn(url: string, accounts: Map<string, strin
 describe("authctl register --from", () => {
   let server: TestServer;
   let dir: Awaited<ReturnType<typeof tempDir>>;
-  let config: Awaited<ReturnType<typeof configDir>>;
   let env: Record<string, string>;
+  let close: () => Promise<void>;
   before(async () => {
-    server = await startTestServer();
+    ({ server, env, close } = await openCliSetup());
     dir = await tempDir("authctl-bulk-");
-    config = await configDir();
-    env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
   });
   after(async () => {
-    await server.close();
+    await close();
     await dir.remove();
-    await config.remove();
   });
 
   it("provisions a CSV with bad rows mixed in, reports every row by its physical line, and a re-run finds them all existing", async () => {

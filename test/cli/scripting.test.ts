@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AUTHCTL, configDir, registerDirectly, runCli, startTestServer, type TestServer } from "../helpers/cli.js";
+import { AUTHCTL, configDir, openCliSetup, registerDirectly, runCli, type CliSetup, type TestServer } from "../helpers/cli.js";
 import { assertSameSecret } from "../helpers/secrets.js";
 
 const FILE = "--insecure-storage";
@@ -28,17 +28,11 @@ async function startFixedServer(reply: (method: string, path: string) => Reply) 
 
 describe("authctl for scripts", () => {
   let server: TestServer;
-  let config: Awaited<ReturnType<typeof configDir>>;
+  let config: CliSetup["config"];
   let env: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    config = await configDir();
-    env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
-  });
-  after(async () => {
-    await server.close();
-    await config.remove();
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ server, config, env, close } = await openCliSetup()));
+  after(() => close());
 
   it("login --with-token keeps a checked token; --no-store prints one and keeps nothing", async () => {
     const { username, token } = await registerDirectly(server.url);

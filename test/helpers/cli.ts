@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { post, registration } from "./http.js";
+import { spawnServer } from "./server.js";
 import { tempDir, uniqueName } from "./temp.js";
 
 export const AUTHCTL = fileURLToPath(new URL("../../bin/authctl", import.meta.url));
@@ -55,7 +55,8 @@ export async function startTestServer(): Promise<TestServer> {
   if (external) return { url: external.replace(/\/$/, ""), hasMe: false, close: async () => {} };
   const dir = await tempDir();
   try {
-    const server = await serveInChild(dir.path);
+    // Started as users do: `authctl serve` on a free port, until SIGTERM.
+    const server = await spawnServer({}, ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir.path], { entry: [AUTHCTL, "serve"] });
     return { url: server.url, hasMe: true, close: async () => { await server.stop(); await dir.remove(); } };
   } catch (error) {
     await dir.remove();
@@ -63,35 +64,28 @@ export async function startTestServer(): Promise<TestServer> {
   }
 }
 
-/** The real server, started as users do: `authctl serve` on a free port, until SIGTERM. */
-async function serveInChild(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [AUTHCTL, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir], {
-    env: { ...process.env, AUTHCTL_BCRYPT_COST: "4" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once("exit", () => { reject(new Error(`authctl serve exited:\n${output}`)); });
-  });
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-  };
-}
-
 /** A private config dir for one test, as `AUTHCTL_CONFIG_DIR`. */
 export async function configDir() {
   return tempDir("authctl-config-");
+}
+
+/** What most CLI test files share: a real server and a private config dir, with `env` pointing the CLI at both. */
+export interface CliSetup {
+  server: TestServer;
+  config: Awaited<ReturnType<typeof configDir>>;
+  /** `AUTHCTL_CONFIG_DIR`, and `AUTHCTL_URL` unless `currentServer` is false. */
+  env: Record<string, string>;
+  close: () => Promise<void>;
+}
+
+export async function openCliSetup({ currentServer = true } = {}): Promise<CliSetup> {
+  const server = await startTestServer();
+  const config = await configDir().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  const env: Record<string, string> = { AUTHCTL_CONFIG_DIR: config.path, ...(currentServer ? { AUTHCTL_URL: server.url } : {}) };
+  return { server, config, env, close: async () => { await server.close(); await config.remove(); } };
 }
 
 /** Registers straight through the API (not the CLI) and returns the name and token. */

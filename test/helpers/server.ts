@@ -65,9 +65,9 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** The built server (`npm start`'s entry point) as a child process on a free port. */
-export async function spawnServer(env: Record<string, string>, args: string[] = [], { ownProcessGroup = false } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_MAIN, ...args], {
+/** The built server (`npm start`'s entry point, or `entry` such as `authctl serve`) as a child process on a free port. */
+export async function spawnServer(env: Record<string, string>, args: string[] = [], { ownProcessGroup = false, entry = [SERVER_MAIN] } = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, AUTHCTL_PORT: "0", AUTHCTL_HOST: "127.0.0.1", AUTHCTL_BCRYPT_COST: String(TEST_BCRYPT_COST), ...env },
     stdio: ["ignore", "pipe", "pipe"],
     // A group of its own, so a test can signal the whole group as systemd does.
