@@ -1,8 +1,8 @@
 import Database from "better-sqlite3";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { SealedToken } from "../auth/tokens.js";
 import { migrate } from "./migrations.js";
-import { StoreBusy, UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
+import { retryWhileBusy } from "./sqlite-busy.js";
+import { UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
 import { KEY_FINGERPRINT, USER_COLUMNS } from "./columns.js";
 
 export const DATABASE_FILE = "authctl.sqlite3";
@@ -50,6 +50,7 @@ interface UserRow {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly transactions;
   private readonly lockTimeoutMs: number;
 
   constructor(
@@ -68,6 +69,7 @@ export class SqliteStore implements Store {
       migrate(this.db);
       this.db.pragma("busy_timeout = 0");
       this.statements = prepare(this.db);
+      this.transactions = transactions(this.db, this.statements);
     } catch (error) {
       this.db.close();
       throw error;
@@ -84,13 +86,8 @@ export class SqliteStore implements Store {
 
   async createUser(user: NewUser, token: SealedToken): Promise<UserRecord> {
     const now = new Date().toISOString();
-    const insert = this.db.transaction(() => {
-      const { lastInsertRowid } = this.statements.insertUser.run(user.username, user.email, user.passwordHash, now);
-      this.statements.insertToken.run(lastInsertRowid, token.digest, token.sealed, now);
-      return Number(lastInsertRowid);
-    });
     try {
-      const id = await this.run(() => insert.immediate());
+      const id = await this.run(() => this.transactions.createUser.immediate(user, token, now));
       return { id, ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: now };
     } catch (error) {
       throw asUniqueViolation(error);
@@ -132,12 +129,7 @@ export class SqliteStore implements Store {
   }
 
   revokeAllTokens(keyFingerprint: string): Promise<number> {
-    const revoke = this.db.transaction(() => {
-      const { changes } = this.statements.deleteAllTokens.run();
-      this.statements.setMeta.run(KEY_FINGERPRINT, keyFingerprint);
-      return changes;
-    });
-    return this.run(() => revoke.immediate());
+    return this.run(() => this.transactions.revokeAllTokens.immediate(keyFingerprint));
   }
 
   keyFingerprint(): Promise<string | undefined> {
@@ -160,8 +152,7 @@ export class SqliteStore implements Store {
   }
 
   async checkWritable(): Promise<void> {
-    const probe = this.db.transaction(() => undefined);
-    await this.run(() => { probe.immediate(); }, HEALTH_LOCK_TIMEOUT_MS);
+    await this.run(() => { this.transactions.probe.immediate(); }, HEALTH_LOCK_TIMEOUT_MS);
   }
 
   close(): Promise<void> {
@@ -169,26 +160,28 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  /** Runs `operation`, retrying with jittered backoff while another process holds a lock. */
-  private async run<T>(operation: () => T, timeoutMs = this.lockTimeoutMs): Promise<T> {
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return operation();
-      } catch (error) {
-        if (!isBusy(error)) throw error;
-        const waited = Date.now() - started;
-        if (waited >= timeoutMs) throw new StoreBusy(waited);
-        const backoff = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
-        await sleep(Math.min(backoff, timeoutMs - waited));
-      }
-    }
+  /** Runs `operation`, retrying while another process holds a lock (sqlite-busy.ts). */
+  private run<T>(operation: () => T, timeoutMs = this.lockTimeoutMs): Promise<T> {
+    return retryWhileBusy(operation, timeoutMs);
   }
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+/** The multi-statement writes, each wrapped once (better-sqlite3 builds a wrapper per `transaction()` call). */
+function transactions(db: Database.Database, statements: ReturnType<typeof prepare>) {
+  return {
+    createUser: db.transaction((user: NewUser, token: SealedToken, now: string) => {
+      const { lastInsertRowid } = statements.insertUser.run(user.username, user.email, user.passwordHash, now);
+      statements.insertToken.run(lastInsertRowid, token.digest, token.sealed, now);
+      return Number(lastInsertRowid);
+    }),
+    revokeAllTokens: db.transaction((keyFingerprint: string) => {
+      const { changes } = statements.deleteAllTokens.run();
+      statements.setMeta.run(KEY_FINGERPRINT, keyFingerprint);
+      return changes;
+    }),
+    /** Takes the write lock and lets go: could a write start now? */
+    probe: db.transaction(() => undefined),
+  };
 }
 
 function prepare(db: Database.Database) {

@@ -1,6 +1,5 @@
 import Database from "better-sqlite3";
-import { setTimeout as sleep } from "node:timers/promises";
-import { StoreBusy } from "../store/store.js";
+import { retryWhileBusy } from "../store/sqlite-busy.js";
 import type { ThrottleState } from "./throttle-state.js";
 
 /** Expired events are swept after this many records, so the table stays as small as the live windows. */
@@ -24,9 +23,7 @@ interface Options {
 export class SqliteThrottleState implements ThrottleState {
   private readonly db: Database.Database;
   private readonly recentEvents;
-  private readonly insertEvent;
-  private readonly pruneKey;
-  private readonly sweep;
+  private readonly write;
   private recorded = 0;
   private readonly now: () => number;
 
@@ -39,9 +36,14 @@ export class SqliteThrottleState implements ThrottleState {
     this.recentEvents = this.db.prepare<[string, number], { at: number }>(
       "SELECT at FROM throttle_events WHERE key = ? AND at > ? ORDER BY at",
     );
-    this.insertEvent = this.db.prepare<[string, number, number]>("INSERT INTO throttle_events (key, at, expires) VALUES (?, ?, ?)");
-    this.pruneKey = this.db.prepare<[string, number]>("DELETE FROM throttle_events WHERE key = ? AND expires <= ?");
-    this.sweep = this.db.prepare<[number]>("DELETE FROM throttle_events WHERE expires <= ?");
+    const insertEvent = this.db.prepare<[string, number, number]>("INSERT INTO throttle_events (key, at, expires) VALUES (?, ?, ?)");
+    const pruneKey = this.db.prepare<[string, number]>("DELETE FROM throttle_events WHERE key = ? AND expires <= ?");
+    const sweep = this.db.prepare<[number]>("DELETE FROM throttle_events WHERE expires <= ?");
+    this.write = this.db.transaction((key: string, at: number, expires: number, now: number, sweepAll: boolean) => {
+      pruneKey.run(key, now);
+      insertEvent.run(key, at, expires);
+      if (sweepAll) sweep.run(now);
+    });
   }
 
   recent(key: string, since: number): Promise<readonly number[]> {
@@ -51,30 +53,14 @@ export class SqliteThrottleState implements ThrottleState {
   async record(key: string, at: number, keepMs: number): Promise<void> {
     const now = this.now();
     const sweepAll = ++this.recorded % SWEEP_EVERY === 0;
-    const write = this.db.transaction(() => {
-      this.pruneKey.run(key, now);
-      this.insertEvent.run(key, at, at + keepMs);
-      if (sweepAll) this.sweep.run(now);
-    });
-    await this.retry(() => { write.immediate(); });
+    await this.retry(() => { this.write.immediate(key, at, at + keepMs, now, sweepAll); });
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
 
-  private async retry<T>(operation: () => T): Promise<T> {
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return operation();
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code !== "string" || !code.startsWith("SQLITE_BUSY")) throw error;
-        const waited = Date.now() - started;
-        if (waited >= this.options.lockTimeoutMs) throw new StoreBusy(waited);
-        await sleep(Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
-      }
-    }
+  private retry<T>(operation: () => T): Promise<T> {
+    return retryWhileBusy(operation, this.options.lockTimeoutMs);
   }
 }
