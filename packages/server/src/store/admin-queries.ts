@@ -1,6 +1,6 @@
 import type { SealedToken } from "../auth/tokens.js";
 import type { AdminDb, Row } from "./admin-db.js";
-import { KEY_FINGERPRINT } from "./columns.js";
+import { KEY_FINGERPRINT, timestamp, USER_COLUMNS, userFromRow, type UserRow } from "./columns.js";
 import type { UserRecord } from "./store.js";
 
 /** A user as administration sees and writes it (every column of `users`). */
@@ -10,7 +10,8 @@ export interface StoredToken extends SealedToken {
   userId: number;
 }
 
-const COLUMNS = "id, username, email, password, is_active, is_staff, is_superuser, date_joined";
+/** Admin queries return untyped rows; these are `users` rows. */
+const toUser = (row: Row | undefined) => userFromRow(row as UserRow | undefined);
 
 /** Email equality as the unique index sees it: ASCII case folded only. */
 function emailEquals(db: AdminDb): string {
@@ -18,18 +19,18 @@ function emailEquals(db: AdminDb): string {
 }
 
 export async function userByUsername(db: AdminDb, username: string): Promise<UserRecord | undefined> {
-  return toUser((await db.all(`SELECT ${COLUMNS} FROM users WHERE username = ?`, [username]))[0]);
+  return toUser((await db.all(`SELECT ${USER_COLUMNS} FROM users u WHERE username = ?`, [username]))[0]);
 }
 
 export async function userByEmail(db: AdminDb, email: string): Promise<UserRecord | undefined> {
-  return toUser((await db.all(`SELECT ${COLUMNS} FROM users WHERE ${emailEquals(db)}`, [email]))[0]);
+  return toUser((await db.all(`SELECT ${USER_COLUMNS} FROM users u WHERE ${emailEquals(db)}`, [email]))[0]);
 }
 
 /** Users in id order, `pageSize` at a time, so a listing never holds the whole table. */
 export async function* usersInPages(db: AdminDb, pageSize = 500): AsyncGenerator<UserRecord> {
   let after = 0;
   for (;;) {
-    const rows = await db.all(`SELECT ${COLUMNS} FROM users WHERE id > ? ORDER BY id LIMIT ?`, [after, pageSize]);
+    const rows = await db.all(`SELECT ${USER_COLUMNS} FROM users u WHERE id > ? ORDER BY id LIMIT ?`, [after, pageSize]);
     for (const row of rows) {
       const user = toUser(row);
       if (user) yield user;
@@ -108,20 +109,4 @@ export async function resetIdSequence(db: AdminDb): Promise<void> {
   await db.all("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM users), false)");
 }
 
-function toUser(row: Row | undefined): UserRecord | undefined {
-  if (!row) return undefined;
-  return {
-    id: Number(row.id),
-    username: String(row.username),
-    email: String(row.email),
-    passwordHash: String(row.password),
-    isActive: row.is_active === true || row.is_active === 1,
-    isStaff: row.is_staff === true || row.is_staff === 1,
-    isSuperuser: row.is_superuser === true || row.is_superuser === 1,
-    dateJoined: timestamp(row.date_joined),
-  };
-}
 
-function timestamp(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : String(value);
-}

@@ -5,7 +5,7 @@ import { translatePgError } from "./postgres-errors.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresThrottleState } from "./postgres-throttle-state.js";
 import type { NewUser, Store, UserRecord } from "./store.js";
-import { KEY_FINGERPRINT, USER_COLUMNS } from "./columns.js";
+import { KEY_FINGERPRINT, USER_COLUMNS, userFromRow, type UserRow } from "./columns.js";
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:port/database`; never logged as given. */
@@ -20,16 +20,6 @@ export interface PostgresOptions {
 
 export const PG_DEFAULTS = { poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 5000 } as const;
 
-interface UserRow {
-  id: number;
-  username: string;
-  email: string;
-  password: string;
-  is_active: boolean;
-  is_staff: boolean;
-  is_superuser: boolean;
-  date_joined: Date;
-}
 
 
 /**
@@ -99,12 +89,12 @@ export class PostgresStore implements Store {
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    return toUser((await this.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.username = $1`, [username])).rows[0]);
+    return userFromRow((await this.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.username = $1`, [username])).rows[0]);
   }
 
   async findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
     const sql = `SELECT ${USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1`;
-    return toUser((await this.query<UserRow>(sql, [digest])).rows[0]);
+    return userFromRow((await this.query<UserRow>(sql, [digest])).rows[0]);
   }
 
   async getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
@@ -228,16 +218,3 @@ export class PostgresStore implements Store {
   }
 }
 
-function toUser(row: UserRow | undefined): UserRecord | undefined {
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    passwordHash: row.password,
-    isActive: row.is_active,
-    isStaff: row.is_staff,
-    isSuperuser: row.is_superuser,
-    dateJoined: row.date_joined.toISOString(),
-  };
-}

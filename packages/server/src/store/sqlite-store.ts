@@ -3,7 +3,7 @@ import type { SealedToken } from "../auth/tokens.js";
 import { migrate } from "./migrations.js";
 import { retryWhileBusy } from "./sqlite-busy.js";
 import { UniqueViolation, type NewUser, type Store, type UserRecord } from "./store.js";
-import { KEY_FINGERPRINT, USER_COLUMNS } from "./columns.js";
+import { KEY_FINGERPRINT, USER_COLUMNS, userFromRow, type UserRow } from "./columns.js";
 
 export const DATABASE_FILE = "authctl.sqlite3";
 
@@ -27,16 +27,6 @@ const OPEN_BUSY_TIMEOUT_MS = 30_000;
 const CACHE_KIB = 64 * 1024;
 const MMAP_BYTES = 1024 * 1024 * 1024;
 
-interface UserRow {
-  id: number;
-  username: string;
-  email: string;
-  password: string;
-  is_active: number;
-  is_staff: number;
-  is_superuser: number;
-  date_joined: string;
-}
 
 
 /**
@@ -95,11 +85,11 @@ export class SqliteStore implements Store {
   }
 
   findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.run(() => toUser(this.statements.userByUsername.get(username) as UserRow | undefined));
+    return this.run(() => userFromRow(this.statements.userByUsername.get(username) as UserRow | undefined));
   }
 
   findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
-    return this.run(() => toUser(this.statements.userByTokenDigest.get(digest) as UserRow | undefined));
+    return this.run(() => userFromRow(this.statements.userByTokenDigest.get(digest) as UserRow | undefined));
   }
 
   async getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
@@ -211,19 +201,6 @@ function prepare(db: Database.Database) {
   };
 }
 
-function toUser(row: UserRow | undefined): UserRecord | undefined {
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    passwordHash: row.password,
-    isActive: row.is_active === 1,
-    isStaff: row.is_staff === 1,
-    isSuperuser: row.is_superuser === 1,
-    dateJoined: row.date_joined,
-  };
-}
 
 function asUniqueViolation(error: unknown): unknown {
   const { code, message } = error as { code?: string; message?: string };
