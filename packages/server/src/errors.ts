@@ -51,17 +51,21 @@ export class TooManyFields extends ApiError {
   }
 }
 
+/** The scheme of `Authorization: Token <key>`, which every 401 names in `WWW-Authenticate`, as DRF does. */
+export const AUTH_KEYWORD = "Token";
+const CHALLENGE = { "WWW-Authenticate": AUTH_KEYWORD } as const;
+
 /** 401 raised by authentication itself: the client sent credentials that do not work. */
 export class AuthenticationFailed extends ApiError {
   constructor(detail: string) {
-    super(401, { detail });
+    super(401, { detail }, CHALLENGE);
   }
 }
 
 /** 401 raised by a permission check: no credentials at all. */
 export class NotAuthenticated extends ApiError {
   constructor() {
-    super(401, { detail: "Authentication credentials were not provided." });
+    super(401, { detail: "Authentication credentials were not provided." }, CHALLENGE);
   }
 }
 

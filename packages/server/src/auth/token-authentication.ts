@@ -1,8 +1,7 @@
-import { AuthenticationFailed } from "../errors.js";
+import { AUTH_KEYWORD, AuthenticationFailed } from "../errors.js";
 import type { Store, UserRecord } from "../store/store.js";
 import type { TokenVault } from "./tokens.js";
 
-export const AUTH_KEYWORD = "Token";
 
 // Python's bytes.split(): runs of ASCII whitespace.
 const ASCII_WHITESPACE = /[ \t\n\r\x0b\x0c]+/;

@@ -1,5 +1,4 @@
 import type { Middleware } from "koa";
-import { AUTH_KEYWORD } from "../auth/token-authentication.js";
 import { ApiError, ServiceUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { StoreBusy, StoreUnavailable } from "../store/store.js";
@@ -18,7 +17,6 @@ export function errorHandler(log: Logger): Middleware {
     } catch (caught) {
       const error = caught instanceof StoreBusy ? databaseBusy(caught, log) : caught instanceof StoreUnavailable ? databaseLost(caught, log) : caught;
       if (error instanceof ApiError) {
-        if (error.status === 401) ctx.set("WWW-Authenticate", AUTH_KEYWORD);
         ctx.set(error.headers);
         render(ctx, error.status, error.body);
         return;
