@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
+import { REVOKE_FLAG } from "./auth/secret-key.js";
 import { parseDatabaseUrl, type DatabaseConfig } from "./store/open-store.js";
 import { PG_DEFAULTS } from "./store/postgres-store.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "./store/sqlite-store.js";
@@ -42,8 +43,8 @@ const DESCRIPTOR_HEADROOM = 64;
  * `HOST` is not read: shells such as tcsh export the machine's name in it.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): ServerConfig {
-  const unknown = argv.filter((arg) => arg !== "--revoke-all-tokens");
-  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (the server takes only --revoke-all-tokens)`);
+  const unknown = argv.filter((arg) => arg !== REVOKE_FLAG);
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (the server takes only ${REVOKE_FLAG})`);
   const portVariable = env.AUTHCTL_PORT ? "AUTHCTL_PORT" : "PORT";
   return {
     host: env.AUTHCTL_HOST || DEFAULTS.host,
@@ -57,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     hashingQueue: integer(env, "AUTHCTL_HASH_QUEUE", DEFAULT_APP_CONFIG.hashingQueue, 1, 100_000),
     maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
-    revokeTokens: argv.includes("--revoke-all-tokens"),
+    revokeTokens: argv.includes(REVOKE_FLAG),
     workers: integer(env, "AUTHCTL_WORKERS", availableParallelism(), 1, 256),
     ...databaseConfig(env),
   };

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import pg from "pg";
 import type { TokenVault } from "../auth/tokens.js";
 import { insertToken, insertUser, tokenDigestTaken, tokenOfUser, userByEmail, userByUsername, type AdminUser } from "../store/admin-queries.js";
+import { isPostgresUrl } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
 import { AdminError } from "./admin-error.js";
 import type { AdminTarget } from "./open-admin.js";
@@ -29,7 +30,7 @@ const QUERY_WITHOUT_TOKENS = `SELECT u.username, u.email, u.password, u.is_activ
 
 /** Reads auth_user (and authtoken_token, when DRF's authtoken app is installed) from a Django database. */
 export async function readDjangoUsers(from: string): Promise<DjangoUser[]> {
-  if (/^postgres(ql)?:\/\//.test(from)) return readFromPostgres(from);
+  if (isPostgresUrl(from)) return readFromPostgres(from);
   const path = sqlitePath(from);
   if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -90,7 +91,7 @@ function djangoTime(value: unknown): string {
 export async function importDjango(target: AdminTarget, from: string, vault: TokenVault): Promise<ImportSummary> {
   const users = await readDjangoUsers(from);
   const summary: ImportSummary = {
-    source: /^postgres(ql)?:\/\//.test(from) ? redactUrl(from) : sqlitePath(from),
+    source: isPostgresUrl(from) ? redactUrl(from) : sqlitePath(from),
     target: target.name,
     users: { read: users.length, imported: 0, alreadyThere: 0, skipped: 0 },
     tokens: { imported: 0, alreadyThere: 0 },

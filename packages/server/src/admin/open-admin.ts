@@ -4,7 +4,7 @@ import { keySource, openServerKey, type KeySource } from "../auth/secret-key.js"
 import { TokenVault } from "../auth/tokens.js";
 import { databaseConfig, DEFAULTS } from "../config.js";
 import { postgresAdminDb, sqliteAdminDb, type AdminDb } from "../store/admin-db.js";
-import { openStore } from "../store/open-store.js";
+import { isPostgresUrl, openStore } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
 import { PostgresStore } from "../store/postgres-store.js";
 import { DATABASE_FILE, SqliteStore } from "../store/sqlite-store.js";
@@ -57,7 +57,7 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
 
 /** Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`. */
 export async function openAdminUrl(url: string): Promise<{ db: AdminDb; name: string }> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const store = await PostgresStore.open({ url });
     return { db: postgresAdminDb(store), name: redactUrl(url) };
   }

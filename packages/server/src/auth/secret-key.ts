@@ -42,14 +42,13 @@ export async function openServerKey(options: {
   log: (line: string) => void;
 }): Promise<Buffer> {
   const { store, source, revokeTokens } = options;
-  const tokenCount = await store.countTokens();
-  // A database from before fingerprints were kept: its tokens' own seals tell which key made them.
+  // Any token at all; and for a database from before fingerprints were kept, its seal tells which key made it.
   const sample = await store.sampleToken();
   const recorded = (await store.keyFingerprint()) ?? (sample ? "unrecorded" : undefined);
-  const guarded = recorded !== undefined && tokenCount > 0;
+  const guarded = recorded !== undefined && sample !== undefined;
   let key = readKey(source);
   if (!key) {
-    if (guarded && !revokeTokens) throw mismatch(options, tokenCount, "is missing");
+    if (guarded && !revokeTokens) throw mismatch(options, await store.countTokens(), "is missing");
     key = createKeyFile(source.file);
   }
   const fingerprint = keyFingerprint(key);
@@ -58,7 +57,7 @@ export async function openServerKey(options: {
     await store.claimKeyFingerprint(fingerprint);
     return key;
   }
-  if (guarded && !revokeTokens) throw mismatch(options, tokenCount, "is not the key that sealed them");
+  if (guarded && !revokeTokens) throw mismatch(options, await store.countTokens(), "is not the key that sealed them");
   if (guarded || recorded !== undefined) {
     // Records the new key; with no tokens left to orphan, there is nothing else to revoke.
     const revoked = await store.revokeAllTokens(fingerprint);

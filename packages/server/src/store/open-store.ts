@@ -45,10 +45,14 @@ export async function openStore(config: DatabaseConfig): Promise<OpenedStore> {
   return { store, throttleState: new SqliteThrottleState(path, { lockTimeoutMs: config.lockTimeoutMs }), name: path };
 }
 
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 /** Checks a database URL's scheme; throws a message naming the variable (and no password). */
 export function parseDatabaseUrl(raw: string | undefined, variable: string): string | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (!/^postgres(ql)?:\/\//.test(raw)) {
+  if (!isPostgresUrl(raw)) {
     throw new Error(`${variable} must be a postgres:// URL, got "${redactUrl(raw)}" (leave it unset for SQLite in the data directory)`);
   }
   return raw;

@@ -18,12 +18,6 @@ export interface AccountThrottles {
   registerPerAddress: Throttle | undefined;
 }
 
-export const NO_THROTTLES: AccountThrottles = {
-  loginPerUsername: undefined,
-  loginPerAddress: undefined,
-  registerPerAddress: undefined,
-};
-
 export function accountThrottles(config: ThrottleConfig, state: ThrottleState): AccountThrottles {
   const make = (scope: string, rate: Rate | undefined) => (rate ? new Throttle(scope, rate, state) : undefined);
   return {

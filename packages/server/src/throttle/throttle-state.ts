@@ -13,7 +13,7 @@ export interface ThrottleState {
 }
 
 /** The default most keys an in-memory state remembers; the least recently touched go first. */
-export const DEFAULT_MAX_KEYS = 100_000;
+const DEFAULT_MAX_KEYS = 100_000;
 
 /**
  * One process's throttle history. Memory stays bounded however many keys an
