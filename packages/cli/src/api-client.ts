@@ -186,17 +186,6 @@ function refusalOrUnexpected(baseUrl: string, path: string, answer: Answer, user
   return refusal(answer.body, username);
 }
 
-/** DRF error bodies as readable lines, in DRF's words: `username: A user with that username already exists.` */
-export function describeRefusal(body: object): string {
-  const lines: string[] = [];
-  for (const [field, value] of Object.entries(body)) {
-    const messages = Array.isArray(value) ? value.map(String) : [String(value)];
-    const label = ["error", "non_field_errors", "detail"].includes(field) ? "" : `${field}: `;
-    for (const message of messages) lines.push(sanitizeLine(`${label}${message}`));
-  }
-  return lines.join("\n");
-}
-
 const NOT_AN_API_HINT = "check the URL: give the base URL under which /account/login/ lives, e.g. https://example.com/api";
 
 function unexpected(baseUrl: string, path: string, answer: Answer): ServerUnreachable {

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { describeRefusal, type Answer, type Transport } from "../api-client.js";
+import type { Answer, Transport } from "../api-client.js";
 import { CliError, ServerUnreachable } from "../errors.js";
+import { describeRefusal, USERNAME_TAKEN } from "../refusals.js";
 import type { ReportEntry } from "./report.js";
 import { sendWithRetries, type Pacer, type RetryPolicy } from "./retry.js";
 import type { Row } from "./rows.js";
 
-const USERNAME_TAKEN = "A user with that username already exists.";
 const EMAIL_TAKEN = "Email already exists!";
 
 /** Where generated passwords are written down before they are sent (`PasswordJournal`). */
