@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Context } from "../context.js";
 import { RequestFailed, UsageError } from "../errors.js";
 import { sanitize } from "../text.js";
+import { readStdin } from "../stdin.js";
 import { resolveAccount, resolveUrl, tokenFromEnv } from "./common.js";
 
 export interface ApiCommandOptions {
@@ -38,7 +39,7 @@ export async function runApi(path: string, options: ApiCommandOptions, ctx: Cont
 async function requestBody(options: ApiCommandOptions, ctx: Context): Promise<string | undefined> {
   const fields = options.field ?? [];
   if (fields.length > 0 && options.input !== undefined) throw new UsageError("give either -f fields or --input, not both");
-  if (options.input !== undefined) return options.input === "-" ? readAll(ctx.stdin) : readInput(options.input);
+  if (options.input !== undefined) return options.input === "-" ? readStdin(ctx.stdin) : readInput(options.input);
   if (fields.length === 0) return undefined;
   const object = new Map<string, string>();
   for (const field of fields) {
@@ -55,10 +56,4 @@ async function readInput(path: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read --input ${path}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`);
   }
-}
-
-async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -34,7 +34,7 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<voi
 
 /** `printf %s "$TOKEN" | authctl login --with-token`: checked with the server, then kept. */
 async function loginWithToken(options: LoginOptions, ctx: Context, url: string): Promise<void> {
-  const token = await readSecretFromStdin(ctx.stdin, "--with-token");
+  const token = await readSecretFromStdin(ctx.stdin, { flag: "--with-token", what: "token" });
   const check = await ctx.api.check(url, token);
   if (check.state === "rejected") {
     throw new ServerRefused(`the server rejected the token: ${check.detail}`, { detail: check.detail }, `get a new token with: authctl login --url ${url}`);

@@ -49,7 +49,7 @@ export function asCliError(error: unknown, server: ServerModule, opening: boolea
 
 /** A new password: from stdin with --password-stdin, else asked twice at the terminal. */
 export async function newPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
-  if (fromStdin) return readSecretFromStdin(ctx.stdin);
+  if (fromStdin) return readSecretFromStdin(ctx.stdin, { command: "authctl admin set-password NAME" });
   const first = await ctx.prompter.secret("Password", "--password-stdin");
   const again = await ctx.prompter.secret("Password (again)", "--password-stdin");
   if (first !== again) throw new UsageError("the two passwords differ");

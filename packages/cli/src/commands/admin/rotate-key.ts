@@ -8,7 +8,7 @@ export interface RotateKeyOptions extends AdminOptions {
 
 /** `authctl admin rotate-key`: re-seals every token under a new server key; no token changes value. */
 export async function runRotateKey(options: RotateKeyOptions, ctx: Context): Promise<void> {
-  const text = options.newKeyStdin ? await readSecretFromStdin(ctx.stdin, "--new-key-stdin") : undefined;
+  const text = options.newKeyStdin ? await readSecretFromStdin(ctx.stdin, { flag: "--new-key-stdin", what: "new key", command: "authctl admin rotate-key" }) : undefined;
   const summary = await withTarget(ctx, options, async (target, server) => {
     const key = text === undefined ? undefined : server.admin.parseKey(text);
     return server.admin.rotateKey(target, key);
