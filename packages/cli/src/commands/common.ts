@@ -7,6 +7,8 @@ export const TOKEN_ENV = "AUTHCTL_TOKEN";
 
 /** `--url` > `AUTHCTL_URL` > the current server > the default. */
 export async function resolveUrl(ctx: Context, flag: string | undefined): Promise<string> {
+  // Read even when --url names the server: a config that cannot be used must stop the command
+  // before credentials are sent and a token is issued that could not be kept.
   return resolveBaseUrl(flag, ctx.env, await ctx.tokens.currentUrl());
 }
 
