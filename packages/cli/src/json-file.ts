@@ -79,6 +79,11 @@ export interface LockOptions {
 }
 
 const LOCK_STALE_MS = 10_000;
+
+/** Where the lock of `path` lives: a directory beside it. */
+export function lockPathFor(path: string): string {
+  return `${path}.lock`;
+}
 const LOCK_RETRIES = { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true };
 
 /**
@@ -92,7 +97,7 @@ export async function withFileLock<T>(path: string, change: () => Promise<T>, op
   const { default: lockfile } = await import("proper-lockfile");
   const settings = {
     realpath: false,
-    lockfilePath: `${path}.lock`,
+    lockfilePath: lockPathFor(path),
     stale: LOCK_STALE_MS,
     // Refreshed often, so a holder learns within a second or two that its lock was taken over.
     update: 1_000,
@@ -109,7 +114,7 @@ export async function withFileLock<T>(path: string, change: () => Promise<T>, op
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOCKED") {
-      throw new StorageFailed(`${path} is locked by another authctl run`, `wait for it to finish; if none is running, remove ${path}.lock`);
+      throw new StorageFailed(`${path} is locked by another authctl run`, `wait for it to finish; if none is running, remove ${lockPathFor(path)}`);
     }
     throw new StorageFailed(`cannot lock ${path}: ${code ?? (error as Error).message}`);
   }

@@ -62,7 +62,6 @@ export class ReportWriter {
   ) {}
 
   static async open(path: string): Promise<ReportWriter> {
-    if (path === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
     const handle = await openPrivateFile(path, "report", "give the path of a regular file");
     try {
       await endLine(handle);

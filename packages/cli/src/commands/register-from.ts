@@ -14,7 +14,7 @@ import { summarize, type Summary } from "../bulk/summary.js";
 import { TokenSaver } from "../bulk/token-saver.js";
 import { apiOptions, type Context } from "../context.js";
 import { CliError, ExitCode, StorageFailed, UsageError } from "../errors.js";
-import { withFileLock } from "../json-file.js";
+import { lockPathFor, withFileLock } from "../json-file.js";
 import { resolveUrl } from "./common.js";
 
 export interface RegisterFromOptions {
@@ -139,7 +139,7 @@ function checkOptions(options: RegisterFromOptions): Settings {
   if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
   if (options.from !== "-") {
     const input = resolve(options.from);
-    const kept = [reportPath, PasswordJournal.pathFor(reportPath), `${reportPath}.lock`].map((path) => resolve(path));
+    const kept = [reportPath, PasswordJournal.pathFor(reportPath), lockPathFor(reportPath)].map((path) => resolve(path));
     if (kept.includes(input)) throw new UsageError("--report must not be the input file, nor the input its journal (<report>.pending)");
   }
   return { format, reportPath, concurrency };
