@@ -70,7 +70,7 @@ export async function prepareData(config: ServerConfig, log: Logger): Promise<vo
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   const opened = await openStore(config);
   const { store, throttleState, name } = opened;
-  const jsonParser = pooledJsonParser();
+  const jsonParser = pooledJsonParser(config.workers);
   const closeAll = async () => {
     await jsonParser.close();
     await closeOpened(opened);

@@ -25,14 +25,16 @@ export const MAX_QUEUED_BODIES = 256;
 /**
  * Parses bodies of INLINE_JSON_BYTES or more on worker threads (piscina), so
  * a flood of megabyte documents costs the event loop nothing: /healthz and
- * token checks keep answering while the workers chew.
+ * token checks keep answering while the workers chew. The cores but one
+ * are shared between the `processes` of a cluster, so N workers do not start
+ * N × (cores − 1) threads.
  */
-export function pooledJsonParser(): JsonBodyParser {
+export function pooledJsonParser(processes = 1): JsonBodyParser {
   const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
   const pool = new Piscina({
     filename: new URL(`./json-worker${extension}`, import.meta.url).href,
     minThreads: 1,
-    maxThreads: Math.max(1, availableParallelism() - 1),
+    maxThreads: Math.max(1, Math.ceil((availableParallelism() - 1) / processes)),
     maxQueue: MAX_QUEUED_BODIES,
   });
   return {
