@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { renameSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
-import { keyFingerprint } from "../auth/secret-key.js";
+import { decodeKey, keyFingerprint, syncDirectory, writePrivateFile } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
 import { allTokens, recordFingerprint, resealToken } from "../store/admin-queries.js";
 import { AdminError } from "./admin-error.js";
@@ -34,7 +35,7 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
   if (key.length !== 32) throw new AdminError("the new key must be 32 bytes: 64 hex characters", "usage");
   const newVault = new TokenVault(key);
   const pending = fromEnvironment ? undefined : `${target.keySource.file}.new`;
-  if (pending) writePrivate(pending, `${key.toString("hex")}\n`);
+  if (pending) writePrivateFile(pending, `${key.toString("hex")}\n`);
   let counted: { resealed: number; unopenable: number };
   try {
     counted = await target.db.transaction(async (tx) => {
@@ -67,24 +68,16 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
         `mv ${pending} ${target.keySource.file} before any server starts again`,
       );
     }
+    syncDirectory(dirname(target.keySource.file));
   }
   return { ...counted, fingerprint: keyFingerprint(key), keyWrittenTo: pending ? target.keySource.file : undefined };
 }
 
-function writePrivate(path: string, text: string): void {
-  const fd = openSync(path, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Parses a key given on stdin: 64 hex characters or base64 of 32 bytes. */
 export function parseKey(text: string): Buffer {
-  const trimmed = text.trim();
-  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
-  if (key.length !== 32) throw new AdminError("the new key must be 32 bytes: 64 hex characters or base64", "usage");
-  return key;
+  try {
+    return decodeKey(text, "the new key");
+  } catch {
+    throw new AdminError("the new key must be 32 bytes: 64 hex characters or base64", "usage");
+  }
 }

@@ -99,13 +99,7 @@ function readKey(source: KeySource): Buffer | undefined {
  */
 function createKeyFile(path: string): Buffer {
   const temporary = join(dirname(path), `.${SECRET_KEY_FILE}.${process.pid}.${randomBytes(6).toString("hex")}`);
-  const fd = openSync(temporary, "wx", 0o600);
-  try {
-    writeSync(fd, `${randomBytes(32).toString("hex")}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFile(temporary, `${randomBytes(32).toString("hex")}\n`, "wx");
   try {
     linkSync(temporary, path);
     syncDirectory(dirname(path));
@@ -117,7 +111,19 @@ function createKeyFile(path: string): Buffer {
   return decodeKey(readFileSync(path, "utf8"), path);
 }
 
-function syncDirectory(path: string): void {
+/** Writes `text` to a new 0600 file and flushes it to disk. */
+export function writePrivateFile(path: string, text: string, flags = "w"): void {
+  const fd = openSync(path, flags, 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Makes a rename or link in `path` durable. */
+export function syncDirectory(path: string): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
@@ -126,7 +132,8 @@ function syncDirectory(path: string): void {
   }
 }
 
-function decodeKey(text: string, source: string): Buffer {
+/** A key as 64 hex characters or base64 of 32 bytes; `source` names it in the error. */
+export function decodeKey(text: string, source: string): Buffer {
   const trimmed = text.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
   if (key.length !== 32) {
