@@ -50,7 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     host: env.AUTHCTL_HOST || DEFAULTS.host,
     port: integer(env, portVariable, DEFAULTS.port, 0, 65535),
     dataDir: resolve(env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir),
-    bcryptCost: integer(env, "AUTHCTL_BCRYPT_COST", DEFAULTS.bcryptCost, 4, 31),
+    bcryptCost: bcryptCost(env),
     secretKey: env.AUTHCTL_SECRET_KEY || undefined,
     bodyLimit: integer(env, "AUTHCTL_BODY_LIMIT", DEFAULT_APP_CONFIG.bodyLimit, 1, 2 ** 31),
     throttle: throttleConfig(env),
@@ -106,6 +106,11 @@ function openFileLimit(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** AUTHCTL_BCRYPT_COST: the server's and the admin commands' hashing cost. */
+export function bcryptCost(env: NodeJS.ProcessEnv): number {
+  return integer(env, "AUTHCTL_BCRYPT_COST", DEFAULTS.bcryptCost, 4, 31);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

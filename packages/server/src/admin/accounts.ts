@@ -1,5 +1,5 @@
 import { BcryptSha256Hasher } from "../auth/hasher.js";
-import { DEFAULTS } from "../config.js";
+import { bcryptCost } from "../config.js";
 import {
   deleteTokensOf,
   insertUser,
@@ -11,6 +11,8 @@ import {
 } from "../store/admin-queries.js";
 import type { UserRecord } from "../store/store.js";
 import { isValidEmail } from "../validation/email.js";
+import { isValidUsername } from "../validation/fields.js";
+import { pyLen } from "../validation/python.js";
 import { AdminError } from "./admin-error.js";
 import type { AdminTarget } from "./open-admin.js";
 
@@ -27,12 +29,15 @@ export interface ListedUser {
   usablePassword: boolean;
 }
 
-// Django's UnicodeUsernameValidator: letters, digits and @/./+/-/_, at most 150 characters.
-const USERNAME = /^[\p{L}\p{N}_@.+-]{1,150}$/u;
+/** Django's username rule (UnicodeUsernameValidator) and its max_length of 150 characters. */
+const isDjangoUsername = (username: string) => isValidUsername(username) && pyLen(username) <= 150;
 
 function hasherFor(env: NodeJS.ProcessEnv): BcryptSha256Hasher {
-  const cost = Number(env.AUTHCTL_BCRYPT_COST || DEFAULTS.bcryptCost);
-  return new BcryptSha256Hasher(Number.isInteger(cost) && cost >= 4 && cost <= 31 ? cost : DEFAULTS.bcryptCost);
+  try {
+    return new BcryptSha256Hasher(bcryptCost(env));
+  } catch (error) {
+    throw new AdminError((error as Error).message, "usage");
+  }
 }
 
 /** manage.py createsuperuser: a user without a token (the first login makes one). */
@@ -41,7 +46,7 @@ export async function createUser(
   env: NodeJS.ProcessEnv,
   user: { username: string; email: string; password: string; isStaff: boolean; isSuperuser: boolean },
 ): Promise<ListedUser> {
-  if (!USERNAME.test(user.username)) {
+  if (!isDjangoUsername(user.username)) {
     throw new AdminError("a username has 1 to 150 letters, digits and @/./+/-/_ only", "usage");
   }
   if (!isValidEmail(user.email)) throw new AdminError(`"${user.email}" is not a valid email address`, "usage");

@@ -41,8 +41,10 @@ export const validEmail: Validator = (value) => (isValidEmail(value) ? [] : ["En
 // Django's UnicodeUsernameValidator: Python's `\w` is letters, numbers and "_".
 const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
 
+export const isValidUsername = (value: string): boolean => USERNAME.test(value);
+
 export const validUsername: Validator = (value) =>
-  USERNAME.test(value)
+  isValidUsername(value)
     ? []
     : ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."];
 
