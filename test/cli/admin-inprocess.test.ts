@@ -275,6 +275,19 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await assert.rejects(withServer(() => Promise.resolve(), { AUTHCTL_SECRET_KEY: oldKey.trim() }), /is not the key that sealed them/);
   });
 
+  it("rotate-key refuses a database a server is using: the server would replace every re-sealed token", async () => {
+    await createUser("ada");
+    const keyFile = join(dataDir, "secret.key");
+    await withServer(async (url) => {
+      const { token } = await login(url, "ada", PASSWORD.ada);
+      const oldKey = readFileSync(keyFile, "utf8");
+      await assert.rejects(runRotateKey({}, admin().ctx), { name: "AdminRefused", message: /in use by 1 running server \(\S+ pid \d+\)/ });
+      assert.equal(readFileSync(keyFile, "utf8"), oldKey, "the key is unchanged");
+      assert.equal(await me(url, token), 200);
+      assertSameSecret((await login(url, "ada", PASSWORD.ada)).token, token, "ada keeps her token");
+    });
+  });
+
   it("rotate-key with AUTHCTL_SECRET_KEY takes the new key from stdin and leaves secret.key alone", async () => {
     await createUser("ada");
     const token = await withServer(async (url) => (await login(url, "ada", PASSWORD.ada)).token);
@@ -325,5 +338,33 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     // The copy's tokens open with the source's key, as the command says.
     const env = { AUTHCTL_DATA_DIR: otherDir, AUTHCTL_SECRET_KEY: readFileSync(join(dataDir, "secret.key"), "utf8").trim() };
     assert.equal(await withServer((url) => me(url, token), env), 200);
+  });
+
+  it("copy refuses a source a server is using; --allow-live-source copies one consistent snapshot while it serves", async () => {
+    await createUser("ada");
+    const otherDir = join(root.path, "other");
+    const copy = { from: `sqlite://${dataDir}`, to: `sqlite://${otherDir}` };
+    await withServer(async (url) => {
+      await assert.rejects(runCopy(copy, admin().ctx), { name: "AdminRefused", message: /in use by 1 running server/ });
+      assert.ok(!existsSync(otherDir), "nothing was written to the target");
+      assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users, [], "an empty target");
+      // Registrations and logouts go on during the copy: the copy is one moment of the source, never a mix.
+      let busy = true;
+      const traffic = (async () => {
+        for (let i = 0; busy; i++) {
+          const { body } = await post(`${url}/account/register/`, { username: `u${i}`, email: `u${i}@example.com`, password: "pw-u-1", password2: "pw-u-1" });
+          if (i % 2 === 0) await post(`${url}/account/logout/`, undefined, { authorization: `Token ${(body as { token: string }).token}` });
+        }
+      })();
+      try {
+        const summary = await jsonResult<serverAdmin.CopySummary>((ctx) => runCopy({ ...copy, allowLiveSource: true }, ctx));
+        assert.equal(summary.verified, true);
+        const copied = (await listUsersJson({ dataDir: otherDir })).users;
+        assert.equal(copied.length, summary.users);
+      } finally {
+        busy = false;
+        await traffic;
+      }
+    });
   });
 });

@@ -4,16 +4,16 @@ import { fileURLToPath } from "node:url";
 import {
   BcryptSha256Hasher,
   createApp,
-  SqliteStore,
   TokenVault,
+  type AccountStore,
   type AppConfig,
   type AppDeps,
   type Logger,
 } from "../../packages/server/src/index.js";
+import { openAccountStore } from "./database.js";
 import { tempDir } from "./temp.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 
 export const SERVER_MAIN = fileURLToPath(new URL("../../packages/server/dist/main.js", import.meta.url));
@@ -22,7 +22,7 @@ export const TEST_BCRYPT_COST = 4;
 export interface InProcessServer {
   url: string;
   deps: AppDeps;
-  store: SqliteStore;
+  store: AccountStore;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function startInProcess(
   options: { log?: Logger; cost?: number; config?: Partial<AppConfig>; lockTimeoutMs?: number } = {},
 ): Promise<InProcessServer> {
   const dir = await tempDir();
-  const store = new SqliteStore(join(dir.path, "test.sqlite3"), { lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
+  const store = await openAccountStore({ dataDir: dir.path }, { lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
   const deps: AppDeps = {
     store,
     hasher: new BcryptSha256Hasher(options.cost ?? TEST_BCRYPT_COST),

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DATABASE_FILE } from "../../packages/server/src/store/sqlite-store.js";
+import { DATABASE_FILE } from "../../packages/server/src/store/database.js";
 import { registration, type ServerProcess } from "../helpers/server.js";
 import { assertSameSecret } from "../helpers/secrets.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { DATABASE_FILE } from "../../packages/server/src/store/sqlite-store.js";
+import { DATABASE_FILE } from "../../packages/server/src/store/database.js";
 import { childrenOf } from "../helpers/processes.js";
 import { registration } from "../helpers/server.js";
 import { assertSameSecret } from "../helpers/secrets.js";

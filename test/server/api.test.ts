@@ -4,6 +4,7 @@ import { BcryptSha256Hasher } from "../../packages/server/src/auth/hasher.js";
 import type { Logger } from "../../packages/server/src/logger.js";
 import { post, registration, startInProcess, type InProcessServer } from "../helpers/server.js";
 import { uniqueName } from "../helpers/temp.js";
+import { setActive } from "../../packages/server/src/store/queries.js";
 
 const USERNAME_TAKEN = { username: ["A user with that username already exists."] };
 const EMAIL_TAKEN = { error: "Email already exists!" };
@@ -124,7 +125,7 @@ describe("when the database fails", () => {
       await server.store.close();
       const answer = await post(`${server.url}/account/login/`, { username: "a", password: "b" });
       assert.deepEqual([answer.status, answer.body], [500, { detail: "A server error occurred." }]);
-      assert.match(lines.join("\n"), /database connection is not open/);
+      assert.match(lines.join("\n"), /driver has already been destroyed/);
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 503);
     } finally {
@@ -134,8 +135,5 @@ describe("when the database fails", () => {
 });
 
 async function deactivate(server: InProcessServer, userId: number): Promise<void> {
-  const { default: Database } = await import("better-sqlite3");
-  const db = new Database(server.store.path);
-  db.prepare("UPDATE users SET is_active = 0 WHERE id = ?").run(userId);
-  db.close();
+  await setActive(server.store.database, userId, false);
 }

@@ -4,7 +4,8 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { keyFingerprint, KeyMismatch, keySource, openServerKey } from "../../packages/server/src/auth/secret-key.js";
-import { SqliteStore } from "../../packages/server/src/store/sqlite-store.js";
+import type { AccountStore } from "../../packages/server/src/store/account-store.js";
+import { openAccountStore } from "../helpers/database.js";
 import { TokenVault } from "../../packages/server/src/auth/tokens.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -38,9 +39,9 @@ describe("TokenVault", () => {
 
 describe("openServerKey", () => {
   const quiet = () => {};
-  async function withStore(work: (store: SqliteStore, dir: string) => Promise<void>) {
+  async function withStore(work: (store: AccountStore, dir: string) => Promise<void>) {
     const dir = await tempDir();
-    const store = new SqliteStore(join(dir.path, "db.sqlite3"));
+    const store = await openAccountStore({ dataDir: dir.path });
     try {
       await work(store, dir.path);
     } finally {
@@ -48,9 +49,9 @@ describe("openServerKey", () => {
       await dir.remove();
     }
   }
-  const open = (store: SqliteStore, dir: string, configured?: string, revokeTokens = false) =>
+  const open = (store: AccountStore, dir: string, configured?: string, revokeTokens = false) =>
     openServerKey({ store, source: keySource(dir, configured), database: "db.sqlite3", revokeTokens, log: quiet });
-  const addUserWithToken = async (store: SqliteStore, key: Buffer, name = "alice") => {
+  const addUserWithToken = async (store: AccountStore, key: Buffer, name = "alice") => {
     const sealer = new TokenVault(key);
     await store.createUser({ username: name, email: `${name}@example.com`, passwordHash: "h" }, sealer.seal(sealer.generate()));
   };

@@ -185,7 +185,7 @@ describe("a database write-locked by another connection", () => {
   it("keeps reads and /healthz answering, then gives writes 503 with Retry-After", async () => {
     await withServer({ lockTimeoutMs: 3000 }, async (server) => {
       const existing = await register(server);
-      const locker = new Database(server.store.path);
+      const locker = new Database(server.store.database.name);
       locker.exec("BEGIN IMMEDIATE");
       try {
         const write = post(`${server.url}/account/register/`, registration(uniqueName()));

@@ -80,9 +80,10 @@ export function defineAdminCommands(program: Command, context: (command: Command
 
   admin
     .command("copy")
-    .description("copy an embedded (SQLite) install into an empty PostgreSQL database, verified by counts")
+    .description("copy an embedded (SQLite) install into an empty PostgreSQL database: one snapshot, verified by counts before commit")
     .requiredOption("--from <url>", "sqlite:///path/to/authctl.sqlite3 (or the data directory)")
     .option("--to <url>", "postgres://user@host/database (default AUTHCTL_DATABASE_URL)")
+    .option("--allow-live-source", "copy although servers are using the source (only for a source none of them writes to)")
     .option("--json", "print the result, or the error, as JSON on stdout")
     .exitOverride()
     .addHelpText("after", examples("authctl admin copy --from sqlite:///var/lib/authctl/authctl.sqlite3   # into AUTHCTL_DATABASE_URL", "PGPASSWORD=... authctl admin copy --from sqlite:///var/lib/authctl --to postgres://authctl@db.internal/authctl"))

@@ -3,9 +3,8 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
 import { REVOKE_FLAG } from "./auth/secret-key.js";
-import { parseDatabaseUrl, type DatabaseConfig } from "./store/open-store.js";
-import { PG_DEFAULTS } from "./store/postgres-store.js";
-import { DEFAULT_LOCK_TIMEOUT_MS } from "./store/sqlite-store.js";
+import { DEFAULT_LOCK_TIMEOUT_MS, PG_DEFAULTS, type DatabaseConfig } from "./store/database.js";
+import { parseDatabaseUrl } from "./store/open-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
 import { parseRate, type Rate } from "./throttle/rate.js";
 

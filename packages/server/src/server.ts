@@ -47,11 +47,6 @@ function serverKey(config: ServerConfig, { store, name }: OpenedStore, log: Logg
   });
 }
 
-async function closeOpened({ store, throttleState }: OpenedStore): Promise<void> {
-  await throttleState?.close?.();
-  await store.close();
-}
-
 /**
  * What a cluster's primary checks once before starting workers: the data
  * directory, the schema (migrations) and the key (created, checked against
@@ -62,18 +57,18 @@ export async function prepareData(config: ServerConfig, log: Logger): Promise<vo
   try {
     await serverKey(config, opened, log);
   } finally {
-    await closeOpened(opened);
+    await opened.close();
   }
 }
 
 /** Opens the data directory and database, then listens; the one place that wires real parts together. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  const opened = await openStore(config);
+  const opened = await openStore(config, { heartbeat: true });
   const { store, throttleState, name } = opened;
   const jsonParser = pooledJsonParser(config.workers);
   const closeAll = async () => {
     await jsonParser.close();
-    await closeOpened(opened);
+    await opened.close();
   };
   try {
     const key = await serverKey(config, opened, log);
@@ -82,7 +77,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }
     const tokens = new TokenVault(key);
     const hasher = new BcryptSha256Hasher(config.bcryptCost, hashingThreads(config.workers));
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log, ...(throttleState ? { throttleState } : {}) });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log, throttleState });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.

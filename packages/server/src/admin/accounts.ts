@@ -1,14 +1,6 @@
 import { BcryptSha256Hasher } from "../auth/hasher.js";
 import { bcryptCost } from "../config.js";
-import {
-  deleteTokensOf,
-  insertUser,
-  setActive,
-  setPassword,
-  userByEmail,
-  userByUsername,
-  usersInPages,
-} from "../store/admin-queries.js";
+import { deleteTokens, insertUser, setActive, setPasswordHash, userByEmail, userByUsername, usersInPages } from "../store/queries.js";
 import type { UserRecord } from "../store/store.js";
 import { isValidEmail } from "../validation/email.js";
 import { isValidUsername } from "../validation/fields.js";
@@ -71,23 +63,30 @@ export async function createUser(
 
 export async function changePassword(target: AdminTarget, env: NodeJS.ProcessEnv, username: string, password: string): Promise<void> {
   const passwordHash = await hasherFor(env).hash(password);
-  if ((await setPassword(target.db, username, passwordHash)) === 0) throw noSuchUser(username);
+  await target.db.transaction(async (tx) => {
+    const user = await userByUsername(tx, username);
+    if (!user) throw noSuchUser(username);
+    await setPasswordHash(tx, user.id, passwordHash);
+  });
 }
 
 /** Sets is_active; false when the user already had that state. Tokens stay, but an inactive user's token is refused. */
 export async function changeActive(target: AdminTarget, username: string, active: boolean): Promise<boolean> {
   return target.db.transaction(async (tx) => {
-    if (!(await userByUsername(tx, username))) throw noSuchUser(username);
-    return (await setActive(tx, username, active)) > 0;
+    const user = await userByUsername(tx, username);
+    if (!user) throw noSuchUser(username);
+    return setActive(tx, user.id, active);
   });
 }
 
 /** Deletes one user's token, or every token; the number deleted. */
 export async function revokeTokens(target: AdminTarget, username: string | undefined): Promise<number> {
-  if (username === undefined) return deleteTokensOf(target.db, undefined);
-  const user = await userByUsername(target.db, username);
-  if (!user) throw noSuchUser(username);
-  return deleteTokensOf(target.db, user.id);
+  return target.db.transaction(async (tx) => {
+    if (username === undefined) return deleteTokens(tx, undefined);
+    const user = await userByUsername(tx, username);
+    if (!user) throw noSuchUser(username);
+    return deleteTokens(tx, user.id);
+  });
 }
 
 /** Every user in id order, read page by page. */

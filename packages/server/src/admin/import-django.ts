@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import pg from "pg";
 import type { TokenVault } from "../auth/tokens.js";
-import { insertToken, insertUser, tokenDigestTaken, tokenOfUser, userByEmail, userByUsername, type AdminUser } from "../store/admin-queries.js";
+import type { Conn } from "../store/database.js";
+import { insertToken, insertUser, tokenDigestTaken, tokenOfUser, userByEmail, userByUsername, type AdminUser } from "../store/queries.js";
 import { isPostgresUrl } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
 import { AdminError } from "./admin-error.js";
@@ -128,7 +129,7 @@ export async function importDjango(target: AdminTarget, from: string, vault: Tok
   return summary;
 }
 
-async function importToken(tx: AdminTarget["db"], userId: number, user: DjangoUser, vault: TokenVault, summary: ImportSummary): Promise<void> {
+async function importToken(tx: Conn, userId: number, user: DjangoUser, vault: TokenVault, summary: ImportSummary): Promise<void> {
   if (user.token === undefined) return;
   const digest = vault.digest(user.token);
   const current = await tokenOfUser(tx, userId);

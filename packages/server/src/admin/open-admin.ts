@@ -3,16 +3,18 @@ import { join, resolve } from "node:path";
 import { keySource, openServerKey, type KeySource } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
 import { databaseConfig, DEFAULTS } from "../config.js";
-import { postgresAdminDb, sqliteAdminDb, type AdminDb } from "../store/admin-db.js";
-import { isPostgresUrl, openStore } from "../store/open-store.js";
+import { AccountStore } from "../store/account-store.js";
+import { Database, DATABASE_FILE } from "../store/database.js";
+import { isPostgresUrl } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
-import { PostgresStore } from "../store/postgres-store.js";
-import { DATABASE_FILE, SqliteStore } from "../store/sqlite-store.js";
 import { AdminError } from "./admin-error.js";
+
+/** How long an admin command waits for a server's write lock on SQLite. */
+const ADMIN_LOCK_TIMEOUT_MS = 10_000;
 
 /** The server's database as an administrator opens it: migrated, with the key that seals its tokens. */
 export interface AdminTarget {
-  db: AdminDb;
+  db: Database;
   /** The database's name for messages: a path, or a URL without its password. */
   name: string;
   keySource: KeySource;
@@ -24,47 +26,31 @@ export interface AdminTarget {
 /** Opens the database a server with this environment would use: AUTHCTL_DATABASE_URL, else the data directory. */
 export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: string): Promise<AdminTarget> {
   const dataDir = resolve(dataDirOption ?? (env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir));
-  const config = { ...databaseConfig(env), dataDir, lockTimeoutMs: 10_000 };
-  const opened = await openStore(config);
+  const db = await Database.open({ ...databaseConfig(env), dataDir, lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS });
   const source = keySource(dataDir, env.AUTHCTL_SECRET_KEY || undefined);
-  let db: AdminDb;
-  if (opened.store instanceof PostgresStore) db = postgresAdminDb(opened.store);
-  else {
-    await opened.throttleState?.close?.();
-    await opened.store.close();
-    db = sqliteAdminDb(join(dataDir, DATABASE_FILE));
-  }
   let vault: TokenVault | undefined;
-  const store = opened.store instanceof PostgresStore ? opened.store : undefined;
   return {
     db,
-    name: opened.name,
+    name: db.name,
     keySource: source,
     vault: async () => {
-      if (vault) return vault;
-      const keyStore = store ?? new SqliteStore(join(dataDir, DATABASE_FILE));
-      try {
-        const key = await openServerKey({ store: keyStore, source, database: opened.name, revokeTokens: false, log: () => undefined });
-        vault = new TokenVault(key);
-        return vault;
-      } finally {
-        if (!store) await keyStore.close();
-      }
+      vault ??= new TokenVault(
+        await openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }),
+      );
+      return vault;
     },
     close: () => db.close(),
   };
 }
 
 /** Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`. */
-export async function openAdminUrl(url: string): Promise<{ db: AdminDb; name: string }> {
+export async function openAdminUrl(url: string): Promise<Database> {
   if (isPostgresUrl(url)) {
-    const store = await PostgresStore.open({ url });
-    return { db: postgresAdminDb(store), name: redactUrl(url) };
+    return Database.open({ ...databaseConfig({}), databaseUrl: url, dataDir: "", lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS });
   }
   const path = sqlitePath(url);
   if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
-  await new SqliteStore(path).close();
-  return { db: sqliteAdminDb(path), name: path };
+  return Database.openSqliteFile(path, ADMIN_LOCK_TIMEOUT_MS);
 }
 
 /** `sqlite:///srv/db.sqlite3` and `sqlite:////srv/db.sqlite3` are /srv/db.sqlite3; a directory means its authctl.sqlite3. */

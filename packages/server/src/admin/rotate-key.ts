@@ -3,7 +3,8 @@ import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
 import { decodeKey, keyFingerprint, syncDirectory, writePrivateFile } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
-import { allTokens, recordFingerprint, resealToken } from "../store/admin-queries.js";
+import { describeServers, runningServers } from "../store/heartbeat.js";
+import { allTokens, recordKeyFingerprint, replaceToken } from "../store/queries.js";
 import { AdminError } from "./admin-error.js";
 import type { AdminTarget } from "./open-admin.js";
 
@@ -22,9 +23,19 @@ export interface RotationSummary {
  * client notices. With the key in the data directory, the new key is written
  * beside it first and renamed into place after the commit. With
  * AUTHCTL_SECRET_KEY the new key must be given (`newKey`) and the operator
- * sets it before servers restart.
+ * sets it before servers restart. Refused while servers use the database:
+ * they hold the old key, could not open the re-sealed tokens, and would give
+ * every user a new token at the next login, logging their other clients out.
  */
 export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined): Promise<RotationSummary> {
+  const live = await runningServers(target.db);
+  if (live.length > 0) {
+    throw new AdminError(
+      `${target.name} is in use by ${describeServers(live)}: they hold the old key and would replace every token the rotation re-seals`,
+      "refused",
+      "stop the servers, rotate, then start them again (a server killed without a shutdown counts as running for 30 s)",
+    );
+  }
   const oldVault = await target.vault();
   const fromEnvironment = target.keySource.configured !== undefined;
   if (fromEnvironment && newKey === undefined) {
@@ -47,10 +58,10 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
           unopenable += 1;
           continue;
         }
-        await resealToken(tx, token.userId, newVault.seal(value));
+        await replaceToken(tx, token.userId, newVault.seal(value));
         resealed += 1;
       }
-      await recordFingerprint(tx, keyFingerprint(key));
+      await recordKeyFingerprint(tx, keyFingerprint(key));
       return { resealed, unopenable };
     });
   } catch (error) {

@@ -1,56 +1,103 @@
-import type { Database } from "better-sqlite3";
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { columnTypes, emailIndexExpression, type DialectName } from "./dialect.js";
 
 /**
- * The schema, one entry per version; PRAGMA user_version records how many have
- * been applied. Never edit an applied entry: append a new one.
+ * The schema's history, the same numbered steps for SQLite and PostgreSQL,
+ * applied by Kysely's migrator and recorded in `authctl_migrations`. Never
+ * edit an applied step: append one. Adding a column is one step here plus the
+ * queries (queries.ts) that use it.
  */
-export const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE users (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     username TEXT NOT NULL UNIQUE,
-     email TEXT NOT NULL,
-     password TEXT NOT NULL,
-     is_active INTEGER NOT NULL DEFAULT 1,
-     is_staff INTEGER NOT NULL DEFAULT 0,
-     is_superuser INTEGER NOT NULL DEFAULT 0,
-     date_joined TEXT NOT NULL
-   );
-   -- NOCASE folds ASCII only, exactly what Django's email__iexact does on SQLite.
-   CREATE UNIQUE INDEX users_email_iexact ON users (email COLLATE NOCASE);
-   CREATE TABLE tokens (
-     user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-     digest TEXT NOT NULL UNIQUE,
-     sealed TEXT NOT NULL,
-     created TEXT NOT NULL
-   );`,
-  // Facts about the database itself, such as the fingerprint of the key that sealed its tokens.
-  `CREATE TABLE meta (
-     name TEXT PRIMARY KEY,
-     value TEXT NOT NULL
-   );`,
-  // Throttle history shared by every server process on this database (SqliteThrottleState).
-  `CREATE TABLE throttle_events (
-     key TEXT NOT NULL,
-     at INTEGER NOT NULL,
-     expires INTEGER NOT NULL
-   );
-   CREATE INDEX throttle_events_key_at ON throttle_events (key, at);
-   CREATE INDEX throttle_events_expires ON throttle_events (expires);`,
-];
+export function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    "0001_accounts": { up: (db) => accounts(db, dialect) },
+    "0002_servers": { up: (db) => servers(db, dialect) },
+  };
+}
+
+export const MIGRATION_TABLE = "authctl_migrations";
+export const MIGRATION_LOCK_TABLE = "authctl_migrations_lock";
+
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}
 
 /**
- * Brings the schema up to date. The version is read and every step applied
- * inside one BEGIN IMMEDIATE, so servers starting at once on a new database
- * apply each step exactly once: the others wait, then find nothing to do.
+ * Users, tokens, facts about the database and throttle history: the schema
+ * of release 0.1 (SQLite `user_version` 1–3, PostgreSQL `authctl_schema` 1).
+ * Everything is created only if absent, so a database made by that release is
+ * adopted as it is, with nothing lost; the legacy version markers are then set
+ * far ahead, so a 0.1 server refuses to start on the newer schema instead of
+ * writing to it.
  */
-export function migrate(db: Database): number {
-  db.transaction(() => {
-    const current = db.pragma("user_version", { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`the database is at schema version ${current}, newer than this server (${MIGRATIONS.length})`);
-    }
-    for (const step of MIGRATIONS.slice(current)) db.exec(step);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  }).immediate();
-  return MIGRATIONS.length;
+async function accounts(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const type = columnTypes(dialect);
+  if (dialect === "postgres") {
+    await sql`CREATE OR REPLACE FUNCTION authctl_ascii_lower(value text) RETURNS text
+      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+      AS $fold$ SELECT translate(value, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $fold$`.execute(db);
+  }
+  await db.schema
+    .createTable("users")
+    .ifNotExists()
+    .addColumn("id", "integer", (column) =>
+      dialect === "sqlite" ? column.primaryKey().autoIncrement() : column.primaryKey().generatedByDefaultAsIdentity(),
+    )
+    .addColumn("username", type.username, (column) => column.notNull().unique())
+    .addColumn("email", "text", (column) => column.notNull())
+    .addColumn("password", "text", (column) => column.notNull())
+    .addColumn("is_active", type.flag, (column) => column.notNull().defaultTo(type.yes))
+    .addColumn("is_staff", type.flag, (column) => column.notNull().defaultTo(type.no))
+    .addColumn("is_superuser", type.flag, (column) => column.notNull().defaultTo(type.no))
+    .addColumn("date_joined", type.time, (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex("users_email_iexact").ifNotExists().unique().on("users").expression(emailIndexExpression(dialect)).execute();
+  await db.schema
+    .createTable("tokens")
+    .ifNotExists()
+    .addColumn("user_id", "integer", (column) => column.primaryKey().references("users.id").onDelete("cascade"))
+    .addColumn("digest", "text", (column) => column.notNull().unique())
+    .addColumn("sealed", "text", (column) => column.notNull())
+    .addColumn("created", type.time, (column) => column.notNull())
+    .execute();
+  await db.schema
+    .createTable("meta")
+    .ifNotExists()
+    .addColumn("name", "text", (column) => column.primaryKey())
+    .addColumn("value", "text", (column) => column.notNull())
+    .execute();
+  await db.schema
+    .createTable("throttle_events")
+    .ifNotExists()
+    .addColumn("key", "text", (column) => column.notNull())
+    .addColumn("at", type.millis, (column) => column.notNull())
+    .addColumn("expires", type.millis, (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex("throttle_events_key_at").ifNotExists().on("throttle_events").columns(["key", "at"]).execute();
+  await db.schema.createIndex("throttle_events_expires").ifNotExists().on("throttle_events").column("expires").execute();
+  await fenceLegacyServers(db, dialect);
+}
+
+/** Far beyond any version release 0.1 knows: it compares and refuses to start. */
+const LEGACY_FENCE = 1000;
+
+async function fenceLegacyServers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  if (dialect === "sqlite") {
+    await sql.raw(`PRAGMA user_version = ${LEGACY_FENCE}`).execute(db);
+    return;
+  }
+  await sql`CREATE TABLE IF NOT EXISTS authctl_schema (version integer PRIMARY KEY, applied timestamptz NOT NULL)`.execute(db);
+  await sql`INSERT INTO authctl_schema (version, applied) VALUES (${LEGACY_FENCE}, now()) ON CONFLICT (version) DO NOTHING`.execute(db);
+}
+
+/** Running server processes and when each was last seen, so admin commands can tell a live database. */
+async function servers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const type = columnTypes(dialect);
+  await db.schema
+    .createTable("servers")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("host", "text", (column) => column.notNull())
+    .addColumn("pid", "integer", (column) => column.notNull())
+    .addColumn("started", type.time, (column) => column.notNull())
+    .addColumn("seen", type.millis, (column) => column.notNull())
+    .execute();
 }

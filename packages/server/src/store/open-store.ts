@@ -1,48 +1,43 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { join } from "node:path";
-import { SqliteThrottleState } from "../throttle/sqlite-throttle-state.js";
-import type { ThrottleState } from "../throttle/throttle-state.js";
+import { AccountStore } from "./account-store.js";
+import { Database, type DatabaseConfig } from "./database.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { redactUrl } from "./postgres-errors.js";
-import { PostgresStore } from "./postgres-store.js";
-import { DATABASE_FILE, SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
-
-/** Where the accounts live: a PostgreSQL URL, else SQLite in the data directory. */
-export interface DatabaseConfig {
-  dataDir: string;
-  databaseUrl: string | undefined;
-  lockTimeoutMs: number;
-  pgPoolSize: number;
-  pgStatementTimeoutMs: number;
-  pgConnectTimeoutMs: number;
-}
+import { DatabaseThrottleState } from "./throttle-events.js";
+import type { ThrottleState } from "../throttle/throttle-state.js";
 
 export interface OpenedStore {
   store: Store;
   /** Throttle history kept in the database, so every process and instance on it shares it. */
-  throttleState: ThrottleState | undefined;
+  throttleState: ThrottleState;
   /** Names the database in messages and logs, without any password. */
   name: string;
+  /** Stops the heartbeat, if one runs, and closes the database. */
+  close(): Promise<void>;
 }
 
-/** Opens (and migrates) the configured database. */
-export async function openStore(config: DatabaseConfig): Promise<OpenedStore> {
-  if (config.databaseUrl !== undefined) {
-    const store = await PostgresStore.open({
-      url: config.databaseUrl,
-      poolSize: config.pgPoolSize,
-      statementTimeoutMs: config.pgStatementTimeoutMs,
-      connectTimeoutMs: config.pgConnectTimeoutMs,
-    });
-    return { store, throttleState: store.throttleState(), name: redactUrl(config.databaseUrl) };
+/**
+ * Opens (and migrates) the configured database: PostgreSQL when a URL is set,
+ * else SQLite in the data directory. A serving process keeps a `heartbeat`
+ * in it, so administration can tell the database is in use.
+ */
+export async function openStore(config: DatabaseConfig, options: { heartbeat?: boolean } = {}): Promise<OpenedStore> {
+  const database = await Database.open(config);
+  try {
+    const heartbeat = options.heartbeat === true ? await startHeartbeat(database) : undefined;
+    return {
+      store: new AccountStore(database),
+      throttleState: new DatabaseThrottleState(database),
+      name: database.name,
+      close: async () => {
+        await heartbeat?.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
   }
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const path = join(config.dataDir, DATABASE_FILE);
-  // The database holds password hashes: create it private before SQLite does.
-  closeSync(openSync(path, "a", 0o600));
-  const store = new SqliteStore(path, { lockTimeoutMs: config.lockTimeoutMs });
-  // Shared by every process on this database file, so workers count failed logins together.
-  return { store, throttleState: new SqliteThrottleState(path, { lockTimeoutMs: config.lockTimeoutMs }), name: path };
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -5,6 +5,7 @@ import { asCliError, loadServer, warnIfPasswordInArgument } from "./common.js";
 export interface CopyOptions {
   from?: string;
   to?: string;
+  allowLiveSource?: boolean;
 }
 
 /** `authctl admin copy --from sqlite:///… --to postgres://…`: moves an embedded install to PostgreSQL, checked by counts. */
@@ -18,7 +19,7 @@ export async function runCopy(options: CopyOptions, ctx: Context): Promise<void>
   const server = await loadServer();
   let summary;
   try {
-    summary = await server.admin.copyDatabase(options.from, to);
+    summary = await server.admin.copyDatabase(options.from, to, { allowLiveSource: options.allowLiveSource === true });
   } catch (error) {
     throw asCliError(error, server, true);
   }

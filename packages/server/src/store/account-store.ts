@@ -1,0 +1,97 @@
+import type { SealedToken } from "../auth/tokens.js";
+import type { Database } from "./database.js";
+import * as q from "./queries.js";
+import type { NewUser, Store, UserRecord } from "./store.js";
+
+/** /healthz asks whether a write could start now; it must answer fast, so it waits less than a request would. */
+const HEALTH_LOCK_TIMEOUT_MS = 250;
+
+/** The request path's Store, on the one data layer: each method is a query (or a transaction) of queries.ts. */
+export class AccountStore implements Store {
+  constructor(readonly database: Database) {}
+
+  usernameTaken(username: string): Promise<boolean> {
+    return this.database.run((conn) => q.usernameTaken(conn, username));
+  }
+
+  emailTaken(email: string): Promise<boolean> {
+    return this.database.run((conn) => q.emailTaken(conn, email));
+  }
+
+  createUser(user: NewUser, token: SealedToken): Promise<UserRecord> {
+    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: new Date().toISOString() };
+    return this.database.transaction(async (conn) => {
+      const id = await q.insertUser(conn, record);
+      await q.insertToken(conn, id, token, { created: record.dateJoined });
+      return { id, ...record };
+    });
+  }
+
+  findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.database.run((conn) => q.userByUsername(conn, username));
+  }
+
+  findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
+    return this.database.run((conn) => q.userByTokenDigest(conn, digest));
+  }
+
+  getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
+    return this.database.run(async (conn) => {
+      const existing = await q.tokenOfUser(conn, userId);
+      if (existing) return existing;
+      await q.insertToken(conn, userId, create(), { ifNone: true });
+      const stored = await q.tokenOfUser(conn, userId);
+      if (!stored) throw new Error(`user ${userId} has no token after creating one`);
+      return stored;
+    });
+  }
+
+  replaceToken(userId: number, digest: string, next: SealedToken): Promise<boolean> {
+    return this.database.run((conn) => q.replaceToken(conn, userId, next, digest));
+  }
+
+  async deleteToken(userId: number): Promise<void> {
+    await this.database.run((conn) => q.deleteTokens(conn, userId));
+  }
+
+  async countTokens(): Promise<number> {
+    return (await this.database.run((conn) => q.counts(conn))).tokens;
+  }
+
+  sampleToken(): Promise<SealedToken | undefined> {
+    return this.database.run((conn) => q.anyToken(conn));
+  }
+
+  revokeAllTokens(keyFingerprint: string): Promise<number> {
+    return this.database.transaction(async (conn) => {
+      const deleted = await q.deleteTokens(conn, undefined);
+      await q.recordKeyFingerprint(conn, keyFingerprint);
+      return deleted;
+    });
+  }
+
+  keyFingerprint(): Promise<string | undefined> {
+    return this.database.run((conn) => q.keyFingerprint(conn));
+  }
+
+  async claimKeyFingerprint(fingerprint: string): Promise<string> {
+    await this.database.run((conn) => q.recordKeyFingerprint(conn, fingerprint, { ifNone: true }));
+    return (await this.keyFingerprint()) ?? fingerprint;
+  }
+
+  setPasswordHash(userId: number, passwordHash: string): Promise<void> {
+    return this.database.run((conn) => q.setPasswordHash(conn, userId, passwordHash));
+  }
+
+  ping(): Promise<void> {
+    return this.database.run((conn) => q.ping(conn));
+  }
+
+  checkWritable(): Promise<void> {
+    return this.database.checkWritable(HEALTH_LOCK_TIMEOUT_MS);
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}

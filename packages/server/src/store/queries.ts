@@ -1,0 +1,243 @@
+import { sql, type Compilable, type CompiledQuery } from "kysely";
+import type { SealedToken } from "../auth/tokens.js";
+import type { Conn, Queryable } from "./database.js";
+import { emailEquals, type DialectName } from "./dialect.js";
+import { KEY_FINGERPRINT, timestamp, USER_COLUMNS, userFromRow } from "./schema.js";
+import type { UserRecord } from "./store.js";
+
+/**
+ * Every query of the data layer, written once for both databases: the
+ * request path (account-store.ts), the throttle state and the admin commands
+ * all call these.
+ */
+
+/** A user as administration sees and writes it (every column of `users`). */
+export type AdminUser = Omit<UserRecord, "id">;
+
+export interface StoredToken extends SealedToken {
+  userId: number;
+  created: string;
+}
+
+// --- the request path's hot queries -----------------------------------------
+
+/**
+ * A query built and compiled once per dialect, then run with new parameter
+ * values: the token check and the login lookup skip Kysely's builder and
+ * compiler (and, on SQLite, statement preparation) on every request.
+ * `build` receives placeholders and must use each exactly where its value goes.
+ */
+function hotQuery<P extends unknown[], R>(build: (db: Queryable, ...placeholders: P) => Compilable<R>, arity: P["length"]) {
+  const compiled = new Map<DialectName, { query: CompiledQuery<R>; order: number[] }>();
+  return async ({ db, dialect }: Conn, ...values: P): Promise<R | undefined> => {
+    let entry = compiled.get(dialect);
+    if (!entry) {
+      const placeholders = Array.from({ length: arity }, (_, index) => `\u0000authctl-param-${index}`);
+      const query = build(db, ...(placeholders as P)).compile();
+      entry = { query, order: query.parameters.map((value) => placeholders.indexOf(value as string)) };
+      if (entry.order.includes(-1)) throw new Error("a hot query has a value that is not one of its parameters");
+      compiled.set(dialect, entry);
+    }
+    const parameters = entry.order.map((index) => values[index]);
+    return (await db.executeQuery<R>({ ...entry.query, parameters })).rows[0];
+  };
+}
+
+const selectUsers = (db: Queryable) => db.selectFrom("users").select(USER_COLUMNS);
+
+const userByDigestQuery = hotQuery(
+  (db, digest: string) =>
+    db
+      .selectFrom("tokens")
+      .innerJoin("users", "users.id", "tokens.user_id")
+      .select(USER_COLUMNS.map((column) => `users.${column}` as const))
+      .where("tokens.digest", "=", digest),
+  1,
+);
+const userByUsernameQuery = hotQuery((db, username: string) => selectUsers(db).where("username", "=", username), 1);
+const tokenOfUserQuery = hotQuery((db, userId: number) => db.selectFrom("tokens").select(["digest", "sealed"]).where("user_id", "=", userId), 1);
+
+export async function userByTokenDigest(conn: Conn, digest: string): Promise<UserRecord | undefined> {
+  return userFromRow(await userByDigestQuery(conn, digest));
+}
+
+export async function userByUsername(conn: Conn, username: string): Promise<UserRecord | undefined> {
+  return userFromRow(await userByUsernameQuery(conn, username));
+}
+
+export function tokenOfUser(conn: Conn, userId: number): Promise<SealedToken | undefined> {
+  return tokenOfUserQuery(conn, userId);
+}
+
+// --- users ---------------------------------------------------------------
+
+export async function usernameTaken({ db }: Conn, username: string): Promise<boolean> {
+  return (await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst()) !== undefined;
+}
+
+export async function emailTaken({ db, dialect }: Conn, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("users")
+    .select("id")
+    .where((eb) => emailEquals(dialect, eb.ref("email"), email))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function userByEmail({ db, dialect }: Conn, email: string): Promise<UserRecord | undefined> {
+  return userFromRow(await selectUsers(db).where((eb) => emailEquals(dialect, eb.ref("email"), email)).executeTakeFirst());
+}
+
+/** Users in id order, `pageSize` at a time, so a listing never holds the whole table. */
+export async function* usersInPages(conn: Conn, pageSize = 500): AsyncGenerator<UserRecord> {
+  let after = 0;
+  for (;;) {
+    const rows = await selectUsers(conn.db).where("id", ">", after).orderBy("id").limit(pageSize).execute();
+    for (const row of rows) yield userFromRow(row);
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < pageSize) return;
+    after = last.id;
+  }
+}
+
+/** Inserts a user as given (with `id` when copying a database); returns its id. */
+export async function insertUser({ db }: Conn, user: AdminUser & { id?: number }): Promise<number> {
+  const row = await db
+    .insertInto("users")
+    .values({
+      ...(user.id === undefined ? {} : { id: user.id }),
+      username: user.username,
+      email: user.email,
+      password: user.passwordHash,
+      is_active: user.isActive,
+      is_staff: user.isStaff,
+      is_superuser: user.isSuperuser,
+      date_joined: user.dateJoined,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setPasswordHash({ db }: Conn, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable("users").set({ password: passwordHash }).where("id", "=", userId).execute();
+}
+
+/** Changes `is_active`; whether it changed (false when it already had that value). */
+export async function setActive({ db }: Conn, userId: number, active: boolean): Promise<boolean> {
+  const result = await db.updateTable("users").set({ is_active: active }).where("id", "=", userId).where("is_active", "<>", active).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** After inserting explicit ids, PostgreSQL's identity must continue past them (SQLite's AUTOINCREMENT does by itself). */
+export async function resetIdSequence({ db, dialect }: Conn): Promise<void> {
+  if (dialect !== "postgres") return;
+  await db
+    .selectNoFrom((eb) =>
+      eb
+        .fn("setval", [
+          eb.fn("pg_get_serial_sequence", [eb.val("users"), eb.val("id")]),
+          eb.selectFrom("users").select((inner) => inner.fn.coalesce(inner.fn.max("id"), eb.val(0)).as("top")),
+          eb.val(true),
+        ])
+        .as("next"),
+    )
+    .execute();
+}
+
+// --- tokens --------------------------------------------------------------
+
+/** The one write of a token row. `ifNone`: keep the user's existing token if a concurrent login stored one first. */
+export async function insertToken({ db }: Conn, userId: number, token: SealedToken, options: { created?: string; ifNone?: boolean } = {}): Promise<void> {
+  let insert = db.insertInto("tokens").values({ user_id: userId, digest: token.digest, sealed: token.sealed, created: options.created ?? new Date().toISOString() });
+  if (options.ifNone) insert = insert.onConflict((conflict) => conflict.column("user_id").doNothing());
+  await insert.execute();
+}
+
+export async function tokenDigestTaken({ db }: Conn, digest: string): Promise<boolean> {
+  return (await db.selectFrom("tokens").select("user_id").where("digest", "=", digest).executeTakeFirst()) !== undefined;
+}
+
+export async function allTokens({ db }: Conn): Promise<StoredToken[]> {
+  const rows = await db.selectFrom("tokens").select(["user_id", "digest", "sealed", "created"]).orderBy("user_id").execute();
+  return rows.map((row) => ({ userId: row.user_id, digest: row.digest, sealed: row.sealed, created: timestamp(row.created) }));
+}
+
+export async function anyToken({ db }: Conn): Promise<SealedToken | undefined> {
+  return db.selectFrom("tokens").select(["digest", "sealed"]).limit(1).executeTakeFirst();
+}
+
+/** Swaps the user's token for `next`; with `ifDigest`, only if it is still that one. Whether it was swapped. */
+export async function replaceToken({ db }: Conn, userId: number, next: SealedToken, ifDigest?: string): Promise<boolean> {
+  let update = db.updateTable("tokens").set({ digest: next.digest, sealed: next.sealed }).where("user_id", "=", userId);
+  if (ifDigest !== undefined) update = update.where("digest", "=", ifDigest);
+  return (await update.executeTakeFirst()).numUpdatedRows === 1n;
+}
+
+/** Deletes one user's token, or every token; the number deleted. */
+export async function deleteTokens({ db }: Conn, userId: number | undefined): Promise<number> {
+  let remove = db.deleteFrom("tokens");
+  if (userId !== undefined) remove = remove.where("user_id", "=", userId);
+  return Number((await remove.executeTakeFirst()).numDeletedRows);
+}
+
+export async function counts({ db }: Conn): Promise<{ users: number; tokens: number }> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom("users").select((inner) => inner.fn.countAll().as("n")).as("users"),
+      eb.selectFrom("tokens").select((inner) => inner.fn.countAll().as("n")).as("tokens"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { users: Number(row.users), tokens: Number(row.tokens) };
+}
+
+/** Throws when the database cannot answer a read. */
+export async function ping({ db }: Conn): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
+
+// --- facts about the database -------------------------------------------
+
+export async function keyFingerprint({ db }: Conn): Promise<string | undefined> {
+  return (await db.selectFrom("meta").select("value").where("name", "=", KEY_FINGERPRINT).executeTakeFirst())?.value;
+}
+
+/** The one write of the key fingerprint. `ifNone`: keep one recorded already. */
+export async function recordKeyFingerprint({ db }: Conn, fingerprint: string, options: { ifNone?: boolean } = {}): Promise<void> {
+  await db
+    .insertInto("meta")
+    .values({ name: KEY_FINGERPRINT, value: fingerprint })
+    .onConflict((conflict) => (options.ifNone ? conflict.column("name").doNothing() : conflict.column("name").doUpdateSet({ value: fingerprint })))
+    .execute();
+}
+
+
+// --- running servers ---------------------------------------------------------
+
+export interface ServerRow {
+  id: string;
+  host: string;
+  pid: number;
+  started: string;
+  seen: number;
+}
+
+/** Records a running server process, or refreshes when it was last seen. */
+export async function touchServer({ db }: Conn, server: ServerRow): Promise<void> {
+  await db
+    .insertInto("servers")
+    .values(server)
+    .onConflict((conflict) => conflict.column("id").doUpdateSet({ seen: server.seen }))
+    .execute();
+}
+
+export async function removeServer({ db }: Conn, id: string): Promise<void> {
+  await db.deleteFrom("servers").where("id", "=", id).execute();
+}
+
+/** Servers seen after `since`, and the rows of those gone longer than that are deleted. */
+export async function liveServers({ db }: Conn, since: number): Promise<ServerRow[]> {
+  await db.deleteFrom("servers").where("seen", "<=", since).execute();
+  const rows = await db.selectFrom("servers").selectAll().orderBy("started").execute();
+  return rows.map((row) => ({ ...row,  started: timestamp(row.started), seen: Number(row.seen) }));
+}

@@ -1,0 +1,88 @@
+import type { ColumnType, Generated, Selectable } from "kysely";
+import type { UserRecord } from "./store.js";
+
+/**
+ * The tables, as Kysely sees them. Both drivers read some columns back in
+ * their own shape (SQLite: 0/1 and ISO text; PostgreSQL: booleans, Dates and
+ * bigints as strings); `userFromRow` and `timestamp` turn them into one.
+ */
+type Flag = ColumnType<boolean | number, boolean, boolean>;
+type Timestamp = ColumnType<Date | string, string, string>;
+type Millis = ColumnType<number | string, number, number>;
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  password: string;
+  is_active: Flag;
+  is_staff: Flag;
+  is_superuser: Flag;
+  date_joined: Timestamp;
+}
+
+export interface TokensTable {
+  user_id: number;
+  digest: string;
+  sealed: string;
+  created: Timestamp;
+}
+
+export interface MetaTable {
+  name: string;
+  value: string;
+}
+
+export interface ThrottleEventsTable {
+  key: string;
+  at: Millis;
+  expires: Millis;
+}
+
+/** One row per running server process, refreshed while it runs (see heartbeat.ts). */
+export interface ServersTable {
+  id: string;
+  host: string;
+  pid: number;
+  started: Timestamp;
+  seen: Millis;
+}
+
+export interface Schema {
+  users: UsersTable;
+  tokens: TokensTable;
+  meta: MetaTable;
+  throttle_events: ThrottleEventsTable;
+  servers: ServersTable;
+}
+
+/** The `meta` row holding the fingerprint of the key that sealed the stored tokens. */
+export const KEY_FINGERPRINT = "key_fingerprint";
+
+/** Every column of `users`, the shape `userFromRow` reads. */
+export const USER_COLUMNS = ["id", "username", "email", "password", "is_active", "is_staff", "is_superuser", "date_joined"] as const;
+
+export type UserRow = Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>;
+
+export function userFromRow(row: UserRow): UserRecord;
+export function userFromRow(row: UserRow | undefined): UserRecord | undefined;
+export function userFromRow(row: UserRow | undefined): UserRecord | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    passwordHash: row.password,
+    isActive: flag(row.is_active),
+    isStaff: flag(row.is_staff),
+    isSuperuser: flag(row.is_superuser),
+    dateJoined: timestamp(row.date_joined),
+  };
+}
+
+const flag = (value: boolean | number) => value === true || value === 1;
+
+/** A stored time as ISO text, whichever driver read it. */
+export function timestamp(value: Date | string): string {
+  return value instanceof Date ? value.toISOString() : value;
+}
