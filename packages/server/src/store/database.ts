@@ -32,6 +32,8 @@ export type Queryable = Kysely<Schema> | Transaction<Schema>;
 export interface Conn {
   readonly db: Queryable;
   readonly dialect: DialectName;
+  /** Outside transactions on SQLite: the first row of compiled SQL, straight from the driver (hot reads). */
+  readonly firstRow?: (<R>(sql: string, parameters: readonly unknown[]) => Promise<R | undefined>) | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export class Database implements Conn {
     readonly name: string,
     private readonly probe: (timeoutMs: number) => Promise<void>,
     private readonly translate: (error: unknown) => unknown,
+    readonly firstRow?: <R>(sql: string, parameters: readonly unknown[]) => Promise<R | undefined>,
   ) {}
 
   /** Runs `work` (one or more independent statements), translating failures. */
@@ -148,7 +151,9 @@ async function openSqlite(path: string, config: { dataDir: string | undefined; l
   const dialect = new AuthctlSqliteDialect({ database, transactionDatabase, lockTimeoutMs: OPEN_BUSY_TIMEOUT_MS });
   const db = new Kysely<Schema>({ dialect });
   const driver: AuthctlSqliteDriver = dialect.driver;
-  const opened = new Database(db, "sqlite", path, (timeoutMs) => driver.probeWrite(timeoutMs), translateSqliteError);
+  const opened = new Database(db, "sqlite", path, (timeoutMs) => driver.probeWrite(timeoutMs), translateSqliteError, (text, parameters) =>
+    driver.firstRow(text, parameters),
+  );
   try {
     await migrate(db, "sqlite");
   } catch (error) {

@@ -29,7 +29,7 @@ export interface StoredToken extends SealedToken {
  */
 function hotQuery<P extends unknown[], R>(build: (db: Queryable, ...placeholders: P) => Compilable<R>, arity: P["length"]) {
   const compiled = new Map<DialectName, { query: CompiledQuery<R>; order: number[] }>();
-  return async ({ db, dialect }: Conn, ...values: P): Promise<R | undefined> => {
+  return ({ db, dialect, firstRow }: Conn, ...values: P): Promise<R | undefined> => {
     let entry = compiled.get(dialect);
     if (!entry) {
       const placeholders = Array.from({ length: arity }, (_, index) => `\u0000authctl-param-${index}`);
@@ -39,7 +39,8 @@ function hotQuery<P extends unknown[], R>(build: (db: Queryable, ...placeholders
       compiled.set(dialect, entry);
     }
     const parameters = entry.order.map((index) => values[index]);
-    return (await db.executeQuery<R>({ ...entry.query, parameters })).rows[0];
+    if (firstRow) return firstRow<R>(entry.query.sql, parameters);
+    return db.executeQuery<R>({ ...entry.query, parameters }).then((result) => result.rows[0]);
   };
 }
 

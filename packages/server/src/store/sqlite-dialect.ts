@@ -93,6 +93,10 @@ class Connection implements DatabaseConnection {
     });
   }
 
+  firstRow<R>(sql: string, parameters: readonly unknown[]): Promise<R | undefined> {
+    return this.driver.retryWhileBusy(() => this.prepare(sql).get(parameters.map(bindable)) as R | undefined);
+  }
+
   // eslint-disable-next-line require-yield -- the interface requires a generator; nothing here streams.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     await Promise.resolve();
@@ -188,6 +192,15 @@ export class AuthctlSqliteDriver implements Driver {
   }
 
   /**
+   * Runs one statement in autocommit, skipping Kysely's executor: the request
+   * path's hot reads. Safe because the autocommit connection never holds an
+   * open transaction across an await.
+   */
+  firstRow<R>(sqlText: string, parameters: readonly unknown[]): Promise<R | undefined> {
+    return this.autocommit.firstRow<R>(sqlText, parameters);
+  }
+
+  /**
    * Whether a write could start now: takes the write lock and lets go,
    * waiting at most `timeoutMs` (health checks answer fast).
    */
@@ -203,17 +216,28 @@ export class AuthctlSqliteDriver implements Driver {
    * backoff off the event loop while another process holds a lock; StoreBusy
    * after `timeoutMs`.
    */
-  async retryWhileBusy<T>(operation: () => T, timeoutMs = this.lockTimeoutMs): Promise<T> {
+  retryWhileBusy<T>(operation: () => T, timeoutMs = this.lockTimeoutMs): Promise<T> {
+    // The first try without an async frame: it is the only one almost always.
+    try {
+      return Promise.resolve(operation());
+    } catch (error) {
+      return this.retryAfterFailure(operation, timeoutMs, error);
+    }
+  }
+
+  private async retryAfterFailure<T>(operation: () => T, timeoutMs: number, firstFailure: unknown): Promise<T> {
     const started = Date.now();
+    let failure = firstFailure;
     for (let attempt = 0; ; attempt++) {
+      if (!isBusy(failure)) throw failure;
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs) throw new StoreBusy(waited);
+      const backoff = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
+      await sleep(Math.min(backoff, timeoutMs - waited));
       try {
         return operation();
       } catch (error) {
-        if (!isBusy(error)) throw error;
-        const waited = Date.now() - started;
-        if (waited >= timeoutMs) throw new StoreBusy(waited);
-        const backoff = Math.min(100, 2 ** attempt) * (0.5 + Math.random());
-        await sleep(Math.min(backoff, timeoutMs - waited));
+        failure = error;
       }
     }
   }
