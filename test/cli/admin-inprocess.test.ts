@@ -349,9 +349,9 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       assert.ok(!existsSync(otherDir), "nothing was written to the target");
       assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users, [], "an empty target");
       // Registrations and logouts go on during the copy: the copy is one moment of the source, never a mix.
-      let busy = true;
+      const done = new AbortController();
       const traffic = (async () => {
-        for (let i = 0; busy; i++) {
+        for (let i = 0; !done.signal.aborted; i++) {
           const { body } = await post(`${url}/account/register/`, { username: `u${i}`, email: `u${i}@example.com`, password: "pw-u-1", password2: "pw-u-1" });
           if (i % 2 === 0) await post(`${url}/account/logout/`, undefined, { authorization: `Token ${(body as { token: string }).token}` });
         }
@@ -362,7 +362,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
         const copied = (await listUsersJson({ dataDir: otherDir })).users;
         assert.equal(copied.length, summary.users);
       } finally {
-        busy = false;
+        done.abort();
         await traffic;
       }
     });
