@@ -105,6 +105,22 @@ describe("importing a database made by the real Django", () => {
     }
   });
 
+  it("imports into PostgreSQL past a username PostgreSQL cannot store (a NUL), skipping only that row", async () => {
+    const dir = await tempDir();
+    const url = await cluster.createDatabase();
+    const env = { AUTHCTL_DATABASE_URL: url, AUTHCTL_SECRET_KEY: undefined, AUTHCTL_BCRYPT_COST: "4" };
+    try {
+      const from = await djangoWith(dir.path, [{ username: "nul\u0000user", email: "nul@example.com", password: pbkdf2Hash("pw") }]);
+      const run = await runCli(["admin", "import-django", "--from", from, "--data-dir", dir.path, "--json"], { env });
+      assert.equal(run.exitCode, 0, run.stderr);
+      const summary = JSON.parse(run.stdout) as { users: { imported: number }; skipped: { username: string; reason: string }[] };
+      assert.equal(summary.users.imported, 10);
+      assert.deepEqual(summary.skipped[0], { username: "nul\\u0000user", reason: "its username contains a control character (U+0000)" });
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it("reads a Django database kept in PostgreSQL", async () => {
     const django = await cluster.createDatabase();
     const client = new pg.Client(django);
