@@ -27,10 +27,16 @@ interface DjangoRow {
   passwordHash: string;
 }
 
+/** A row that is not imported, and why; the username as `shown`. */
+export interface Refusal {
+  username: string;
+  reason: string;
+}
+
 /** Splits Django's rows into those within `limits` and those skipped, each with why. */
-export function screenDjangoUsers<Row extends DjangoRow>(rows: Row[], limits: ImportLimits = IMPORT_LIMITS): { users: Row[]; refused: { username: string; reason: string }[] } {
+export function screenDjangoUsers<Row extends DjangoRow>(rows: Row[], limits: ImportLimits = IMPORT_LIMITS): { users: Row[]; refused: Refusal[] } {
   const users: Row[] = [];
-  const refused: { username: string; reason: string }[] = [];
+  const refused: Refusal[] = [];
   for (const row of rows) {
     const reason = problemOf(row, limits);
     if (reason === undefined) users.push(row);
@@ -41,15 +47,14 @@ export function screenDjangoUsers<Row extends DjangoRow>(rows: Row[], limits: Im
 
 function problemOf({ username, email, passwordHash }: DjangoRow, limits: ImportLimits): string | undefined {
   if (username === "") return "its username is empty";
-  const usernameChars = pyLen(username);
-  if (usernameChars > limits.usernameChars) return `its username is ${usernameChars} characters, more than Django's ${limits.usernameChars}`;
-  const inUsername = username.match(CONTROLS)?.[0];
-  if (inUsername !== undefined) return `its username contains a control character (${codePoint(inUsername)})`;
-  const emailChars = pyLen(email);
-  if (emailChars > limits.emailChars) return `its email is ${emailChars} characters, more than Django's ${limits.emailChars}`;
-  const inEmail = email.match(CONTROLS)?.[0];
-  if (inEmail !== undefined) return `its email contains a control character (${codePoint(inEmail)})`;
-  return djangoHashProblem(passwordHash, limits.hash);
+  return fieldProblem("username", username, limits.usernameChars) ?? fieldProblem("email", email, limits.emailChars) ?? djangoHashProblem(passwordHash, limits.hash);
+}
+
+function fieldProblem(field: "username" | "email", value: string, maxChars: number): string | undefined {
+  const chars = pyLen(value);
+  if (chars > maxChars) return `its ${field} is ${chars} characters, more than Django's ${maxChars}`;
+  const control = value.match(CONTROLS)?.[0];
+  return control === undefined ? undefined : `its ${field} contains a control character (U+${hex(control)})`;
 }
 
 /**
@@ -58,15 +63,19 @@ function problemOf({ username, email, passwordHash }: DjangoRow, limits: ImportL
  * \uXXXX, so "ad\u0000min" is not shown as "admin".
  */
 function shown(username: string, chars: number): string {
-  let cut = username;
-  if (username.length > chars) {
-    // Not between the halves of a surrogate pair.
-    const end = /[\uD800-\uDBFF]/.test(username.charAt(chars - 1)) ? chars - 1 : chars;
-    cut = `${username.slice(0, end)}…`;
+  let cut = "";
+  let count = 0;
+  for (const character of username) {
+    if (count++ === chars) {
+      cut += "…";
+      break;
+    }
+    cut += character;
   }
-  return cut.replace(CONTROLS, (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return cut.replace(CONTROLS, (control) => `\\u${hex(control).toLowerCase()}`);
 }
 
-function codePoint(character: string): string {
-  return `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+/** A control character's code (all are in the BMP) as four hex digits. */
+function hex(control: string): string {
+  return control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
 }
