@@ -42,14 +42,11 @@ type Parsed =
   | { algorithm: "argon2"; memoryKiB: number; passes: number; phc: string }
   | { algorithm: "scrypt"; N: number; r: number; p: number; salt: string; hash: string };
 
-type Known = Parsed["algorithm"];
-const KNOWN: readonly string[] = ["pbkdf2_sha256", "pbkdf2_sha1", "bcrypt", "bcrypt_sha256", "argon2", "scrypt"] satisfies Known[];
-
 /** A count as Django writes it: digits only (Number() would also take "1e9" or "0x10"). */
 const count = (text: string | undefined): number | undefined => (text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined);
 
-/** Undefined for an unknown algorithm, an unusable password (`!…`) or a hash whose parameters cannot be read. */
-function parse(encoded: string): Parsed | undefined {
+/** Undefined for an unknown algorithm or an unusable password (`!…`), "malformed" for a known one whose parameters cannot be read. */
+function parse(encoded: string): Parsed | "malformed" | undefined {
   const parts = encoded.split("$");
   const algorithm = parts[0];
   switch (algorithm) {
@@ -58,27 +55,27 @@ function parse(encoded: string): Parsed | undefined {
       // pbkdf2_sha256$<iterations>$<salt>$<base64 hash>
       const [, iterations, salt, hash] = parts;
       const rounds = count(iterations);
-      return rounds !== undefined && rounds > 0 && salt !== undefined && hash !== undefined ? { algorithm, iterations: rounds, salt, hash } : undefined;
+      return rounds !== undefined && rounds > 0 && salt !== undefined && hash !== undefined ? { algorithm, iterations: rounds, salt, hash } : "malformed";
     }
     case "bcrypt":
     case "bcrypt_sha256": {
       // bcrypt$$2b$12$<salt and hash>: the bcrypt string after the algorithm's "$".
       const bcryptHash = encoded.slice(algorithm.length + 1);
       const cost = count(/^\$2[abxy]?\$(\d\d)\$/.exec(bcryptHash)?.[1]);
-      return cost === undefined ? undefined : { algorithm, cost, bcryptHash };
+      return cost === undefined ? "malformed" : { algorithm, cost, bcryptHash };
     }
     case "argon2": {
       // argon2$argon2id$v=19$m=102400,t=2,p=8$<salt>$<hash>: argon2-cffi's PHC string without its leading "$" (old ones lack v=).
       const params = /^m=(\d+),t=(\d+),p=(\d+)$/.exec(parts[parts[2]?.startsWith("v=") ? 3 : 2] ?? "");
       const [memoryKiB, passes] = [count(params?.[1]), count(params?.[2])];
-      return memoryKiB === undefined || passes === undefined ? undefined : { algorithm, memoryKiB, passes, phc: encoded.slice(algorithm.length) };
+      return memoryKiB === undefined || passes === undefined ? "malformed" : { algorithm, memoryKiB, passes, phc: encoded.slice(algorithm.length) };
     }
     case "scrypt": {
       // scrypt$<N>$<salt>$<r>$<p>$<base64 hash>, as Django's ScryptPasswordHasher.
       const [, n, salt, r, p, hash] = parts;
       const [N, blockSize, parallelism] = [count(n), count(r), count(p)];
-      if (N === undefined || blockSize === undefined || parallelism === undefined || salt === undefined || hash === undefined) return undefined;
-      return [N, blockSize, parallelism].every((value) => value > 0) ? { algorithm, N, r: blockSize, p: parallelism, salt, hash } : undefined;
+      if (N === undefined || blockSize === undefined || parallelism === undefined || salt === undefined || hash === undefined) return "malformed";
+      return [N, blockSize, parallelism].every((value) => value > 0) ? { algorithm, N, r: blockSize, p: parallelism, salt, hash } : "malformed";
     }
     default:
       return undefined;
@@ -111,17 +108,24 @@ function costProblem(parsed: Parsed, limits: HashLimits): string | undefined {
 }
 
 /**
- * Why checking a password against `encoded` would be refused: longer than
- * the limit, a known algorithm's parameters unreadable, or beyond the limits.
- * Undefined for a hash within them, and for unusable passwords and unknown
- * algorithms, which cost nothing and simply never match.
+ * The hash taken apart when it may be checked; otherwise why not (longer than
+ * the limit, a known algorithm's parameters unreadable or beyond the limits),
+ * or neither for an unusable password or an unknown algorithm, which cost
+ * nothing and simply never match.
  */
-export function djangoHashProblem(encoded: string, limits: HashLimits = HASH_LIMITS): string | undefined {
-  if (encoded.length > limits.encodedChars) return `its password hash is ${encoded.length} characters, more than ${limits.encodedChars}`;
-  const algorithm = encoded.slice(0, encoded.indexOf("$"));
-  if (!KNOWN.includes(algorithm)) return undefined;
+function examine(encoded: string, limits: HashLimits): { parsed: Parsed } | { problem: string } | undefined {
+  if (encoded.length > limits.encodedChars) return { problem: `its password hash is ${encoded.length} characters, more than ${limits.encodedChars}` };
   const parsed = parse(encoded);
-  return parsed ? costProblem(parsed, limits) : `its ${algorithm} hash is malformed`;
+  if (parsed === undefined) return undefined;
+  if (parsed === "malformed") return { problem: `its ${encoded.slice(0, encoded.indexOf("$"))} hash is malformed` };
+  const problem = costProblem(parsed, limits);
+  return problem === undefined ? { parsed } : { problem };
+}
+
+/** Why checking a password against `encoded` would be refused (see `examine`), or undefined. */
+export function djangoHashProblem(encoded: string, limits: HashLimits = HASH_LIMITS): string | undefined {
+  const examined = examine(encoded, limits);
+  return examined && "problem" in examined ? examined.problem : undefined;
 }
 
 /**
@@ -133,9 +137,9 @@ export function djangoHashProblem(encoded: string, limits: HashLimits = HASH_LIM
  * off the event loop.
  */
 export async function verifyDjangoHash(password: string, encoded: string, limits: HashLimits = HASH_LIMITS): Promise<boolean> {
-  if (djangoHashProblem(encoded, limits) !== undefined) return false;
-  const parsed = parse(encoded);
-  if (!parsed) return false;
+  const examined = examine(encoded, limits);
+  if (!examined || "problem" in examined) return false;
+  const { parsed } = examined;
   try {
     switch (parsed.algorithm) {
       case "pbkdf2_sha256":
