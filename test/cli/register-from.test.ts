@@ -84,7 +84,8 @@ describe("authctl register --from", () => {
       if (i === 17) input.add(`${prefix}noemail,,pw`, failed(`${prefix}noemail`, null, "email is missing"));
       if (i === 30) input.add(`${prefix}n3,${prefix}again@example.com,pw`, failed(`${prefix}n3`, null, "duplicate username: already on line 5"));
       if (i === 41) input.add(`${prefix}wide,${prefix}wide@example.com,pw,extra`, failed(`${prefix}wide`, null, "expected 3 fields as in the header, found 4"));
-      if (i === 60) input.add(`${prefix}multi,${prefix}multi@example.com,"two\nlines"`, created(`${prefix}multi`), "two\nlines");
+      // A quoted line break is CSV, and still counts as a line; as a password it is refused (no one can type it).
+      if (i === 60) input.add(`${prefix}multi,${prefix}multi@example.com,"two\nlines"`, failed(`${prefix}multi`, null, "password contains a control character (U+000A)"));
       if (i === 61) input.add("");
       if (i === 99) input.add(`${taken.username},${taken.username}@example.com,s3cret-pw`, { username: taken.username, outcome: "exists", status: 200, error: null }, "s3cret-pw");
       if (i === 120) input.add(`${stranger.username},${stranger.username}@example.com,not-their-password`, failed(stranger.username, 400, "A user with that username already exists. The password in the input does not log in to it: Unable to log in with provided credentials."));
@@ -98,7 +99,7 @@ describe("authctl register --from", () => {
     const failures = input.expected.filter((entry) => entry.outcome === "failed").length;
     assert.deepEqual(
       { ...summaryOf(first.stdout), elapsedSeconds: 0, accountsPerSecond: 0 },
-      { url: server.url, report: `${file}.report.jsonl`, created: 241, exists: 1, failed: failures, rows: 242 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
+      { url: server.url, report: `${file}.report.jsonl`, created: 240, exists: 1, failed: failures, rows: 241 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
     );
     assert.equal((await stat(`${file}.report.jsonl`)).mode & 0o777, 0o600);
     const report = await readReport(`${file}.report.jsonl`);
@@ -112,7 +113,7 @@ describe("authctl register --from", () => {
 
     const again = await runCli(["register", "--from", file, "--json", "--quiet"], { env });
     assert.equal(again.exitCode, 1, again.stderr);
-    assert.deepEqual([summaryOf(again.stdout).created, summaryOf(again.stdout).exists, summaryOf(again.stdout).failed], [0, 242, failures]);
+    assert.deepEqual([summaryOf(again.stdout).created, summaryOf(again.stdout).exists, summaryOf(again.stdout).failed], [0, 241, failures]);
     const rerun = (await readReport(`${file}.report.jsonl`)).slice(report.length);
     const expectedRerun = input.expected.map((entry) => {
       if (entry.outcome === "failed") return entry;

@@ -7,19 +7,36 @@ import { checkRow, FIELDS, type Field, type Row } from "./rows.js";
 const MAX_RECORD_BYTES = 1 << 20;
 
 /**
- * Counts newlines by byte offset as the bytes go by, so a record can be given
- * the physical line it starts on, quoted line breaks and CRLF included
- * (csv-parse's own `lines` counts CRLF inside quotes twice). Keeps only the
- * offsets the parser has not yet passed.
+ * Any mix of line endings ends a record. csv-parse would otherwise take the
+ * first line's ending for the whole file: a CRLF header glues LF rows into one
+ * record, and an LF header leaves a "\r" on the last field of CRLF rows (a
+ * password no one can type). CRLF comes first: csv-parse takes the first that
+ * matches, and "\r" alone would split it into a record and a blank line.
+ */
+const RECORD_DELIMITERS = ["\r\n", "\n", "\r"];
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Counts line breaks (CRLF, LF or CR, as RECORD_DELIMITERS) by byte offset as
+ * the bytes go by, so a record can be given the physical line it starts on,
+ * quoted line breaks included (csv-parse's own `lines` counts CRLF inside
+ * quotes twice). Keeps only the offsets the parser has not yet passed.
  */
 class LineTracker extends Transform {
   private offset = 0;
   private readonly pending: number[] = [];
   private head = 0;
   private passed = 0;
+  /** The last byte seen was CR: an LF right after it, even in the next chunk, ends the same line. */
+  private afterCr = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.pending.push(this.offset + i);
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === CR || (byte === LF && !this.afterCr)) this.pending.push(this.offset + i);
+      this.afterCr = byte === CR;
+    }
     this.offset += chunk.length;
     done();
     this.push(chunk);
@@ -52,6 +69,7 @@ export async function csvRows(input: Readable, name: string): Promise<AsyncItera
   const lines: number[] = [];
   const parser = parse({
     bom: true,
+    record_delimiter: RECORD_DELIMITERS,
     relax_column_count: true,
     relax_quotes: true,
     skip_records_with_error: true,

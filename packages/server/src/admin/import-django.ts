@@ -7,6 +7,7 @@ import { insertToken, insertUser, tokenDigestTaken, tokenOfUser, userByEmail, us
 import { isPostgresUrl } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
 import { AdminError } from "./admin-error.js";
+import { screenDjangoUsers } from "./import-limits.js";
 import type { AdminTarget } from "./open-admin.js";
 import { sqlitePath } from "./open-admin.js";
 
@@ -83,18 +84,20 @@ function djangoTime(value: unknown): string {
 }
 
 /**
- * Copies Django's users and tokens into the target in one transaction. A user
+ * Copies Django's users and tokens into the target in one transaction. A row
+ * beyond the import's limits (import-limits.ts) is skipped with the reason. A user
  * already here with the same email is left as it is (so a second run changes
  * nothing); a username here with another email, or an email that belongs to
  * another user here, is skipped with the reason. Tokens keep their value,
  * sealed under the server key like every token this server makes.
  */
 export async function importDjango(target: AdminTarget, from: string, vault: TokenVault): Promise<ImportSummary> {
-  const users = await readDjangoUsers(from);
+  const read = await readDjangoUsers(from);
+  const { users, refused } = screenDjangoUsers(read);
   const summary: ImportSummary = {
     source: isPostgresUrl(from) ? redactUrl(from) : sqlitePath(from),
     target: target.name,
-    users: { read: users.length, imported: 0, alreadyThere: 0, skipped: 0 },
+    users: { read: read.length, imported: 0, alreadyThere: 0, skipped: 0 },
     tokens: { imported: 0, alreadyThere: 0 },
     skipped: [],
     changed: false,
@@ -103,6 +106,7 @@ export async function importDjango(target: AdminTarget, from: string, vault: Tok
     summary.users.skipped += 1;
     summary.skipped.push({ username, reason });
   };
+  for (const { username, reason } of refused) skip(username, reason);
   await target.db.transaction(async (tx) => {
     for (const user of users) {
       const existing = await userByUsername(tx, user.username);
