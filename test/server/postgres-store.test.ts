@@ -5,6 +5,7 @@ import { PG_MIGRATIONS } from "../../packages/server/src/store/postgres-migratio
 import { PostgresStore } from "../../packages/server/src/store/postgres-store.js";
 import { redactUrl } from "../../packages/server/src/store/postgres-errors.js";
 import { StoreBusy, StoreUnavailable } from "../../packages/server/src/store/store.js";
+import type { ThrottleState } from "../../packages/server/src/throttle/throttle-state.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { storeContract } from "../helpers/store-contract.js";
 
@@ -55,13 +56,15 @@ describe("PostgresStore", () => {
     const [one, two] = await Promise.all([PostgresStore.open({ url }), PostgresStore.open({ url })]);
     try {
       const now = Date.now();
-      await one.throttleState().record("login:ada", now - 2000, 60_000);
-      await two.throttleState().record("login:ada", now - 1000, 60_000);
-      await two.throttleState().record("login:bob", now - 1000, 60_000);
-      assert.deepEqual(await two.throttleState().recent("login:ada", now - 60_000), [now - 2000, now - 1000]);
-      assert.deepEqual(await one.throttleState().recent("login:ada", now - 1500), [now - 1000]);
-      await one.throttleState().record("login:ada", now + 120_000, 60_000);
-      assert.deepEqual(await one.throttleState().recent("login:ada", 0), [now + 120_000], "expired events are dropped");
+      const record = (state: ThrottleState, key: string, at: number) =>
+        state.admit([key], at, () => ({ verdict: undefined, record: [{ key, at, expires: at + 60_000 }] }));
+      await record(one.throttleState(), "login:ada", now - 2000);
+      await record(two.throttleState(), "login:ada", now - 1000);
+      await record(two.throttleState(), "login:bob", now - 1000);
+      assert.deepEqual(await two.throttleState().recent(["login:ada"], now), new Map([["login:ada", [now - 2000, now - 1000]]]));
+      assert.deepEqual(await one.throttleState().recent(["login:ada"], now + 58_500), new Map([["login:ada", [now - 1000]]]));
+      await record(one.throttleState(), "login:ada", now + 120_000);
+      assert.deepEqual(await one.throttleState().recent(["login:ada", "login:bob"], 0), new Map([["login:ada", [now + 120_000]], ["login:bob", [now - 1000]]]), "the touched key's expired events are dropped");
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { it } from "node:test";
 import { SqliteStore } from "../../packages/server/src/store/sqlite-store.js";
-import { Throttle } from "../../packages/server/src/throttle/throttle.js";
 import { SqliteThrottleState } from "../../packages/server/src/throttle/sqlite-throttle-state.js";
+import type { ThrottleEvent, ThrottleState } from "../../packages/server/src/throttle/throttle-state.js";
 import { tempDir } from "../helpers/temp.js";
 
 async function withDatabase(run: (path: string) => Promise<void>): Promise<void> {
@@ -18,21 +18,32 @@ async function withDatabase(run: (path: string) => Promise<void>): Promise<void>
   }
 }
 
-it("two states on one database (two worker processes) see each other's events", async () => {
+const event = (key: string, at: number, keepMs = 60_000): ThrottleEvent => ({ key, at, expires: at + keepMs });
+
+/** Admits an event under `key` while it has fewer than `limit` live ones. */
+const takeOne = (state: ThrottleState, key: string, now: number, limit: number) =>
+  state.admit([key], now, (histories) => {
+    const admitted = (histories.get(key)?.length ?? 0) < limit;
+    return { verdict: admitted, record: admitted ? [event(key, now)] : [] };
+  });
+
+it("two states on one database (two worker processes) check and record against each other's events", async () => {
   await withDatabase(async (path) => {
-    const now = () => 1_000_000;
-    const a = new SqliteThrottleState(path, { lockTimeoutMs: 1000, now });
-    const b = new SqliteThrottleState(path, { lockTimeoutMs: 1000, now });
+    const a = new SqliteThrottleState(path, { lockTimeoutMs: 1000 });
+    const b = new SqliteThrottleState(path, { lockTimeoutMs: 1000 });
     try {
-      const rate = { limit: 3, windowMs: 60_000 };
-      const throttleA = new Throttle("login-username", rate, a, now);
-      const throttleB = new Throttle("login-username", rate, b, now);
-      await throttleA.record("ada");
-      await throttleB.record("ada");
-      assert.equal(await throttleA.wait("ada"), undefined);
-      await throttleA.record("ada");
-      assert.equal(await throttleB.wait("ada"), 60);
-      assert.equal(await throttleB.wait("grace"), undefined, "other keys are unaffected");
+      const now = 1_000_000;
+      const verdicts = await Promise.all(Array.from({ length: 20 }, (_, i) => takeOne(i % 2 ? a : b, "login-username:ada", now + i, 3)));
+      assert.deepEqual(verdicts.filter(Boolean).length, 3);
+      assert.deepEqual(await b.recent(["login-username:ada", "login-username:grace"], now + 100), new Map([["login-username:ada", [now, now + 1, now + 2]]]));
+      await a.settle([event("login-username:ada", now + 1)], [event("login-known:ada", now, 5000)]);
+      assert.deepEqual(
+        await b.recent(["login-username:ada", "login-known:ada"], now + 100),
+        new Map([["login-username:ada", [now, now + 2]], ["login-known:ada", [now]]]),
+        "one event forgotten, the known mark set",
+      );
+      await b.settle([], [event("login-known:ada", now + 50, 5000)]);
+      assert.deepEqual(await a.recent(["login-known:ada"], now + 100), new Map([["login-known:ada", [now + 50]]]), "the mark replaced, not added to");
     } finally {
       a.close();
       b.close();
@@ -40,18 +51,18 @@ it("two states on one database (two worker processes) see each other's events", 
   });
 });
 
-it("forgets events once their window has passed, and keeps them across a reopen", async () => {
+it("forgets events once they expire, and keeps them across a reopen", async () => {
   await withDatabase(async (path) => {
-    let clock = 1_000_000;
-    const first = new SqliteThrottleState(path, { lockTimeoutMs: 1000, now: () => clock });
-    await first.record("k", clock, 1000);
+    const clock = 1_000_000;
+    const first = new SqliteThrottleState(path, { lockTimeoutMs: 1000 });
+    assert.equal(await takeOne(first, "k", clock, 5), true);
     first.close();
-    const second = new SqliteThrottleState(path, { lockTimeoutMs: 1000, now: () => clock });
+    const second = new SqliteThrottleState(path, { lockTimeoutMs: 1000 });
     try {
-      assert.deepEqual(await second.recent("k", clock - 1000), [1_000_000]);
-      clock += 5000;
-      await second.record("k", clock, 1000);
-      assert.deepEqual(await second.recent("k", 0), [1_005_000], "the expired event was pruned when the key was touched");
+      assert.deepEqual(await second.recent(["k"], clock + 59_999), new Map([["k", [clock]]]));
+      assert.deepEqual(await second.recent(["k"], clock + 60_000), new Map(), "expired at its expiry");
+      assert.equal(await takeOne(second, "k", clock + 120_000, 5), true);
+      assert.deepEqual(await second.recent(["k"], 0), new Map([["k", [clock + 120_000]]]), "the expired event was pruned when the key was written");
     } finally {
       second.close();
     }

@@ -63,7 +63,7 @@ export class PostgresStore implements Store {
 
   /** Throttle history in this database, shared by every instance on it. */
   throttleState(): ThrottleState {
-    return new PostgresThrottleState((text, values) => this.query(text, values));
+    return new PostgresThrottleState((text, values) => this.query(text, values), (work) => this.transaction((client) => work((text, values) => client.query(text, values))));
   }
 
   async usernameTaken(username: string): Promise<boolean> {

@@ -1,59 +1,92 @@
 import Database from "better-sqlite3";
 import { retryWhileBusy } from "../store/sqlite-busy.js";
-import type { ThrottleState } from "./throttle-state.js";
+import type { Decision, Histories, ThrottleEvent, ThrottleState } from "./throttle-state.js";
 
-/** Expired events are swept after this many records, so the table stays as small as the live windows. */
+/** Expired events of every key are swept after this many admissions that recorded, so the table stays as small as the live windows. */
 const SWEEP_EVERY = 1000;
 
 interface Options {
   /** How long an operation keeps retrying while another process holds the write lock. */
   lockTimeoutMs: number;
-  now?: () => number;
+}
+
+/** Rows of `key, at`, oldest first, grouped by key. */
+function group(rows: readonly { key: string; at: number }[]): Histories {
+  const histories = new Map<string, number[]>();
+  for (const { key, at } of rows) {
+    const history = histories.get(key);
+    if (history) history.push(at);
+    else histories.set(key, [at]);
+  }
+  return histories;
 }
 
 /**
  * Throttle history in the server's SQLite database (table `throttle_events`,
  * created by the store's migrations), so every worker process — and every
  * server on the same data directory — counts the same failed logins, and the
- * count survives a restart. Its own connection runs `synchronous = NORMAL`:
- * an event lost to a power cut only lets one more attempt through, and a
- * login does not wait on a second fsync. Locks held by other processes are
- * retried off the event loop, like the store's.
+ * count survives a restart. `admit` and `settle` are `BEGIN IMMEDIATE`
+ * transactions: the write lock is taken before the read, so no other
+ * process can check the same history in between. Its own connection runs
+ * `synchronous = NORMAL`: an event lost to a power cut only lets one more
+ * attempt through, and a login does not wait on a second fsync. Locks held
+ * by other processes are retried off the event loop, like the store's.
  */
 export class SqliteThrottleState implements ThrottleState {
   private readonly db: Database.Database;
-  private readonly recentEvents;
-  private readonly write;
+  private readonly liveEvents;
+  private readonly insertEvent;
+  private readonly pruneKeys;
+  private readonly sweep;
+  private readonly forgetOne;
+  private readonly clearKey;
   private recorded = 0;
-  private readonly now: () => number;
 
   /** `path` is a database the store has already opened and migrated. */
   constructor(path: string, private readonly options: Options) {
-    this.now = options.now ?? Date.now;
     // No busy wait inside SQLite: it would block the event loop; retry() waits instead.
     this.db = new Database(path, { timeout: 0 });
     this.db.pragma("synchronous = NORMAL");
-    this.recentEvents = this.db.prepare<[string, number], { at: number }>(
-      "SELECT at FROM throttle_events WHERE key = ? AND at > ? ORDER BY at",
+    // Keys go in as one JSON array, so one prepared statement serves any number of them.
+    this.liveEvents = this.db.prepare<[string, number], { key: string; at: number }>(
+      "SELECT key, at FROM throttle_events WHERE key IN (SELECT value FROM json_each(?)) AND expires > ? ORDER BY at",
     );
-    const insertEvent = this.db.prepare<[string, number, number]>("INSERT INTO throttle_events (key, at, expires) VALUES (?, ?, ?)");
-    const pruneKey = this.db.prepare<[string, number]>("DELETE FROM throttle_events WHERE key = ? AND expires <= ?");
-    const sweep = this.db.prepare<[number]>("DELETE FROM throttle_events WHERE expires <= ?");
-    this.write = this.db.transaction((key: string, at: number, expires: number, now: number, sweepAll: boolean) => {
-      pruneKey.run(key, now);
-      insertEvent.run(key, at, expires);
-      if (sweepAll) sweep.run(now);
+    this.insertEvent = this.db.prepare<[string, number, number]>("INSERT INTO throttle_events (key, at, expires) VALUES (?, ?, ?)");
+    this.pruneKeys = this.db.prepare<[string, number]>("DELETE FROM throttle_events WHERE key IN (SELECT value FROM json_each(?)) AND expires <= ?");
+    this.sweep = this.db.prepare<[number]>("DELETE FROM throttle_events WHERE expires <= ?");
+    this.forgetOne = this.db.prepare<[string, number]>(
+      "DELETE FROM throttle_events WHERE rowid = (SELECT rowid FROM throttle_events WHERE key = ? AND at = ? LIMIT 1)",
+    );
+    this.clearKey = this.db.prepare<[string]>("DELETE FROM throttle_events WHERE key = ?");
+  }
+
+  recent(keys: readonly string[], now: number): Promise<Histories> {
+    return this.retry(() => group(this.liveEvents.all(JSON.stringify(keys), now)));
+  }
+
+  admit<T>(keys: readonly string[], now: number, decide: (histories: Histories) => Decision<T>): Promise<T> {
+    const step = this.db.transaction(() => {
+      const keysJson = JSON.stringify(keys);
+      const { verdict, record } = decide(group(this.liveEvents.all(keysJson, now)));
+      if (record.length === 0) return verdict;
+      for (const event of record) this.insertEvent.run(event.key, event.at, event.expires);
+      if (++this.recorded % SWEEP_EVERY === 0) this.sweep.run(now);
+      else this.pruneKeys.run(keysJson, now);
+      return verdict;
     });
+    return this.retry(() => step.immediate());
   }
 
-  recent(key: string, since: number): Promise<readonly number[]> {
-    return this.retry(() => this.recentEvents.all(key, since).map((row) => row.at));
-  }
-
-  async record(key: string, at: number, keepMs: number): Promise<void> {
-    const now = this.now();
-    const sweepAll = ++this.recorded % SWEEP_EVERY === 0;
-    await this.retry(() => { this.write.immediate(key, at, at + keepMs, now, sweepAll); });
+  settle(forget: readonly ThrottleEvent[], replace: readonly ThrottleEvent[]): Promise<void> {
+    if (forget.length === 0 && replace.length === 0) return Promise.resolve();
+    const step = this.db.transaction(() => {
+      for (const { key, at } of forget) this.forgetOne.run(key, at);
+      for (const event of replace) {
+        this.clearKey.run(event.key);
+        this.insertEvent.run(event.key, event.at, event.expires);
+      }
+    });
+    return this.retry(() => { step.immediate(); });
   }
 
   close(): void {
