@@ -5,6 +5,7 @@ import { SqliteStore } from "../../packages/server/src/store/sqlite-store.js";
 import { SqliteThrottleState } from "../../packages/server/src/throttle/sqlite-throttle-state.js";
 import type { ThrottleEvent, ThrottleState } from "../../packages/server/src/throttle/throttle-state.js";
 import { tempDir } from "../helpers/temp.js";
+import { peek } from "../helpers/throttle.js";
 
 async function withDatabase(run: (path: string) => Promise<void>): Promise<void> {
   const dir = await tempDir();
@@ -35,15 +36,15 @@ it("two states on one database (two worker processes) check and record against e
       const now = 1_000_000;
       const verdicts = await Promise.all(Array.from({ length: 20 }, (_, i) => takeOne(i % 2 ? a : b, "login-username:ada", now + i, 3)));
       assert.deepEqual(verdicts.filter(Boolean).length, 3);
-      assert.deepEqual(await b.recent(["login-username:ada", "login-username:grace"], now + 100), new Map([["login-username:ada", [now, now + 1, now + 2]]]));
+      assert.deepEqual(await peek(b, ["login-username:ada", "login-username:grace"], now + 100), new Map([["login-username:ada", [now, now + 1, now + 2]]]));
       await a.settle([event("login-username:ada", now + 1)], [event("login-known:ada", now, 5000)]);
       assert.deepEqual(
-        await b.recent(["login-username:ada", "login-known:ada"], now + 100),
+        await peek(b, ["login-username:ada", "login-known:ada"], now + 100),
         new Map([["login-username:ada", [now, now + 2]], ["login-known:ada", [now]]]),
         "one event forgotten, the known mark set",
       );
       await b.settle([], [event("login-known:ada", now + 50, 5000)]);
-      assert.deepEqual(await a.recent(["login-known:ada"], now + 100), new Map([["login-known:ada", [now + 50]]]), "the mark replaced, not added to");
+      assert.deepEqual(await peek(a, ["login-known:ada"], now + 100), new Map([["login-known:ada", [now + 50]]]), "the mark replaced, not added to");
     } finally {
       a.close();
       b.close();
@@ -59,10 +60,10 @@ it("forgets events once they expire, and keeps them across a reopen", async () =
     first.close();
     const second = new SqliteThrottleState(path, { lockTimeoutMs: 1000 });
     try {
-      assert.deepEqual(await second.recent(["k"], clock + 59_999), new Map([["k", [clock]]]));
-      assert.deepEqual(await second.recent(["k"], clock + 60_000), new Map(), "expired at its expiry");
+      assert.deepEqual(await peek(second, ["k"], clock + 59_999), new Map([["k", [clock]]]));
+      assert.deepEqual(await peek(second, ["k"], clock + 60_000), new Map(), "expired at its expiry");
       assert.equal(await takeOne(second, "k", clock + 120_000, 5), true);
-      assert.deepEqual(await second.recent(["k"], 0), new Map([["k", [clock + 120_000]]]), "the expired event was pruned when the key was written");
+      assert.deepEqual(await peek(second, ["k"], 0), new Map([["k", [clock + 120_000]]]), "the expired event was pruned when the key was written");
     } finally {
       second.close();
     }

@@ -4,6 +4,7 @@ import { Throttled } from "../../packages/server/src/errors.js";
 import { parseDelayAfter, parseRate } from "../../packages/server/src/throttle/rate.js";
 import { delayWait, RateThrottle, windowWait } from "../../packages/server/src/throttle/throttle.js";
 import { MemoryThrottleState } from "../../packages/server/src/throttle/throttle-state.js";
+import { peek } from "../helpers/throttle.js";
 
 describe("rates in DRF's syntax", () => {
   it("reads num/period by the period's first letter, and off", () => {
@@ -83,20 +84,20 @@ describe("MemoryThrottleState", () => {
     await record(state, event("a", 1), event("b", 1), event("c", 1));
     await record(state, event("a", 2));
     await record(state, event("d", 3));
-    assert.deepEqual(await state.recent(["a", "b", "d"], 0), new Map([["a", [1, 2]], ["d", [3]]]), "b was written least recently");
+    assert.deepEqual(await peek(state, ["a", "b", "d"], 0), new Map([["a", [1, 2]], ["d", [3]]]), "b was written least recently");
   });
 
   it("drops expired events", async () => {
     const state = new MemoryThrottleState();
     await record(state, event("k", 1), event("k", 2), event("k", 3), event("k", 4));
-    assert.deepEqual(await state.recent(["k"], 1002), new Map([["k", [3, 4]]]));
-    assert.deepEqual(await state.recent(["k"], 1004), new Map());
+    assert.deepEqual(await peek(state, ["k"], 1002), new Map([["k", [3, 4]]]));
+    assert.deepEqual(await peek(state, ["k"], 1004), new Map());
   });
 
   it("settles: forgets one event per match and replaces a key's events", async () => {
     const state = new MemoryThrottleState();
     await record(state, event("k", 5), event("k", 5), event("m", 1), event("m", 2));
     await state.settle([event("k", 5), event("k", 9)], [event("m", 7)]);
-    assert.deepEqual(await state.recent(["k", "m"], 0), new Map([["k", [5]], ["m", [7]]]));
+    assert.deepEqual(await peek(state, ["k", "m"], 0), new Map([["k", [5]], ["m", [7]]]));
   });
 });

@@ -1,4 +1,4 @@
-import type { Decision, Histories, ThrottleEvent, ThrottleState } from "../throttle/throttle-state.js";
+import { historiesOf, type Decision, type Histories, type ThrottleEvent, type ThrottleState } from "../throttle/throttle-state.js";
 
 type Query = (text: string, values: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
 /** Runs `work` inside BEGIN … COMMIT on one connection (rolled back if it throws), handing it that connection's query. */
@@ -38,17 +38,6 @@ const SETTLE = `WITH forgotten AS (
   ), replaced AS (DELETE FROM throttle_events WHERE key = ANY($3::text[]))
   INSERT INTO throttle_events (key, at, expires) SELECT * FROM unnest($3::text[], $4::bigint[], $5::bigint[])`;
 
-function group(rows: readonly Record<string, unknown>[]): Histories {
-  const histories = new Map<string, number[]>();
-  for (const row of rows) {
-    const key = String(row.key);
-    const history = histories.get(key);
-    if (history) history.push(Number(row.at));
-    else histories.set(key, [Number(row.at)]);
-  }
-  return histories;
-}
-
 const columns = (events: readonly ThrottleEvent[]) => [events.map((e) => e.key), events.map((e) => e.at), events.map((e) => e.expires)];
 
 /**
@@ -65,14 +54,11 @@ export class PostgresThrottleState implements ThrottleState {
     private readonly transaction: Transaction,
   ) {}
 
-  async recent(keys: readonly string[], now: number): Promise<Histories> {
-    return group((await this.query(LIVE_EVENTS, [keys, now])).rows);
-  }
-
   admit<T>(keys: readonly string[], now: number, decide: (histories: Histories) => Decision<T>): Promise<T> {
     return this.transaction(async (query) => {
       await query(LOCK_KEYS, [keys]);
-      const { verdict, record } = decide(group((await query(LIVE_EVENTS, [keys, now])).rows));
+      const { rows } = await query(LIVE_EVENTS, [keys, now]);
+      const { verdict, record } = decide(historiesOf(rows.map((row) => ({ key: String(row.key), at: Number(row.at) }))));
       if (record.length > 0) {
         if (Math.random() * SWEEP_EVERY < 1) await query(RECORD_AND_SWEEP, [now, ...columns(record)]);
         else await query(RECORD_AND_PRUNE, [keys, now, ...columns(record)]);
@@ -83,6 +69,7 @@ export class PostgresThrottleState implements ThrottleState {
 
   async settle(forget: readonly ThrottleEvent[], replace: readonly ThrottleEvent[]): Promise<void> {
     if (forget.length === 0 && replace.length === 0) return;
-    await this.query(SETTLE, [forget.map((e) => e.key), forget.map((e) => e.at), ...columns(replace)]);
+    const [forgetKeys, forgetTimes] = columns(forget);
+    await this.query(SETTLE, [forgetKeys, forgetTimes, ...columns(replace)]);
   }
 }

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { retryWhileBusy } from "../store/sqlite-busy.js";
-import type { Decision, Histories, ThrottleEvent, ThrottleState } from "./throttle-state.js";
+import { historiesOf, type Decision, type Histories, type ThrottleEvent, type ThrottleState } from "./throttle-state.js";
 
 /** Expired events of every key are swept after this many admissions that recorded, so the table stays as small as the live windows. */
 const SWEEP_EVERY = 1000;
@@ -8,17 +8,6 @@ const SWEEP_EVERY = 1000;
 interface Options {
   /** How long an operation keeps retrying while another process holds the write lock. */
   lockTimeoutMs: number;
-}
-
-/** Rows of `key, at`, oldest first, grouped by key. */
-function group(rows: readonly { key: string; at: number }[]): Histories {
-  const histories = new Map<string, number[]>();
-  for (const { key, at } of rows) {
-    const history = histories.get(key);
-    if (history) history.push(at);
-    else histories.set(key, [at]);
-  }
-  return histories;
 }
 
 /**
@@ -60,14 +49,10 @@ export class SqliteThrottleState implements ThrottleState {
     this.clearKey = this.db.prepare<[string]>("DELETE FROM throttle_events WHERE key = ?");
   }
 
-  recent(keys: readonly string[], now: number): Promise<Histories> {
-    return this.retry(() => group(this.liveEvents.all(JSON.stringify(keys), now)));
-  }
-
   admit<T>(keys: readonly string[], now: number, decide: (histories: Histories) => Decision<T>): Promise<T> {
     const step = this.db.transaction(() => {
       const keysJson = JSON.stringify(keys);
-      const { verdict, record } = decide(group(this.liveEvents.all(keysJson, now)));
+      const { verdict, record } = decide(historiesOf(this.liveEvents.all(keysJson, now)));
       if (record.length === 0) return verdict;
       for (const event of record) this.insertEvent.run(event.key, event.at, event.expires);
       if (++this.recorded % SWEEP_EVERY === 0) this.sweep.run(now);

@@ -8,6 +8,17 @@ export interface ThrottleEvent {
 /** The live events of each key asked about, as times oldest first; a key with none is absent. */
 export type Histories = ReadonlyMap<string, readonly number[]>;
 
+/** Groups `key, at` rows (oldest first) into histories. */
+export function historiesOf(rows: Iterable<{ key: string; at: number }>): Histories {
+  const histories = new Map<string, number[]>();
+  for (const { key, at } of rows) {
+    const history = histories.get(key);
+    if (history) history.push(at);
+    else histories.set(key, [at]);
+  }
+  return histories;
+}
+
 /** What a check decided: its verdict, and the events to record with it (none for a refusal). */
 export interface Decision<T> {
   verdict: T;
@@ -21,13 +32,12 @@ export interface Decision<T> {
  * with respect to every other caller on the same database.
  */
 export interface ThrottleState {
-  /** The events under each of `keys` that have not expired at `now`. */
-  recent(keys: readonly string[], now: number): Promise<Histories>;
   /**
-   * Check-and-record as one step: reads as `recent` does, and records the
-   * events `decide` returns, with no other `admit` on these keys in between,
-   * so concurrent checks cannot all pass on the same history. `decide` runs
-   * synchronously inside the step and must not throw.
+   * Check-and-record as one step: reads the events under each of `keys` that
+   * have not expired at `now`, and records the events `decide` returns, with
+   * no other `admit` on these keys in between, so concurrent checks cannot
+   * all pass on the same history. `decide` runs synchronously inside the
+   * step and must not throw.
    */
   admit<T>(keys: readonly string[], now: number, decide: (histories: Histories) => Decision<T>): Promise<T>;
   /**
@@ -53,10 +63,6 @@ export class MemoryThrottleState implements ThrottleState {
   private readonly events = new Map<string, ThrottleEvent[]>();
 
   constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
-
-  recent(keys: readonly string[], now: number): Promise<Histories> {
-    return Promise.resolve(this.read(keys, now));
-  }
 
   admit<T>(keys: readonly string[], now: number, decide: (histories: Histories) => Decision<T>): Promise<T> {
     const { verdict, record } = decide(this.read(keys, now));
