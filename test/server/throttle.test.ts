@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Throttled } from "../../packages/server/src/errors.js";
 import { parseDelayAfter, parseRate } from "../../packages/server/src/throttle/rate.js";
 import { delayWait, RateThrottle, windowWait } from "../../packages/server/src/throttle/throttle.js";
+import { LoginThrottle } from "../../packages/server/src/throttle/login-throttle.js";
 import { MemoryThrottleState } from "../../packages/server/src/throttle/throttle-state.js";
 import { peek } from "../helpers/throttle.js";
 
@@ -99,5 +100,28 @@ describe("MemoryThrottleState", () => {
     await record(state, event("k", 5), event("k", 5), event("m", 1), event("m", 2));
     await state.settle([event("k", 5), event("k", 9)], [event("m", 7)]);
     assert.deepEqual(await peek(state, ["k", "m"], 0), new Map([["k", [5]], ["m", [7]]]));
+  });
+});
+
+describe("LoginThrottle", () => {
+  const HOUR = 3_600_000;
+  const policy = { perUsername: undefined, delayAfter: undefined, perAddress: { limit: 2, windowMs: HOUR }, knownForMs: 30 * 24 * HOUR };
+  const admitted = async (throttle: LoginThrottle, outcome: "succeeded" | "failed" | "withdrawn") => {
+    const admission = await throttle.admit("ada", "10.0.0.1");
+    if (!admission.admitted) return admission.wait;
+    if (outcome === "succeeded") await admission.attempt.succeeded();
+    if (outcome === "withdrawn") await admission.attempt.withdraw();
+    return "admitted";
+  };
+
+  it("exempts a known address from the per-address limit only where the account's own count stands in for it", async () => {
+    const throttle = new LoginThrottle(policy, new MemoryThrottleState(), () => 1_000_000);
+    assert.equal(await admitted(throttle, "succeeded"), "admitted");
+    assert.equal(await admitted(throttle, "withdrawn"), "admitted");
+    assert.deepEqual([await admitted(throttle, "failed"), await admitted(throttle, "failed")], ["admitted", "admitted"]);
+    assert.equal(await admitted(throttle, "succeeded"), HOUR / 1000, "no per-username limit: the address limit holds for everyone");
+    const counted = new LoginThrottle({ ...policy, perUsername: { limit: 100, windowMs: HOUR } }, new MemoryThrottleState(), () => 1_000_000);
+    assert.equal(await admitted(counted, "succeeded"), "admitted");
+    for (let i = 0; i < 3; i++) assert.equal(await admitted(counted, "failed"), "admitted", "the known address's failures are the account's to count");
   });
 });

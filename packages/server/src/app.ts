@@ -73,8 +73,8 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   });
   app.use(requestLog(log));
   app.use(errorHandler(log));
-  const { loginPerAddress } = settings.throttle;
-  if (settings.trustedProxies === 0 && loginPerAddress) app.use(proxyWarning(log, loginPerAddress.limit));
+  const { loginPerAddress, loginPerUsername } = settings.throttle;
+  if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
   app.use(appendSlash(ACCOUNT_PATHS));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());

@@ -8,7 +8,7 @@ export interface LoginPolicy {
   perUsername: Rate | undefined;
   /** Failures on one account before each further attempt is delayed (1 s, 2 s, 4 s …); undefined for none. */
   delayAfter: number | undefined;
-  /** Failed logins per client address; addresses known for the account are exempt. */
+  /** Failed logins per client address; addresses known for the account are exempt (when `perUsername` counts their failures). */
   perAddress: Rate | undefined;
   /** How long an address stays known for an account after a successful login from it; 0 for never. */
   knownForMs: number;
@@ -68,7 +68,7 @@ export class LoginThrottle {
     const now = this.now();
     const verdict = await this.state.admit(Object.values(keys), now, (histories) => this.decide(keys, histories, now));
     if (typeof verdict === "number") return { admitted: false, wait: verdict };
-    const known: ThrottleEvent[] = this.policy.knownForMs > 0 ? [{ key: keys.known, at: now, expires: now + this.policy.knownForMs }] : [];
+    const known: ThrottleEvent[] = this.remembers() ? [{ key: keys.known, at: now, expires: now + this.policy.knownForMs }] : [];
     return {
       admitted: true,
       attempt: { succeeded: () => this.state.settle(verdict, known), withdraw: () => this.state.settle(verdict, []) },
@@ -78,7 +78,7 @@ export class LoginThrottle {
   /** The seconds to wait, or the events that count this attempt until it succeeds. */
   private decide(keys: LoginKeys, histories: Histories, now: number): Decision<number | readonly ThrottleEvent[]> {
     const { perUsername, delayAfter, perAddress } = this.policy;
-    const known = this.policy.knownForMs > 0 && histories.has(keys.known);
+    const known = this.remembers() && histories.has(keys.known);
     const accountKey = known ? keys.knownFailures : keys.username;
     const account = histories.get(accountKey) ?? [];
     const waits: (number | undefined)[] = [];
@@ -90,5 +90,10 @@ export class LoginThrottle {
     if (perUsername) pending.push({ key: accountKey, at: now, expires: now + perUsername.windowMs });
     if (perAddress) pending.push({ key: keys.address, at: now, expires: now + perAddress.windowMs });
     return { verdict: pending, record: pending };
+  }
+
+  /** Known addresses matter only where failures are counted per account: they are counted apart there. */
+  private remembers(): boolean {
+    return this.policy.knownForMs > 0 && this.policy.perUsername !== undefined;
   }
 }
