@@ -27,8 +27,8 @@ const RECORD_AND_SWEEP = `WITH swept AS (DELETE FROM throttle_events WHERE expir
   INSERT INTO throttle_events (key, at, expires) SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[])`;
 
 /**
- * Deletes one event per (key, time) in $1, $2, then every event under the
- * keys in $3 and inserts $3, $4, $5 (keys, times, expiries) in their place.
+ * Deletes one event per (key, time) in $1, $2 and every event under the
+ * keys in $3, and inserts $3, $4, $5 (keys, times, expiries) in their place.
  * One statement: atomic, and one round trip on a successful login.
  */
 const SETTLE = `WITH forgotten AS (

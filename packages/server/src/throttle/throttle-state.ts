@@ -49,14 +49,14 @@ export interface ThrottleState {
   close?(): void | Promise<void>;
 }
 
-/** The default most keys an in-memory state remembers; the least recently touched go first. */
+/** The default most keys an in-memory state remembers; the least recently written go first. */
 const DEFAULT_MAX_KEYS = 100_000;
 
 /**
  * One process's throttle history; every method runs without yielding, which
  * makes it atomic. Memory stays bounded however many keys an attacker
- * invents: expired events are dropped when their key is touched and, past
- * `maxKeys`, the key touched least recently is dropped.
+ * invents: expired events are dropped when their key is read and, past
+ * `maxKeys`, the key written least recently is dropped.
  */
 export class MemoryThrottleState implements ThrottleState {
   /** Per key, its events oldest first; the Map's order is the order keys were last written. */
