@@ -15,21 +15,34 @@ describe("server configuration", () => {
     const config = loadConfig({});
     assert.deepEqual(config.throttle, {
       loginPerUsername: { limit: 100, windowMs: 3_600_000 },
+      loginDelayAfter: 10,
       loginPerAddress: { limit: 1000, windowMs: 3_600_000 },
+      loginKnownForMs: 30 * 86_400_000,
       registerPerAddress: undefined,
     });
-    const custom = loadConfig({ AUTHCTL_THROTTLE_LOGIN_USERNAME: "5/minute", AUTHCTL_THROTTLE_LOGIN_ADDRESS: "off", AUTHCTL_THROTTLE_REGISTER: "50/day" });
+    const custom = loadConfig({
+      AUTHCTL_THROTTLE_LOGIN_USERNAME: "5/minute",
+      AUTHCTL_THROTTLE_LOGIN_DELAY: "off",
+      AUTHCTL_THROTTLE_LOGIN_ADDRESS: "off",
+      AUTHCTL_THROTTLE_KNOWN_DAYS: "0",
+      AUTHCTL_THROTTLE_REGISTER: "50/day",
+    });
     assert.deepEqual(custom.throttle, {
       loginPerUsername: { limit: 5, windowMs: 60_000 },
+      loginDelayAfter: undefined,
       loginPerAddress: undefined,
+      loginKnownForMs: 0,
       registerPerAddress: { limit: 50, windowMs: 86_400_000 },
     });
+    assert.equal(loadConfig({ AUTHCTL_THROTTLE_LOGIN_DELAY: "3" }).throttle.loginDelayAfter, 3);
     assert.deepEqual(loadConfig({ AUTHCTL_THROTTLE: "off", AUTHCTL_THROTTLE_REGISTER: "1/s" }).throttle, {});
   });
 
   it("names the variable or argument that is wrong", () => {
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE: "maybe" }), /AUTHCTL_THROTTLE must be "on" or "off"/);
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_REGISTER: "lots" }), /AUTHCTL_THROTTLE_REGISTER must be a rate/);
+    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_LOGIN_DELAY: "soon" }), /AUTHCTL_THROTTLE_LOGIN_DELAY must be a number of failed logins/);
+    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_KNOWN_DAYS: "-1" }), /AUTHCTL_THROTTLE_KNOWN_DAYS must be a whole number from 0 to 3650/);
     assert.throws(() => loadConfig({ AUTHCTL_TRUST_PROXY: "yes" }), /AUTHCTL_TRUST_PROXY must be a whole number/);
     assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS: "0" }), /AUTHCTL_MAX_CONNECTIONS must be a whole number from 1/);
     assert.throws(() => loadConfig({}, ["--revoke"]), /unknown argument --revoke/);

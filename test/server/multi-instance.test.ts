@@ -74,16 +74,19 @@ describe("three server instances on one PostgreSQL database", () => {
     assert.deepEqual(await after.json(), { detail: "Invalid token." });
   });
 
-  it("counts failed logins for one account across instances: the 101st is throttled", async () => {
+  it("counts failed logins for one account across instances: ten at once, then each waits longer", async () => {
     const name = uniqueName("guess");
     assert.equal((await post(`${at(0)}/account/register/`, registration(name))).status, 201);
     const failures = await Promise.all(
       Array.from({ length: 100 }, (_, i) => post(`${at(i)}/account/login/`, { username: name, password: "wrong" })),
     );
     const statuses = failures.map((failure) => failure.status);
+    const checked = statuses.filter((s) => s === 400).length;
     const last = await post(`${at(100)}/account/login/`, { username: name, password: "s3cret-pw" });
-    console.log(`101 logins for one account over 3 instances: ${statuses.filter((s) => s === 400).length} × 400, then ${last.status} ${JSON.stringify(last.body)}`);
-    assert.deepEqual([...new Set(statuses)], [400]);
+    console.log(`101 logins for one account over 3 instances: ${checked} × 400, ${statuses.filter((s) => s === 429).length} × 429, then ${last.status} ${JSON.stringify(last.body)}`);
+    assert.deepEqual(new Set(statuses), new Set([400, 429]));
+    // Ten go through at once; more only as the progressive delay (1 s, 2 s …) allows on a slow machine.
+    assert.ok(checked >= 10 && checked <= 101, `${checked} failures checked`);
     assert.equal(last.status, 429);
     assert.match(String(last.headers.get("retry-after")), /^\d+$/);
   });

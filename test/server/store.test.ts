@@ -8,16 +8,15 @@ import { Database, DATABASE_FILE } from "../../packages/server/src/store/databas
 import { describeServers, GONE_AFTER_MS, runningServers, startHeartbeat } from "../../packages/server/src/store/heartbeat.js";
 import { redactUrl } from "../../packages/server/src/store/postgres-errors.js";
 import { StoreBusy, StoreUnavailable } from "../../packages/server/src/store/store.js";
-import { DatabaseThrottleState } from "../../packages/server/src/store/throttle-events.js";
-import { Throttle } from "../../packages/server/src/throttle/throttle.js";
 import { databaseConfig, openAccountStore } from "../helpers/database.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { storeContract } from "../helpers/store-contract.js";
 import { tempDir } from "../helpers/temp.js";
 
 /**
- * The one data layer on both databases: the store contract, the migration
- * history, and the throttle history, each run against SQLite and PostgreSQL.
+ * The one data layer on both databases: the store contract and the migration
+ * history, each run against SQLite and PostgreSQL (the throttle history:
+ * throttle-state.test.ts).
  */
 let cluster: PostgresCluster;
 before(async () => {
@@ -97,32 +96,6 @@ for (const [name, place] of Object.entries(places)) {
         await at.exec("INSERT INTO authctl_migrations (name, timestamp) VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')");
         await assert.rejects(Database.open(databaseConfig(at.where)), /9999_from_the_future, newer than this server/);
       } finally {
-        await at.remove();
-      }
-    });
-
-    it("shares throttle history between servers on one database, and forgets expired events", async () => {
-      const at = await place();
-      const [one, two] = await Promise.all([Database.open(databaseConfig(at.where)), Database.open(databaseConfig(at.where))]);
-      try {
-        let clock = 1_000_000;
-        const now = () => clock;
-        const rate = { limit: 3, windowMs: 60_000 };
-        const a = new Throttle("login-username", rate, new DatabaseThrottleState(one, now), now);
-        const b = new Throttle("login-username", rate, new DatabaseThrottleState(two, now), now);
-        await a.record("ada");
-        await b.record("ada");
-        assert.equal(await a.wait("ada"), undefined);
-        await a.record("ada");
-        assert.equal(await b.wait("ada"), 60);
-        assert.equal(await b.wait("grace"), undefined, "other keys are unaffected");
-        clock += 61_000;
-        assert.equal(await b.wait("ada"), undefined, "the window has passed");
-        const state = new DatabaseThrottleState(two, now);
-        await state.record("login-username:ada", clock, 60_000);
-        assert.deepEqual(await state.recent("login-username:ada", 0), [clock], "expired events were pruned when the key was touched");
-      } finally {
-        await Promise.all([one.close(), two.close()]);
         await at.remove();
       }
     });

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import { BcryptSha256Hasher } from "../../packages/server/src/auth/hasher.js";
 import { TokenVault } from "../../packages/server/src/auth/tokens.js";
-import type { AppConfig } from "../../packages/server/src/app.js";
+import { DEFAULT_APP_CONFIG, type AppConfig } from "../../packages/server/src/app.js";
 import { post, registration, startInProcess, type InProcessServer } from "../helpers/server.js";
 import { uniqueName } from "../helpers/temp.js";
 
@@ -35,7 +35,9 @@ function formPost(url: string, body: string, contentType: string) {
 
 describe("throttling failed logins (on by default)", () => {
   it("refuses the 101st attempt on one username even with the right password, and no other account", async () => {
-    await withServer({}, async (server) => {
+    // Without the progressive delay, which would refuse the 11th of these rapid attempts (see login-throttle.test.ts).
+    const throttle = { ...DEFAULT_APP_CONFIG.throttle, loginDelayAfter: undefined };
+    await withServer({ config: { throttle } }, async (server) => {
       const victim = await register(server);
       const bystander = await register(server);
       for (let batch = 0; batch < 10; batch++) {

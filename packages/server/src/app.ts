@@ -12,6 +12,7 @@ import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
 import type { Store } from "./store/store.js";
 import { accountThrottles, type ThrottleConfig } from "./throttle/account-throttles.js";
+import { proxyWarning } from "./throttle/proxy-warning.js";
 import { MemoryThrottleState, type ThrottleState } from "./throttle/throttle-state.js";
 
 export interface AppConfig {
@@ -26,12 +27,15 @@ export interface AppConfig {
 }
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
 
 export const DEFAULT_APP_CONFIG: AppConfig = {
   bodyLimit: 1024 * 1024,
   throttle: {
     loginPerUsername: { limit: 100, windowMs: HOUR_MS },
+    loginDelayAfter: 10,
     loginPerAddress: { limit: 1000, windowMs: HOUR_MS },
+    loginKnownForMs: 30 * DAY_MS,
     registerPerAddress: undefined,
   },
   trustedProxies: 0,
@@ -47,11 +51,13 @@ export interface AppDeps {
   jsonParser?: JsonBodyParser;
   /** Throttle history; one process's memory unless a shared state is given. */
   throttleState?: ThrottleState;
+  /** The time (ms) throttles read: Date.now unless a test injects a clock. */
+  clock?: () => number;
   log?: Logger;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger }: AppDeps): Koa {
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
@@ -59,7 +65,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
     store,
     hasher,
     tokens,
-    throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState()),
+    throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState(), clock),
     hashing: new HashingGate(settings.hashingQueue),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
@@ -67,6 +73,8 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   });
   app.use(requestLog(log));
   app.use(errorHandler(log));
+  const { loginPerAddress, loginPerUsername } = settings.throttle;
+  if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
   app.use(appendSlash(ACCOUNT_PATHS));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());

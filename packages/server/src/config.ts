@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
+import { DAY_MS, DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
 import { REVOKE_FLAG } from "./auth/secret-key.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, PG_DEFAULTS, type DatabaseConfig } from "./store/database.js";
 import { parseDatabaseUrl } from "./store/open-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
-import { parseRate, type Rate } from "./throttle/rate.js";
+import { parseDelayAfter, parseRate, type Rate } from "./throttle/rate.js";
 
 export interface ServerConfig extends AppConfig, DatabaseConfig {
   host: string;
@@ -84,7 +84,9 @@ function throttleConfig(env: NodeJS.ProcessEnv): ThrottleConfig {
   };
   return {
     loginPerUsername: rate("AUTHCTL_THROTTLE_LOGIN_USERNAME", defaults.loginPerUsername),
+    loginDelayAfter: env.AUTHCTL_THROTTLE_LOGIN_DELAY ? parseDelayAfter(env.AUTHCTL_THROTTLE_LOGIN_DELAY, "AUTHCTL_THROTTLE_LOGIN_DELAY") : defaults.loginDelayAfter,
     loginPerAddress: rate("AUTHCTL_THROTTLE_LOGIN_ADDRESS", defaults.loginPerAddress),
+    loginKnownForMs: integer(env, "AUTHCTL_THROTTLE_KNOWN_DAYS", (defaults.loginKnownForMs ?? 0) / DAY_MS, 0, 3650) * DAY_MS,
     registerPerAddress: rate("AUTHCTL_THROTTLE_REGISTER", defaults.registerPerAddress),
   };
 }

@@ -89,13 +89,21 @@ export class Database implements Conn {
     return this.db.destroy();
   }
 
-  static async open(config: DatabaseConfig): Promise<Database> {
-    return config.databaseUrl === undefined ? openSqlite(join(config.dataDir, DATABASE_FILE), config) : openPostgres(config.databaseUrl, config);
+  /**
+   * `relaxed`: on SQLite, commits are not synced to disk one by one
+   * (`synchronous = NORMAL`): a power cut may lose the last ones, a crash
+   * none. For the throttle history, where a lost event lets one more attempt
+   * through, and a login should not wait on a second fsync. PostgreSQL
+   * ignores it.
+   */
+  static async open(config: DatabaseConfig, options: { relaxed?: boolean } = {}): Promise<Database> {
+    if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, config);
+    return openSqlite(join(config.dataDir, DATABASE_FILE), { ...config, relaxed: options.relaxed === true });
   }
 
   /** Opens an existing SQLite file (admin commands: never creates one). */
   static openSqliteFile(path: string, lockTimeoutMs: number): Promise<Database> {
-    return openSqlite(path, { lockTimeoutMs, dataDir: undefined });
+    return openSqlite(path, { lockTimeoutMs, dataDir: undefined, relaxed: false });
   }
 }
 
@@ -109,13 +117,13 @@ const MMAP_BYTES = 1024 * 1024 * 1024;
 /** How long opening (WAL switch, migrations) may wait for other processes; nothing is served yet. */
 const OPEN_BUSY_TIMEOUT_MS = 30_000;
 
-function sqliteConnection(path: string): BetterSqlite3.Database {
+function sqliteConnection(path: string, relaxed: boolean): BetterSqlite3.Database {
   const db = new BetterSqlite3(path, { fileMustExist: true });
   try {
     db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
-    // An acknowledged write survives power loss, not only a crash.
-    db.pragma("synchronous = FULL");
+    // An acknowledged write survives power loss, not only a crash (unless relaxed, see Database.open).
+    db.pragma(relaxed ? "synchronous = NORMAL" : "synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma(`cache_size = -${CACHE_KIB}`);
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
@@ -133,7 +141,7 @@ function sqliteConnection(path: string): BetterSqlite3.Database {
  * up to 30 s while migrating (nothing is served yet, and other servers may be
  * migrating the same file), then up to the configured lock timeout.
  */
-async function openSqlite(path: string, config: { dataDir: string | undefined; lockTimeoutMs: number }): Promise<Database> {
+async function openSqlite(path: string, config: { dataDir: string | undefined; lockTimeoutMs: number; relaxed: boolean }): Promise<Database> {
   if (config.dataDir !== undefined) {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // The database holds password hashes: create it private before SQLite does.
@@ -141,7 +149,7 @@ async function openSqlite(path: string, config: { dataDir: string | undefined; l
   }
   const connections: BetterSqlite3.Database[] = [];
   try {
-    connections.push(sqliteConnection(path), sqliteConnection(path));
+    connections.push(sqliteConnection(path, config.relaxed), sqliteConnection(path, config.relaxed));
   } catch (error) {
     for (const connection of connections) connection.close();
     throw error;

@@ -1,4 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
+import type { Conn } from "./database.js";
 
 /**
  * Where SQLite and PostgreSQL differ, each difference said once. Everything
@@ -29,4 +30,21 @@ export function columnTypes(dialect: DialectName) {
     ? { username: sql`text`, flag: sql`integer`, yes: sql`1`, no: sql`0`, time: sql`text`, millis: sql`integer` }
     : // "C": byte-wise, so usernames compare case-sensitively and exactly as Django's do on SQLite.
       { username: sql`text collate "C"`, flag: sql`boolean`, yes: sql`true`, no: sql`false`, time: sql`timestamptz`, millis: sql`bigint` };
+}
+
+/**
+ * Serializes throttle checks on `keys` until the transaction ends. SQLite's
+ * `BEGIN IMMEDIATE` already holds the database's one write lock; PostgreSQL
+ * takes a transaction-scoped advisory lock per key, in the order of the
+ * locks' numbers, so two checks sharing keys cannot deadlock.
+ */
+export async function lockKeys({ db, dialect }: Conn, keys: readonly string[]): Promise<void> {
+  if (dialect === "sqlite" || keys.length === 0) return;
+  await sql`SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT hashtext(k) AS lock FROM unnest(${[...keys]}::text[]) AS k ORDER BY lock) AS locks`.execute(db);
+}
+
+/** Deletes one throttle event with this key and time (there may be equal ones): by SQLite's rowid, PostgreSQL's ctid. */
+export async function deleteOneRow({ db, dialect }: Conn, key: string, at: number): Promise<void> {
+  const id = sql.raw(dialect === "sqlite" ? "rowid" : "ctid");
+  await sql`DELETE FROM throttle_events WHERE ${id} = (SELECT ${id} FROM throttle_events WHERE key = ${key} AND at = ${at} LIMIT 1)`.execute(db);
 }

@@ -23,19 +23,23 @@ export interface OpenedStore {
  */
 export async function openStore(config: DatabaseConfig, options: { heartbeat?: boolean } = {}): Promise<OpenedStore> {
   const database = await Database.open(config);
+  const opened = [database];
   try {
+    // On SQLite the throttle history has its own relaxed handle (see Database.open); PostgreSQL shares the pool.
+    const throttleDatabase = config.databaseUrl === undefined ? await Database.open(config, { relaxed: true }) : database;
+    if (throttleDatabase !== database) opened.push(throttleDatabase);
     const heartbeat = options.heartbeat === true ? await startHeartbeat(database) : undefined;
     return {
       store: new AccountStore(database),
-      throttleState: new DatabaseThrottleState(database),
+      throttleState: new DatabaseThrottleState(throttleDatabase),
       name: database.name,
       close: async () => {
         await heartbeat?.stop();
-        await database.close();
+        await Promise.all(opened.map((handle) => handle.close()));
       },
     };
   } catch (error) {
-    await database.close();
+    await Promise.all(opened.map((handle) => handle.close()));
     throw error;
   }
 }

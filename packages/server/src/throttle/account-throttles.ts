@@ -1,28 +1,36 @@
+import { LoginThrottle } from "./login-throttle.js";
 import type { Rate } from "./rate.js";
-import { Throttle } from "./throttle.js";
+import { RateThrottle } from "./throttle.js";
 import type { ThrottleState } from "./throttle-state.js";
 
 /** Which limits apply; an absent rate is no limit. */
 export interface ThrottleConfig {
   /** Failed logins per username (OWASP ASVS 2.2.1: at most 100 an hour). */
   loginPerUsername?: Rate | undefined;
+  /** Failed logins on one username before each further attempt waits 1 s, 2 s, 4 s …; absent for no delay. */
+  loginDelayAfter?: number | undefined;
   /** Failed logins per client address: generous, for an office behind one NAT. */
   loginPerAddress?: Rate | undefined;
+  /** How long a successful login makes its address known for the account (its failures counted apart); 0 or absent for never. */
+  loginKnownForMs?: number | undefined;
   /** Registration attempts per client address; off by default (provisioning is scripted). */
   registerPerAddress?: Rate | undefined;
 }
 
 export interface AccountThrottles {
-  loginPerUsername: Throttle | undefined;
-  loginPerAddress: Throttle | undefined;
-  registerPerAddress: Throttle | undefined;
+  login: LoginThrottle;
+  registerPerAddress: RateThrottle | undefined;
 }
 
-export function accountThrottles(config: ThrottleConfig, state: ThrottleState): AccountThrottles {
-  const make = (scope: string, rate: Rate | undefined) => (rate ? new Throttle(scope, rate, state) : undefined);
+export function accountThrottles(config: ThrottleConfig, state: ThrottleState, now: () => number): AccountThrottles {
+  const policy = {
+    perUsername: config.loginPerUsername,
+    delayAfter: config.loginDelayAfter,
+    perAddress: config.loginPerAddress,
+    knownForMs: config.loginKnownForMs ?? 0,
+  };
   return {
-    loginPerUsername: make("login-username", config.loginPerUsername),
-    loginPerAddress: make("login-address", config.loginPerAddress),
-    registerPerAddress: make("register-address", config.registerPerAddress),
+    login: new LoginThrottle(policy, state, now),
+    registerPerAddress: config.registerPerAddress && new RateThrottle("register-address", config.registerPerAddress, state, now),
   };
 }

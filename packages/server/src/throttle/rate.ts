@@ -22,3 +22,14 @@ export function parseRate(text: string, source: string): Rate | undefined {
   }
   return { limit, windowMs: seconds * 1000 };
 }
+
+/** A count of failures before delays begin (`10`), or `off` for none; throws a message naming `source` for anything else. */
+export function parseDelayAfter(text: string, source: string): number | undefined {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === "off") return undefined;
+  const count = Number(trimmed);
+  if (trimmed === "" || !Number.isInteger(count) || count < 0 || count > 1_000_000) {
+    throw new Error(`${source} must be a number of failed logins from 0 to 1000000, or "off", got "${text}"`);
+  }
+  return count;
+}

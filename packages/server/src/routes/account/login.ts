@@ -1,10 +1,8 @@
-import type { ViewRequest, ViewSpec } from "../../http/api-view.js";
-import { ValidationError } from "../../errors.js";
-import { fieldValue, MISSING } from "../../http/request-data.js";
+import type { ViewSpec } from "../../http/api-view.js";
+import { Throttled, ValidationError } from "../../errors.js";
 import type { TokenVault } from "../../auth/tokens.js";
 import type { Store, UserRecord } from "../../store/store.js";
-import { charField, charToText } from "../../validation/fields.js";
-import { pyStrip } from "../../validation/python.js";
+import { charField } from "../../validation/fields.js";
 import { validate } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
 
@@ -19,46 +17,39 @@ const fieldInfo = (label: string, readOnly = false) => ({
 
 /**
  * `POST /account/login/`: DRF's `obtain_auth_token`. Returns the user's
- * existing token, creating one if they have none. Failed logins are counted
- * per username and per client address; past either limit the view answers
- * 429 before it looks at the password.
+ * existing token, creating one if they have none. Failed logins are limited
+ * per username and per client address (throttle/login-throttle.ts): a valid
+ * attempt is counted before its password is checked and uncounted if it
+ * succeeds; one past a limit is answered 429 without looking at the password.
  */
 export function loginView(deps: AccountDeps): ViewSpec {
   const fields = [charField("username"), charField("password", { trim: false })];
-  const { loginPerUsername, loginPerAddress } = deps.throttles;
   return {
     name: "Obtain Auth Token",
     parsers: ["form", "multipart", "json"],
     requireAuth: false,
     actions: { POST: { username: fieldInfo("Username"), password: fieldInfo("Password"), token: fieldInfo("Token", true) } },
-    throttle: async (request) => {
-      const byUsernameWait = async () => {
-        const username = request.method === "POST" && loginPerUsername ? await usernameOf(request) : undefined;
-        return username === undefined ? undefined : loginPerUsername?.wait(username);
-      };
-      // Independent lookups: one round trip's time, not two, on a shared database.
-      const [byAddress, byUsername] = await Promise.all([loginPerAddress?.wait(request.clientAddress), byUsernameWait()]);
-      return byAddress === undefined && byUsername === undefined ? undefined : Math.max(byAddress ?? 0, byUsername ?? 0);
-    },
     handlers: {
       POST: async (request) => {
         const { username, password } = await validate(await request.data(), fields);
-        const user = await deps.hashing.run(() => checkCredentials(deps, username, password));
-        if (!user) {
-          await Promise.all([loginPerUsername?.record(username), loginPerAddress?.record(request.clientAddress)]);
-          throw new ValidationError(BAD_CREDENTIALS);
+        const admission = await deps.throttles.login.admit(username, request.clientAddress);
+        if (!admission.admitted) throw new Throttled(admission.wait);
+        const { attempt } = admission;
+        let user: UserRecord | undefined;
+        try {
+          user = await deps.hashing.run(() => checkCredentials(deps, username, password));
+        } catch (error) {
+          // The answer is this error; if withdrawing fails too, the attempt stays counted as a failure.
+          await attempt.withdraw().catch(() => undefined);
+          throw error;
         }
+        // A failure stays counted.
+        if (!user) throw new ValidationError(BAD_CREDENTIALS);
+        await attempt.succeeded();
         return { status: 200, body: { token: await tokenOf(deps.store, deps.tokens, user.id) } };
       },
     },
   };
-}
-
-/** The username the serializer will read, for the throttle's key; undefined when it will not validate. */
-async function usernameOf(request: ViewRequest): Promise<string | undefined> {
-  const raw = fieldValue(await request.data(), "username");
-  const text = raw === MISSING ? undefined : charToText(raw);
-  return text === undefined ? undefined : pyStrip(text) || undefined;
 }
 
 /**

@@ -24,12 +24,8 @@ export function registerView({ store, hasher, tokens, throttles, hashing }: Acco
     parsers: ["json", "form", "multipart"],
     requireAuth: false,
     // Like DRF's AnonRateThrottle, every attempt counts; OPTIONS and the like do not.
-    throttle: async ({ method, clientAddress }) => {
-      if (!registerPerAddress || method !== "POST") return undefined;
-      const wait = await registerPerAddress.wait(clientAddress);
-      if (wait === undefined) await registerPerAddress.record(clientAddress);
-      return wait;
-    },
+    throttle: ({ method, clientAddress }) =>
+      registerPerAddress && method === "POST" ? registerPerAddress.take(clientAddress) : Promise.resolve(undefined),
     handlers: {
       POST: async (request) => {
         const values = await validate(await request.data(), fields);
