@@ -3,6 +3,7 @@ import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Sqlite from "better-sqlite3";
+import { sql } from "kysely";
 import pg from "pg";
 import { Database, DATABASE_FILE } from "../../packages/server/src/store/database.js";
 import { describeServers, GONE_AFTER_MS, runningServers, startHeartbeat } from "../../packages/server/src/store/heartbeat.js";
@@ -166,6 +167,30 @@ describe("the data layer on PostgreSQL", () => {
       await assert.rejects(store.setPasswordHash(user.id, "other"), (error: unknown) => error instanceof StoreBusy);
       await holder.query("ROLLBACK");
       await store.setPasswordHash(user.id, "other");
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  });
+
+  it("health: a table locked by another session or a pool with no free connection is reported within the probe's bound", async () => {
+    const databaseUrl = await cluster.createDatabase();
+    const store = await openAccountStore({ databaseUrl }, { pgPoolSize: 1 });
+    const holder = new pg.Client(databaseUrl);
+    await holder.connect();
+    try {
+      await store.ping();
+      await store.checkWritable();
+      await holder.query("BEGIN");
+      await holder.query("LOCK TABLE users IN SHARE MODE");
+      await assert.rejects(store.checkWritable(), (error: unknown) => error instanceof StoreBusy && /locked by another process/.test(error.reason));
+      await holder.query("ROLLBACK");
+      await store.checkWritable();
+      // The pool's only connection is taken by a slow statement: the probe does not wait for it.
+      const slow = store.database.run(({ db }) => sql`SELECT pg_sleep(1)`.execute(db));
+      await assert.rejects(store.ping(), (error: unknown) => error instanceof StoreBusy && /every database connection is busy/.test(error.reason));
+      await slow;
+      await store.ping();
     } finally {
       await holder.end();
       await store.close();

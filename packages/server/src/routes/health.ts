@@ -20,12 +20,13 @@ async function healthProblem(store: Store): Promise<string | undefined> {
   try {
     await store.ping();
   } catch (error) {
+    if (error instanceof StoreBusy) return error.reason;
     return error instanceof StoreUnavailable ? `the database does not answer: ${error.reason}` : "the database does not answer";
   }
   try {
     await store.checkWritable();
   } catch (error) {
-    if (error instanceof StoreBusy) return "the database is locked by another process: reads work, writes wait";
+    if (error instanceof StoreBusy) return error.reason;
     if (error instanceof StoreUnavailable) return `the database does not answer: ${error.reason}`;
     return "the database cannot be written";
   }

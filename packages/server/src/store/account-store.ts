@@ -3,7 +3,7 @@ import type { Database } from "./database.js";
 import * as q from "./queries.js";
 import type { NewUser, Store, UserRecord } from "./store.js";
 
-/** /healthz asks whether a write could start now; it must answer fast, so it waits less than a request would. */
+/** /healthz asks whether a read and a write could start now; it must answer fast, so it waits less than a request would. */
 const HEALTH_LOCK_TIMEOUT_MS = 250;
 
 /** The request path's Store, on the one data layer: each method is a query (or a transaction) of queries.ts. */
@@ -84,7 +84,7 @@ export class AccountStore implements Store {
   }
 
   ping(): Promise<void> {
-    return this.database.run((conn) => q.ping(conn));
+    return this.database.ping(HEALTH_LOCK_TIMEOUT_MS);
   }
 
   checkWritable(): Promise<void> {

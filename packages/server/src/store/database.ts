@@ -8,7 +8,8 @@ import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider } from "./migr
 import { redactUrl, translatePgError } from "./postgres-errors.js";
 import type { Schema } from "./schema.js";
 import { AuthctlSqliteDialect, type AuthctlSqliteDriver } from "./sqlite-dialect.js";
-import { UniqueViolation } from "./store.js";
+import * as q from "./queries.js";
+import { StoreBusy, UniqueViolation } from "./store.js";
 
 export const DATABASE_FILE = "authctl.sqlite3";
 
@@ -74,6 +75,12 @@ export class Database implements Conn {
     } catch (error) {
       throw this.translate(error);
     }
+  }
+
+  /** Throws when the database cannot answer a read within `timeoutMs` (PostgreSQL: no pool connection came free: StoreBusy). */
+  async ping(timeoutMs: number): Promise<void> {
+    const read = this.run((conn) => q.ping(conn));
+    await (this.dialect === "postgres" ? withDeadline(read, timeoutMs, POOL_BUSY) : read);
   }
 
   /** Throws StoreBusy when a write could not start within `timeoutMs`, or why the database cannot be written. */
@@ -191,11 +198,45 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
   }
   const pool = quietPool({ ...poolOptions, max: config.pgPoolSize, statement_timeout: statementTimeoutMs });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  const probe = async () => {
-    const { rows } = await sql<{ readOnly: string }>`SELECT current_setting('transaction_read_only') AS "readOnly"`.execute(db);
-    if (rows[0]?.readOnly === "on") throw new Error("the database is read-only (a standby?)");
-  };
+  const probe = (timeoutMs: number) => withDeadline(postgresWriteProbe(db, timeoutMs), timeoutMs, POOL_BUSY);
   return new Database(db, "postgres", redactUrl(url), probe, translate);
+}
+
+/**
+ * Could a request write now? In one transaction rolled back at once: the
+ * server is not a read-only standby, and the tables a request writes can be
+ * locked for writing within `timeoutMs` (an administrator's `LOCK TABLE`, a
+ * long migration or `VACUUM FULL` would make every request wait, then 503).
+ */
+async function postgresWriteProbe(db: Kysely<Schema>, timeoutMs: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ readOnly: string }>`SELECT current_setting('transaction_read_only') AS "readOnly"`.execute(trx);
+    if (rows[0]?.readOnly === "on") throw new Error("the database is read-only (a standby?)");
+    // Within the probe's bound, so that a lock is reported as a lock, not as a slow pool.
+    await sql`SELECT set_config('lock_timeout', ${`${Math.ceil(timeoutMs / 2)}ms`}, true)`.execute(trx);
+    await sql`LOCK TABLE users, tokens IN ROW EXCLUSIVE MODE`.execute(trx);
+    // Rolled back, not committed: the probe changes nothing.
+    throw ROLLBACK;
+  }).catch((error: unknown) => {
+    if (error !== ROLLBACK) throw error;
+  });
+}
+
+const ROLLBACK = new Error("rollback");
+const POOL_BUSY = "every database connection is busy: requests wait for one, then answer 503";
+
+/** `work`, or StoreBusy once `timeoutMs` has passed (it goes on in the background, and its result is dropped). */
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new StoreBusy(timeoutMs, what)); }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
 }
 
 /** An idle connection that dies is dropped by the pool; the next query reports the outage. */

@@ -38,6 +38,8 @@ export function translatePgError(error: unknown, statementTimeoutMs: number): un
     return error;
   }
   if (code === "57014") return new StoreBusy(statementTimeoutMs);
+  // lock_not_available: a lock_timeout (the health probe's) ran out.
+  if (code === "55P03") return new StoreBusy(statementTimeoutMs);
   const reason = unavailableReason(error, code);
   return reason === undefined ? error : new StoreUnavailable(reason);
 }

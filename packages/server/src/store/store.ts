@@ -28,8 +28,12 @@ export class UniqueViolation extends Error {
 
 /** The database stayed locked by another process (a backup, an admin shell) past the wait bound. */
 export class StoreBusy extends Error {
-  constructor(readonly waitedMs: number) {
-    super(`the database stayed locked by another process for ${waitedMs} ms`);
+  constructor(
+    readonly waitedMs: number,
+    /** What /healthz says about it. */
+    readonly reason = "the database is locked by another process: reads work, writes wait",
+  ) {
+    super(`${reason} (waited ${waitedMs} ms)`);
     this.name = "StoreBusy";
   }
 }
