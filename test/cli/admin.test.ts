@@ -43,6 +43,8 @@ describe("authctl admin", () => {
   let cluster: PostgresCluster;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: ServerProcess | undefined;
+  /** The PostgreSQL database the copy test fills, which the next test uses. */
+  let copiedTo: string | undefined;
   const admin = (args: string[], input?: string, env: Record<string, string | undefined> = NO_DATABASE_URL) =>
     runCli(["admin", ...args, "--data-dir", dir.path], { env, ...(input === undefined ? {} : { input }) });
 
@@ -143,6 +145,7 @@ describe("authctl admin", () => {
     await server.stop();
     server = undefined;
     const url = (await cluster.createDatabase()).replace("@", ":copy-secret-pw@");
+    copiedTo = url;
     // The target comes from the environment: a password on the command line would show in `ps`.
     const copied = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}/authctl.sqlite3`, "--json"], { env: { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url } });
     const summary = (json(copied) as { users: number; tokens: number; verified: boolean; to: string });
@@ -163,6 +166,21 @@ describe("authctl admin", () => {
     assert.equal((await post(`${server.url}/account/register/`, registration("newcomer"))).status, 201, "ids continue past the copied ones");
     const listed = (json(await admin(["list-users", "--json"], undefined, { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url })) as { username: string }[]);
     assert.deepEqual(listed.map((user) => user.username), ["root", "ada", "newcomer"]);
+  });
+
+  it("on PostgreSQL, rotate-key refuses while a server uses the database, then re-seals every token once it has stopped", async () => {
+    assert.ok(server && copiedTo !== undefined, "the server on the PostgreSQL database the test before copied to");
+    const ada = ((await login(server.url, "ada", "new-pass-2")).body as { token: string }).token;
+    const env = { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: copiedTo };
+    const refused = await admin(["rotate-key"], undefined, env);
+    assert.equal(refused.exitCode, 1, refused.stderr);
+    assert.match(refused.stderr, /in use by \d server process(es)? \(\S+ pid \d+/);
+    await server.stop();
+    server = undefined;
+    const rotated = json(await admin(["rotate-key", "--json"], undefined, env)) as { resealed: number };
+    assert.equal(rotated.resealed, 3);
+    server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_DATABASE_URL: copiedTo });
+    assert.equal(await me(server.url, ada), 200, "ada's token works under the new key");
   });
 
   it("exits 3 when PostgreSQL cannot be reached, naming no password", async () => {

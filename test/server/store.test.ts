@@ -218,7 +218,7 @@ describe("the servers' heartbeat", () => {
       clock += GONE_AFTER_MS + 1;
       assert.deepEqual(await runningServers(database, clock), [], "killed without a shutdown: gone after 30 s");
       const second = await startHeartbeat(database, () => clock);
-      assert.match(describeServers(await runningServers(database, clock)), /^1 running server \(\S+ pid \d+\)$/);
+      assert.match(describeServers(await runningServers(database, clock)), /^1 server process \(\S+ pid \d+\)$/);
       await second.stop();
       await beating.stop();
       assert.deepEqual(await runningServers(database, clock), []);

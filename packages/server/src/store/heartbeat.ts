@@ -39,8 +39,8 @@ export function runningServers(database: Database, now = Date.now()): Promise<Se
   return database.run((conn) => liveServers(conn, now - GONE_AFTER_MS));
 }
 
-/** "2 servers (web-1 pid 812, web-2 pid 90)", for refusals. */
+/** "2 server processes (web-1 pid 812, web-2 pid 90)", for refusals: each worker of a server is one. */
 export function describeServers(servers: readonly ServerRow[]): string {
   const list = servers.map((server) => `${server.host} pid ${server.pid}`).join(", ");
-  return `${servers.length} running server${servers.length === 1 ? "" : "s"} (${list})`;
+  return `${servers.length} server process${servers.length === 1 ? "" : "es"} (${list})`;
 }
