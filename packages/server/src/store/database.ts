@@ -4,7 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { DialectName } from "./dialect.js";
-import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider } from "./migrations.js";
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider, migrations } from "./migrations.js";
 import { redactUrl, translatePgError } from "./postgres-errors.js";
 import type { Schema } from "./schema.js";
 import { AuthctlSqliteDialect, type AuthctlSqliteDriver } from "./sqlite-dialect.js";
@@ -170,7 +170,8 @@ async function openSqlite(path: string, config: { dataDir: string | undefined; l
     driver.firstRow(text, parameters),
   );
   try {
-    await migrate(db, "sqlite");
+    // The relaxed handle is opened after the main one, which has migrated.
+    if (!config.relaxed) await migrate(db, "sqlite");
   } catch (error) {
     await db.destroy();
     throw error;
@@ -246,7 +247,18 @@ function quietPool(options: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
+/**
+ * Brings the schema up to date. The usual case, every step applied, is
+ * answered by one read with no lock, so many servers starting at once do not
+ * queue for the migration lock only to find nothing to do.
+ */
 async function migrate(db: Kysely<Schema>, dialect: DialectName): Promise<void> {
+  const known = Object.keys(migrations(dialect));
+  const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(db).then(
+    ({ rows }) => new Set(rows.map((row) => row.name)),
+    () => new Set<string>(),
+  );
+  if (applied.size === known.length && known.every((name) => applied.has(name))) return;
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
