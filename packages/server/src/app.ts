@@ -1,4 +1,5 @@
 import Koa from "koa";
+import { availableParallelism } from "node:os";
 import type { Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
 import type { TokenVault } from "./auth/tokens.js";
@@ -21,8 +22,8 @@ export interface AppConfig {
   throttle: ThrottleConfig;
   /** How many proxies in front of us append to X-Forwarded-For (DRF's NUM_PROXIES); 0 ignores the header. */
   trustedProxies: number;
-  /** Login and registration requests that may wait for password hashing at once; beyond it, 503. */
-  hashingQueue: number;
+  /** Logins and registrations expected to wait longer than this for password hashing get 503 at once. */
+  hashingMaxWaitMs: number;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -35,7 +36,7 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
     registerPerAddress: undefined,
   },
   trustedProxies: 0,
-  hashingQueue: 64,
+  hashingMaxWaitMs: 3000,
 };
 
 export interface AppDeps {
@@ -48,10 +49,12 @@ export interface AppDeps {
   /** Throttle history; one process's memory unless a shared state is given. */
   throttleState?: ThrottleState;
   log?: Logger;
+  /** Password hashing jobs run at once (the cores this process may hash on); all cores unless given. */
+  hashingThreads?: number;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger, hashingThreads = availableParallelism() }: AppDeps): Koa {
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
@@ -60,7 +63,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
     hasher,
     tokens,
     throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState()),
-    hashing: new HashingGate(settings.hashingQueue),
+    hashing: new HashingGate({ parallel: hashingThreads, maxWaitMs: settings.hashingMaxWaitMs }),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
     jsonParser: jsonParser ?? inlineJsonParser,

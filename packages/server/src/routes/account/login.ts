@@ -43,7 +43,7 @@ export function loginView(deps: AccountDeps): ViewSpec {
     handlers: {
       POST: async (request) => {
         const { username, password } = await validate(await request.data(), fields);
-        const user = await deps.hashing.run(() => checkCredentials(deps, username, password));
+        const user = await deps.hashing.run(request, () => checkCredentials(deps, username, password));
         if (!user) {
           await Promise.all([loginPerUsername?.record(username), loginPerAddress?.record(request.clientAddress)]);
           throw new ValidationError(BAD_CREDENTIALS);
