@@ -15,7 +15,7 @@ import { HANGUP_IGNORED, shutdownSignal, survivesHangup } from "./shutdown-signa
 import { openStore, type OpenedStore } from "./store/open-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
-const SHUTDOWN_GRACE_MS = 10_000;
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Sized against slow clients (slowloris): request headers must arrive within
