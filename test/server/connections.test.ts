@@ -148,4 +148,19 @@ describe("ConnectionGuard", () => {
       server.close();
     }
   });
+
+  it("drains: a request sent on a just-answered connection is answered with Connection: close, not reset", async () => {
+    const server = await guarded({ maxConnections: 100, maxPerAddress: 100 });
+    try {
+      const socket = await server.open();
+      assert.match(await ask(socket), /Connection: keep-alive/i);
+      server.guard.drain();
+      const reply = await ask(socket);
+      assert.match(reply, /^HTTP\/1\.1 200 OK/);
+      assert.match(reply, /Connection: close/i);
+      await closed(socket);
+    } finally {
+      server.close();
+    }
+  });
 });

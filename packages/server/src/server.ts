@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { createApp } from "./app.js";
 import { serveAsPrimary, serveAsWorker } from "./cluster.js";
@@ -132,7 +132,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 function shutdown(server: Server, connections: ConnectionGuard, closeStore: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const force = setTimeout(() => { server.closeAllConnections(); }, SHUTDOWN_GRACE_MS).unref();
-    server.close(() => {
+    // net's close, not http's: since Node 19 http.Server#close also destroys every connection
+    // between two requests, resetting the request a busy keep-alive client has just sent.
+    // The guard closes idle connections itself, giving the just-answered ones a moment.
+    net.Server.prototype.close.call(server, () => {
       clearTimeout(force);
       void closeStore().then(resolve, resolve);
     });

@@ -9,6 +9,14 @@ export interface ConnectionLimits {
 }
 
 /**
+ * During a shutdown, how long after its last answer a kept-alive connection
+ * stays open for the request its client may already have sent (answered with
+ * `Connection: close`; closing at once would reset it). Connections quiet for
+ * longer are closed at once.
+ */
+const DRAIN_LINGER_MS = 1_000;
+
+/**
  * Counts a server's connections itself and closes those over the limits on
  * arrival. `server.maxConnections` is not used: in a cluster a worker at that
  * cap declines the connection and the primary hands it to another worker,
@@ -19,15 +27,17 @@ export interface ConnectionLimits {
  * the newcomer; only when none is idle is the newcomer closed. A peer over
  * its own limit is closed at once, so one client cannot take every slot.
  *
- * `drain()` is the graceful half of a shutdown: idle connections close now,
- * responses not yet begun say `Connection: close`, and a kept-alive
- * connection closes as soon as its response is written.
+ * `drain()` is the graceful half of a shutdown: responses not yet begun and
+ * every later request's say `Connection: close` (Node then closes the
+ * connection after the answer), so each connection serves at most the request
+ * its client had already sent; idle connections close at once, or after
+ * DRAIN_LINGER_MS when their last answer was just sent.
  */
 export class ConnectionGuard {
   private open = 0;
   private readonly byAddress = new Map<string, number>();
-  /** Kept-alive connections between requests, longest idle first (a Map keeps insertion order). */
-  private readonly idle = new Set<Socket>();
+  /** Kept-alive connections between requests, with when they became idle, longest idle first (a Map keeps insertion order). */
+  private readonly idle = new Map<Socket, number>();
   /** The response each busy connection is writing. */
   private readonly busy = new Map<Socket, ServerResponse>();
   private draining = false;
@@ -48,8 +58,9 @@ export class ConnectionGuard {
 
   drain(): void {
     this.draining = true;
-    for (const socket of this.idle) socket.destroy();
-    for (const response of this.busy.values()) closeAfter(response);
+    const now = performance.now();
+    for (const [socket, since] of this.idle) this.closeWhenQuiet(socket, since + DRAIN_LINGER_MS - now);
+    for (const response of this.busy.values()) if (!response.headersSent) sayClose(response);
   }
 
   private admit(socket: Socket): void {
@@ -73,7 +84,7 @@ export class ConnectionGuard {
 
   /** Closes the connection idle longest; false when every connection is busy or has not sent a request yet. */
   private reclaimIdle(): boolean {
-    const [oldest] = this.idle;
+    const [oldest] = this.idle.keys();
     if (oldest === undefined) return false;
     this.idle.delete(oldest);
     oldest.destroy();
@@ -83,25 +94,27 @@ export class ConnectionGuard {
   private started(socket: Socket, response: ServerResponse): void {
     this.idle.delete(socket);
     this.busy.set(socket, response);
-    if (this.draining) closeAfter(response);
+    if (this.draining) sayClose(response);
     response.once("finish", () => {
       if (this.busy.get(socket) === response) this.busy.delete(socket);
-      if (socket.destroyed || this.draining) return;
-      this.idle.add(socket);
+      if (socket.destroyed) return;
+      if (this.draining) this.closeWhenQuiet(socket, DRAIN_LINGER_MS);
+      else this.idle.set(socket, performance.now());
     });
+  }
+
+  /** Closes `socket` after `delayMs` unless a request is being answered on it then (that answer closes it). */
+  private closeWhenQuiet(socket: Socket, delayMs: number): void {
+    if (delayMs <= 0) {
+      socket.destroy();
+      return;
+    }
+    setTimeout(() => { if (!this.busy.has(socket)) socket.destroy(); }, delayMs).unref();
   }
 }
 
-/**
- * Ends the connection once `response` is written: by the `Connection: close`
- * header while the head is unsent (Node then closes after the response),
- * else by half-closing once the body is out.
- */
-function closeAfter(response: ServerResponse): void {
-  if (!response.headersSent) {
-    response.shouldKeepAlive = false;
-    response.setHeader("Connection", "close");
-    return;
-  }
-  response.once("finish", () => { response.socket?.destroySoon(); });
+/** Makes `response`, not yet begun, the connection's last: Node closes it once the answer is written. */
+function sayClose(response: ServerResponse): void {
+  response.shouldKeepAlive = false;
+  response.setHeader("Connection", "close");
 }
