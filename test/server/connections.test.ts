@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { describe, it } from "node:test";
+import { loadConfig } from "../../packages/server/src/config.js";
 import { ConnectionGuard, type ConnectionLimits } from "../../packages/server/src/http/connection-guard.js";
 
 /** A server answering "ok" (after `hold` resolves, if given), watched by a guard with `limits`. */
@@ -163,4 +164,10 @@ describe("ConnectionGuard", () => {
       server.close();
     }
   });
+});
+
+it("reads AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS, 256 by default, and refuses 0", () => {
+  assert.equal(loadConfig({}).maxConnectionsPerAddress, 256);
+  assert.equal(loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "8" }).maxConnectionsPerAddress, 8);
+  assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "0" }), /AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1/);
 });

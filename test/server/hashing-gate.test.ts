@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { HashingGate } from "../../packages/server/src/auth/hashing-gate.js";
+import { loadConfig } from "../../packages/server/src/config.js";
 import { ClientGone, ServiceUnavailable } from "../../packages/server/src/errors.js";
 import { clientGone } from "../../packages/server/src/http/client-gone.js";
 
@@ -175,3 +176,9 @@ describe("clientGone with the gate over HTTP", () => {
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+it("reads AUTHCTL_HASH_MAX_WAIT_MS, 3 s by default, and refuses 0", () => {
+  assert.equal(loadConfig({}).hashingMaxWaitMs, 3000);
+  assert.equal(loadConfig({ AUTHCTL_HASH_MAX_WAIT_MS: "500" }).hashingMaxWaitMs, 500);
+  assert.throws(() => loadConfig({ AUTHCTL_HASH_MAX_WAIT_MS: "0" }), /AUTHCTL_HASH_MAX_WAIT_MS must be a whole number from 1/);
+});
