@@ -8,6 +8,7 @@ import { appendSlash } from "./http/append-slash.js";
 import { errorHandler } from "./http/error-handler.js";
 import { inlineJsonParser, type JsonBodyParser } from "./http/json-body-parser.js";
 import { requestLog } from "./http/request-log.js";
+import { successLimits, type SuccessLimits } from "./http/success-limits.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
@@ -24,6 +25,8 @@ export interface AppConfig {
   trustedProxies: number;
   /** Logins and registrations expected to wait longer than this for password hashing get 503 at once. */
   hashingMaxWaitMs: number;
+  /** Limits on successful logins and registrations per client address; none by default. */
+  successLimits: SuccessLimits;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -37,6 +40,7 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
   },
   trustedProxies: 0,
   hashingMaxWaitMs: 3000,
+  successLimits: {},
 };
 
 export interface AppDeps {
@@ -58,11 +62,12 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
+  const state = throttleState ?? new MemoryThrottleState();
   const account = accountRouter({
     store,
     hasher,
     tokens,
-    throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState()),
+    throttles: accountThrottles(settings.throttle, state),
     hashing: new HashingGate({ parallel: hashingThreads, maxWaitMs: settings.hashingMaxWaitMs }),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
@@ -71,6 +76,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   app.use(requestLog(log));
   app.use(errorHandler(log));
   app.use(appendSlash(ACCOUNT_PATHS));
+  app.use(successLimits(settings.successLimits, state, settings.trustedProxies));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
   app.use(healthRouter(store).routes());

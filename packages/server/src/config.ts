@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
 import { REVOKE_FLAG } from "./auth/secret-key.js";
+import type { SuccessLimits } from "./http/success-limits.js";
 import { parseDatabaseUrl, type DatabaseConfig } from "./store/open-store.js";
 import { PG_DEFAULTS } from "./store/postgres-store.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "./store/sqlite-store.js";
@@ -59,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     throttle: throttleConfig(env),
     trustedProxies: integer(env, "AUTHCTL_TRUST_PROXY", 0, 0, 100),
     hashingMaxWaitMs: integer(env, "AUTHCTL_HASH_MAX_WAIT_MS", DEFAULT_APP_CONFIG.hashingMaxWaitMs, 1, 600_000),
+    successLimits: successLimitsConfig(env),
     maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
     maxConnectionsPerAddress: integer(env, "AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS", DEFAULTS.maxConnectionsPerAddress, 1, 1_000_000),
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
@@ -92,6 +94,17 @@ function throttleConfig(env: NodeJS.ProcessEnv): ThrottleConfig {
     loginPerAddress: rate("AUTHCTL_THROTTLE_LOGIN_ADDRESS", defaults.loginPerAddress),
     registerPerAddress: rate("AUTHCTL_THROTTLE_REGISTER", defaults.registerPerAddress),
   };
+}
+
+/**
+ * AUTHCTL_THROTTLE_LOGIN_SUCCESS and AUTHCTL_THROTTLE_REGISTER_SUCCESS: off
+ * unless set, and off with every other throttle under AUTHCTL_THROTTLE=off
+ * (which throttleConfig reads, answering no limits at all).
+ */
+function successLimitsConfig(env: NodeJS.ProcessEnv): SuccessLimits {
+  if (Object.keys(throttleConfig(env)).length === 0) return {};
+  const rate = (name: string) => (env[name] ? parseRate(env[name], name) : undefined);
+  return { login: rate("AUTHCTL_THROTTLE_LOGIN_SUCCESS"), register: rate("AUTHCTL_THROTTLE_REGISTER_SUCCESS") };
 }
 
 /** 1024, or less when the process may open fewer files than that plus headroom. */
