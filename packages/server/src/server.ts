@@ -125,9 +125,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Stops listening and drains: in-flight requests finish, every connection
- * closes after its current response (so no new requests are served on kept-alive
- * connections), idle ones close now; whatever is left after the grace period is cut.
+ * Stops listening and drains (ConnectionGuard.drain): in-flight requests
+ * finish, each kept-alive connection serves at most the request its client
+ * had already sent, answered with `Connection: close`, idle ones close; then
+ * the store closes. Whatever is still open after the grace period is cut.
  */
 function shutdown(server: Server, connections: ConnectionGuard, closeStore: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
