@@ -36,6 +36,41 @@ function rawConnection(url: string) {
   return { socket, received: () => received, closed: () => socket.closed };
 }
 
+/**
+ * A client asking /healthz over and over on one keep-alive connection: it
+ * ends with "close" when an answer says `Connection: close`, or "cut" when
+ * the connection closes with its request unanswered.
+ */
+function busyClient(url: string) {
+  const socket = connect(Number(new URL(url).port), "127.0.0.1");
+  let buffer = "";
+  let answers = 0;
+  const ended = new Promise<"close" | "cut">((resolve) => {
+    const ask = () => socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    socket.on("connect", ask);
+    socket.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (;;) {
+        const head = buffer.indexOf("\r\n\r\n");
+        if (head < 0) return;
+        const headers = buffer.slice(0, head);
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(headers)?.[1] ?? 0);
+        if (buffer.length < head + 4 + length) return;
+        buffer = buffer.slice(head + 4 + length);
+        answers++;
+        if (/\r\nconnection: close/i.test(headers)) {
+          resolve("close");
+          return;
+        }
+        ask();
+      }
+    });
+    socket.on("close", () => { resolve("cut"); });
+    socket.on("error", () => undefined);
+  });
+  return { ended, answers: () => answers };
+}
+
 for (const workers of ["1", "2"]) {
   describe(`shutdown with AUTHCTL_WORKERS=${workers}`, () => {
     it("on SIGTERM closes idle keep-alive connections, finishes the request in flight with Connection: close, then exits 0", async () => {
@@ -56,6 +91,18 @@ for (const workers of ["1", "2"]) {
         assert.match(busy.received(), /HTTP\/1\.1 201 Created/);
         assert.match(busy.received(), /Connection: close/i, "a kept-alive connection is told it ends with this answer");
         await waitFor("the busy connection closed", busy.closed);
+        const [code] = (await once(server.child, "close")) as [number | null];
+        assert.equal(code, 0, server.output());
+      });
+    });
+
+    it("under busy keep-alive traffic, ends every connection with a Connection: close answer and cuts no request", async () => {
+      await withServer({ AUTHCTL_WORKERS: workers }, async (server) => {
+        const clients = Array.from({ length: 20 }, () => busyClient(server.url));
+        await waitFor("every client served a few times", () => clients.every((client) => client.answers() >= 5));
+        server.child.kill("SIGTERM");
+        const endings = await Promise.all(clients.map((client) => client.ended));
+        assert.deepEqual(endings, Array(20).fill("close"));
         const [code] = (await once(server.child, "close")) as [number | null];
         assert.equal(code, 0, server.output());
       });
