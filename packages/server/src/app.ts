@@ -53,12 +53,12 @@ export interface AppDeps {
   /** Throttle history; one process's memory unless a shared state is given. */
   throttleState?: ThrottleState;
   log?: Logger;
-  /** Password hashing jobs run at once (the cores this process may hash on); all cores unless given. */
-  hashingThreads?: number;
+  /** Schedules password hashing; on all cores, bounded by `hashingMaxWaitMs`, unless given. */
+  hashing?: HashingGate;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger, hashingThreads = availableParallelism() }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, log = silentLogger, hashing }: AppDeps): Koa {
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
@@ -68,7 +68,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
     hasher,
     tokens,
     throttles: accountThrottles(settings.throttle, state),
-    hashing: new HashingGate({ parallel: hashingThreads, maxWaitMs: settings.hashingMaxWaitMs }),
+    hashing: hashing ?? new HashingGate({ parallel: availableParallelism(), maxWaitMs: settings.hashingMaxWaitMs }),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
     jsonParser: jsonParser ?? inlineJsonParser,

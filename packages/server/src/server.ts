@@ -7,6 +7,7 @@ import { serveAsPrimary, serveAsWorker } from "./cluster.js";
 import { ConnectionGuard } from "./http/connection-guard.js";
 import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
+import { HashingGate } from "./auth/hashing-gate.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
@@ -88,7 +89,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     // The gate decides whose turn it is; the hasher's own bound keeps any other caller to the same cores.
     const threads = hashingThreads(config.workers);
     const hasher = new BcryptSha256Hasher(config.bcryptCost, threads);
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashingThreads: threads, ...(throttleState ? { throttleState } : {}) });
+    const hashing = new HashingGate({ parallel: threads, maxWaitMs: config.hashingMaxWaitMs });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashing, ...(throttleState ? { throttleState } : {}) });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the caps new connections are closed on arrival, before any file descriptor runs short.

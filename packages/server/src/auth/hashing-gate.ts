@@ -61,6 +61,13 @@ export class HashingGate {
     }
   }
 
+  /** Jobs waiting for their turn now. */
+  get waiting(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.length;
+    return count;
+  }
+
   /** How long a job from `address` arriving now would wait for its turn, in ms. */
   expectedWaitMs(address: string): number {
     if (this.averageMs === undefined || this.running < this.options.parallel) return 0;
