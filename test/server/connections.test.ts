@@ -4,6 +4,9 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../packages/server/src/config.js";
+import { MAX_REQUESTS_PER_SOCKET } from "../../packages/server/src/server.js";
+import { spawnServer } from "../helpers/server.js";
+import { tempDir } from "../helpers/temp.js";
 import { ConnectionGuard, type ConnectionLimits } from "../../packages/server/src/http/connection-guard.js";
 
 /** A server answering "ok" (after `hold` resolves, if given), watched by a guard with `limits`. */
@@ -170,4 +173,26 @@ it("reads AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS, 256 by default, and refuses 0", (
   assert.equal(loadConfig({}).maxConnectionsPerAddress, 256);
   assert.equal(loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "8" }).maxConnectionsPerAddress, 8);
   assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "0" }), /AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1/);
+});
+
+it("answers a connection's 1 000th request with Connection: close and ends it", async () => {
+  const dir = await tempDir();
+  const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "1" });
+  try {
+    const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+    socket.on("error", () => {});
+    await once(socket, "connect");
+    // Pipelined: the server answers them in order and closes after the last it serves.
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(MAX_REQUESTS_PER_SOCKET + 5));
+    const received = await closed(socket);
+    const heads = received.match(/HTTP\/1\.1 [^]*?\r\n\r\n/g) ?? [];
+    const served = heads.slice(0, MAX_REQUESTS_PER_SOCKET);
+    assert.ok(served.slice(0, -1).every((head) => /^HTTP\/1\.1 200 [^]*Connection: keep-alive/i.test(head)));
+    assert.match(served.at(-1) ?? "", /^HTTP\/1\.1 200 [^]*Connection: close/i);
+    // Node answers what was pipelined past the last with 503.
+    assert.ok(heads.slice(MAX_REQUESTS_PER_SOCKET).every((head) => head.startsWith("HTTP/1.1 503")));
+  } finally {
+    await server.stop();
+    await dir.remove();
+  }
 });

@@ -21,17 +21,21 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * Sized against slow clients (slowloris): request headers must arrive within
  * 10 s and a whole request (at most the body limit) within 30 s; idle
- * keep-alive connections close after 5 s. Node checks every second. A
- * connection serves at most 1 000 requests, then closes after its answer, so
- * one client cannot pin a worker's connection for ever.
+ * keep-alive connections close after 5 s. Node checks every second.
  */
 export const HTTP_TIMEOUTS = {
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
   connectionsCheckingInterval: 1_000,
-  maxRequestsPerSocket: 1_000,
 } as const;
+
+/**
+ * A connection's last request: its answer says `Connection: close`, so one
+ * client cannot hold a connection (and its worker) for ever. (A property of
+ * the server: Node 20's createServer does not read it from the options.)
+ */
+export const MAX_REQUESTS_PER_SOCKET = 1_000;
 
 export interface RunningServer {
   url: string;
@@ -95,6 +99,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the caps new connections are closed on arrival, before any file descriptor runs short.
     const connections = new ConnectionGuard({ maxConnections: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress }).attach(server);
+    server.maxRequestsPerSocket = MAX_REQUESTS_PER_SOCKET;
     // Node's headers timeout starts at a request's first byte, so a client that connects and
     // sends nothing would hold a slot for ever: give it the same time to start, then drop it.
     server.on("connection", (socket: Socket) => socket.setTimeout(HTTP_TIMEOUTS.headersTimeout));
