@@ -153,6 +153,18 @@ describe("ConnectionGuard", () => {
     }
   });
 
+  it("drains: a connection that has sent nothing closes too", async () => {
+    const server = await guarded({ maxConnections: 100, maxPerAddress: 100 });
+    try {
+      const silent = await server.open();
+      await until("the connection counted", () => server.guard.size === 1);
+      server.guard.drain();
+      assert.equal(await closed(silent), "");
+    } finally {
+      server.close();
+    }
+  });
+
   it("drains: a request sent on a just-answered connection is answered with Connection: close, not reset", async () => {
     const server = await guarded({ maxConnections: 100, maxPerAddress: 100 });
     try {

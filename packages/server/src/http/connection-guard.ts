@@ -30,14 +30,21 @@ const DRAIN_LINGER_MS = 1_000;
  * `drain()` is the graceful half of a shutdown: responses not yet begun and
  * every later request's say `Connection: close` (Node then closes the
  * connection after the answer), so each connection serves at most the request
- * its client had already sent; idle connections close at once, or after
- * DRAIN_LINGER_MS when their last answer was just sent.
+ * its client had already sent; idle connections, and those that have not
+ * sent a request yet, close at once, or after DRAIN_LINGER_MS when their last
+ * answer was just sent (or they just connected).
  */
 export class ConnectionGuard {
   private open = 0;
   private readonly byAddress = new Map<string, number>();
   /** Kept-alive connections between requests, with when they became idle, longest idle first (a Map keeps insertion order). */
   private readonly idle = new Map<Socket, number>();
+  /**
+   * Connections that have not sent a request yet, with when they connected.
+   * Never reclaimed for a newcomer (their client may be about to send); the
+   * headers timeout ends the silent ones.
+   */
+  private readonly fresh = new Map<Socket, number>();
   /** The response each busy connection is writing. */
   private readonly busy = new Map<Socket, ServerResponse>();
   private draining = false;
@@ -59,7 +66,7 @@ export class ConnectionGuard {
   drain(): void {
     this.draining = true;
     const now = performance.now();
-    for (const [socket, since] of this.idle) this.closeWhenQuiet(socket, since + DRAIN_LINGER_MS - now);
+    for (const [socket, since] of [...this.idle, ...this.fresh]) this.closeWhenQuiet(socket, since + DRAIN_LINGER_MS - now);
     for (const response of this.busy.values()) if (!response.headersSent) sayClose(response);
   }
 
@@ -72,12 +79,14 @@ export class ConnectionGuard {
     }
     this.open++;
     this.byAddress.set(address, fromAddress + 1);
+    this.fresh.set(socket, performance.now());
     socket.once("close", () => {
       this.open--;
       const left = (this.byAddress.get(address) ?? 1) - 1;
       if (left === 0) this.byAddress.delete(address);
       else this.byAddress.set(address, left);
       this.idle.delete(socket);
+      this.fresh.delete(socket);
       this.busy.delete(socket);
     });
   }
@@ -93,6 +102,7 @@ export class ConnectionGuard {
 
   private started(socket: Socket, response: ServerResponse): void {
     this.idle.delete(socket);
+    this.fresh.delete(socket);
     this.busy.set(socket, response);
     if (this.draining) sayClose(response);
     response.once("finish", () => {
