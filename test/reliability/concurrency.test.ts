@@ -13,7 +13,7 @@ import { client, serverOn, since } from "./support.js";
 describe("races", () => {
   it("gives one 201 to 100 racing registrations of one username, and of one email", async (t) => {
     const dir = await tempDir();
-    const server = await serverOn(dir.path, { AUTHCTL_HASH_QUEUE: "1000" });
+    const server = await serverOn(dir.path, { AUTHCTL_HASH_MAX_WAIT_MS: "600000" });
     const http = client(server.url, 100);
     try {
       const username = uniqueName("race");

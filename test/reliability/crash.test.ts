@@ -31,7 +31,7 @@ describe("kill -9 during concurrent registrations", () => {
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         // Every registration in flight at once, each on its own connection: lift the bounds for this test.
-        const server = await serverOn(dir.path, { AUTHCTL_HASH_QUEUE: String(REGISTRATIONS), AUTHCTL_MAX_CONNECTIONS: "2000" });
+        const server = await serverOn(dir.path, { AUTHCTL_HASH_MAX_WAIT_MS: "600000", AUTHCTL_MAX_CONNECTIONS: "2000", AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "2000" });
         const http = client(server.url, REGISTRATIONS);
         // The whole server dies at once, its workers with the primary, as in a crash of the machine.
         const processes = [...childrenOf(server.child.pid), server.child.pid];

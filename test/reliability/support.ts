@@ -7,9 +7,12 @@ export interface Answer {
   body: string;
 }
 
-/** A keep-alive connection pool to one server, so a thousand requests do not mean a thousand sockets. */
-export function client(url: string, connections = 32) {
-  const pool = new Pool(url, { connections, pipelining: 1 });
+/**
+ * A keep-alive connection pool to one server, so a thousand requests do not mean a thousand sockets;
+ * from `localAddress` (127.0.0.2, 127.0.0.3, …) to play a client of its own.
+ */
+export function client(url: string, connections = 32, localAddress?: string) {
+  const pool = new Pool(url, { connections, pipelining: 1, ...(localAddress ? { localAddress } : {}) });
   return {
     pool,
     async request(path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {

@@ -15,7 +15,7 @@ const LIMIT = 100;
  * hashing queue that takes them all, and no progressive delay, so only the
  * hard limit of 100 failed logins an hour stands in their way.
  */
-const RACE_ENV = { AUTHCTL_BCRYPT_COST: "8", AUTHCTL_HASH_QUEUE: "1000", AUTHCTL_THROTTLE_LOGIN_DELAY: "off", AUTHCTL_WORKERS: "1", AUTHCTL_TRUST_PROXY: "1" };
+const RACE_ENV = { AUTHCTL_BCRYPT_COST: "8", AUTHCTL_HASH_MAX_WAIT_MS: "600000", AUTHCTL_THROTTLE_LOGIN_DELAY: "off", AUTHCTL_WORKERS: "1", AUTHCTL_TRUST_PROXY: "1" };
 
 /** Fires GUESSES concurrent wrong-password logins for one account, alternating between `servers`, each from its own address. */
 async function race(t: TestContext, servers: readonly ServerProcess[], what: string): Promise<void> {

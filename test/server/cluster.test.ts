@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { request } from "node:http";
-import { connect } from "node:net";
+import { rm } from "node:fs/promises";
+import { connect, type Socket } from "node:net";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { childrenOf } from "../helpers/processes.js";
@@ -119,5 +121,55 @@ describe("AUTHCTL_WORKERS=2", () => {
       await server.stop();
       await dir.remove();
     }
+  });
+
+  it("closes a connection over a full worker's cap at once instead of bouncing it between workers", async () => {
+    await withCluster(async (server) => {
+      const port = Number(new URL(server.url).port);
+      const open = (request?: string) => {
+        const socket = connect(port, "127.0.0.1");
+        let received = "";
+        socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+        socket.on("error", () => undefined);
+        if (request !== undefined) socket.write(request);
+        return { socket, received: () => received };
+      };
+      // Connections that send nothing: no worker may reclaim them (only idle keep-alive ones), and
+      // the server closes them for silence only after its 10 s headers timeout.
+      const silent: Socket[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { socket } = open();
+        await once(socket, "connect");
+        silent.push(socket);
+      }
+      // Both workers are full (4 + 4) or have closed the silent ones over their cap already.
+      const extras = Array.from({ length: 8 }, () => open("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      await waitFor("every extra connection closed", () => (extras.every(({ socket }) => socket.closed) ? true : undefined));
+      const silentOpen = silent.filter((socket) => !socket.closed).length;
+      const answered = extras.filter(({ received }) => received() !== "");
+      assert.ok(silentOpen >= 4, `silent connections within the caps were closed (${silentOpen} open): the extras waited for the headers timeout`);
+      // An extra is answered only where a silent one was closed over its worker's cap.
+      if (silentOpen === 8) assert.equal(answered.length, 0, "connections over both caps were served");
+      for (const { received } of answered) assert.match(received(), /^HTTP\/1\.1 200 OK/);
+      for (const socket of silent) socket.destroy();
+    }, { AUTHCTL_MAX_CONNECTIONS: "4" });
+  });
+
+  it("logs why a replacement worker cannot start, and exits 1 when replacements keep failing", async () => {
+    await withCluster(async (server) => {
+      // A token sealed under the key, then the key gone: a worker starting now refuses to.
+      assert.equal(await postFresh(`${server.url}/account/register/`, registration(uniqueName("k"))), 201);
+      const dataDir = /data in (\S+),/.exec(server.output())?.[1];
+      assert.ok(dataDir !== undefined, server.output());
+      await rm(join(dataDir, "secret.key"));
+      const [victim, survivor] = childrenOf(server.child.pid);
+      assert.ok(victim !== undefined && survivor !== undefined);
+      process.kill(victim, "SIGKILL");
+      await waitFor("the start-up error", () => /worker \d+ could not start: .*secret\.key\) is missing/.exec(server.output()) ?? undefined);
+      const [code] = (await once(server.child, "close")) as [number | null];
+      assert.equal(code, 1, server.output());
+      assert.match(server.output(), /error: 5 workers in a row failed to start/);
+      assert.throws(() => process.kill(survivor, 0), { code: "ESRCH" }, "the worker still serving was stopped too");
+    }, { AUTHCTL_WORKERS: "2" });
   });
 });

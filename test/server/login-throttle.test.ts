@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { BcryptSha256Hasher, type Hasher } from "../../packages/server/src/auth/hasher.js";
+import { HashingGate } from "../../packages/server/src/auth/hashing-gate.js";
 import { TokenVault } from "../../packages/server/src/auth/tokens.js";
 import { createApp, DEFAULT_APP_CONFIG, type AppConfig } from "../../packages/server/src/app.js";
 import { DatabaseThrottleState } from "../../packages/server/src/store/throttle-events.js";
@@ -78,6 +79,7 @@ async function withApp(
   config: { throttle: ThrottleConfig } & Partial<AppConfig>,
   run: (harness: Harness) => Promise<void>,
   hasher: (inner: Hasher) => Hasher = (inner) => inner,
+  hashing?: HashingGate,
 ): Promise<void> {
   const dir = await tempDir();
   const store = await openAccountStore({ dataDir: dir.path });
@@ -88,8 +90,9 @@ async function withApp(
     store,
     hasher: hasher(new BcryptSha256Hasher(TEST_BCRYPT_COST)),
     tokens: new TokenVault(randomBytes(32)),
-    config: { trustedProxies: 1, hashingQueue: 1000, ...config },
+    config: { trustedProxies: 1, hashingMaxWaitMs: 600_000, ...config },
     throttleState,
+    ...(hashing ? { hashing } : {}),
     clock: () => clock.now,
     log: { info: (line) => log.push(line), error: (line) => log.push(line) },
   });
@@ -152,6 +155,8 @@ describe("the failed-login limit is exact", () => {
         assert.equal(count(statuses, 429), total - limit);
       },
       (inner) => (gated = new GatedHasher(inner, settle)),
+      // Every admitted check reaches the held hasher at once, as on a server with that many cores.
+      new HashingGate({ parallel: total, maxWaitMs: 600_000 }),
     );
   });
 
@@ -160,8 +165,12 @@ describe("the failed-login limit is exact", () => {
     let gated: GatedHasher | undefined;
     let arrived = () => {};
     const first = new Promise<void>((resolve) => (arrived = resolve));
+    // One hashing place, and a gate that has timed a job: any wait is over its bound of 0 ms.
+    let tick = 0;
+    const hashing = new HashingGate({ parallel: 1, maxWaitMs: 0, now: () => tick++ });
+    await hashing.run({ clientAddress: "127.0.0.9", gone: () => new AbortController().signal }, () => Promise.resolve());
     await withApp(
-      { throttle, hashingQueue: 1 },
+      { throttle },
       async ({ register, login }) => {
         const user = uniqueName("ok");
         await register(user);
@@ -176,6 +185,7 @@ describe("the failed-login limit is exact", () => {
         assert.equal((await login(user, "wrong", "10.0.0.2")).status, 429, "three failures counted, no more");
       },
       (inner) => (gated = new GatedHasher(inner, () => { arrived(); })),
+      hashing,
     );
   });
 });

@@ -1,4 +1,5 @@
 import Koa from "koa";
+import { availableParallelism } from "node:os";
 import type { Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
 import type { TokenVault } from "./auth/tokens.js";
@@ -7,6 +8,7 @@ import { appendSlash } from "./http/append-slash.js";
 import { errorHandler } from "./http/error-handler.js";
 import { inlineJsonParser, type JsonBodyParser } from "./http/json-body-parser.js";
 import { requestLog } from "./http/request-log.js";
+import { successLimits, type SuccessLimits } from "./http/success-limits.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
@@ -22,8 +24,10 @@ export interface AppConfig {
   throttle: ThrottleConfig;
   /** How many proxies in front of us append to X-Forwarded-For (DRF's NUM_PROXIES); 0 ignores the header. */
   trustedProxies: number;
-  /** Login and registration requests that may wait for password hashing at once; beyond it, 503. */
-  hashingQueue: number;
+  /** Logins and registrations expected to wait longer than this for password hashing get 503 at once. */
+  hashingMaxWaitMs: number;
+  /** Limits on successful logins and registrations per client address; none by default. */
+  successLimits: SuccessLimits;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -39,7 +43,8 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
     registerPerAddress: undefined,
   },
   trustedProxies: 0,
-  hashingQueue: 64,
+  hashingMaxWaitMs: 3000,
+  successLimits: {},
 };
 
 export interface AppDeps {
@@ -54,19 +59,22 @@ export interface AppDeps {
   /** The time (ms) throttles read: Date.now unless a test injects a clock. */
   clock?: () => number;
   log?: Logger;
+  /** Schedules password hashing; on all cores, bounded by `hashingMaxWaitMs`, unless given. */
+  hashing?: HashingGate;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger }: AppDeps): Koa {
+export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger, hashing }: AppDeps): Koa {
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
   const app = new Koa();
   app.silent = true;
+  const state = throttleState ?? new MemoryThrottleState();
   const account = accountRouter({
     store,
     hasher,
     tokens,
-    throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState(), clock),
-    hashing: new HashingGate(settings.hashingQueue),
+    throttles: accountThrottles(settings.throttle, state, clock),
+    hashing: hashing ?? new HashingGate({ parallel: availableParallelism(), maxWaitMs: settings.hashingMaxWaitMs }),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
     jsonParser: jsonParser ?? inlineJsonParser,
@@ -76,6 +84,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   const { loginPerAddress, loginPerUsername } = settings.throttle;
   if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
   app.use(appendSlash(ACCOUNT_PATHS));
+  app.use(successLimits(settings.successLimits, state, settings.trustedProxies, clock));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
   app.use(healthRouter(store).routes());

@@ -12,6 +12,12 @@ const WORKER_GRACE_MS = 15_000;
 /** Crashes within this window count towards the restart back-off. */
 const CRASH_WINDOW_MS = 60_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+/**
+ * Replacement workers in a row that exit before listening (a data directory
+ * turned read-only, a key gone): past this the primary gives up and exits 1,
+ * so a supervisor sees the failure instead of a primary holding a dead port.
+ */
+const MAX_START_FAILURES = 5;
 
 /**
  * A cluster's primary: checks the data directory once (schema, key, token
@@ -19,6 +25,8 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * worker that dies (at once the first time, then with doubling delays while
  * crashes keep coming, so a crash loop is no restart storm), and on SIGTERM
  * or SIGINT asks every worker to finish its in-flight requests and waits.
+ * A replacement's start-up error is logged; when replacements keep failing
+ * to start, it stops the rest and rejects (main exits 1).
  */
 export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise<void> {
   await prepareData(config, log);
@@ -26,12 +34,28 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
   const pending = new Set<NodeJS.Timeout>();
   let stopping = false;
   let url = "";
+  let startFailures = 0;
+  let giveUp: (error: Error) => void = () => {};
+  const gaveUp = new Promise<never>((_, reject) => { giveUp = reject; });
   const fork = () => {
     const started = cluster.fork();
-    return started.on("exit", (code: number | null, signal: string | null) => { onExit(started.process.pid, code, signal); });
+    let listening = false;
+    started.once("listening", () => {
+      listening = true;
+      startFailures = 0;
+    });
+    started.on("message", (message: Partial<WorkerMessage> | null) => {
+      // Before "listening on", allListening reports it and main prints it.
+      if (message?.type === "failed" && url !== "") log.error(`worker ${started.process.pid} could not start: ${describeFailure(message)}`);
+    });
+    return started.on("exit", (code: number | null, signal: string | null) => { onExit(started.process.pid, code, signal, listening); });
   };
-  const onExit = (pid: number | undefined, code: number | null, signal: string | null) => {
+  const onExit = (pid: number | undefined, code: number | null, signal: string | null, listened: boolean) => {
     if (stopping || url === "") return;
+    if (!listened && ++startFailures >= MAX_START_FAILURES) {
+      giveUp(new Error(`${startFailures} workers in a row failed to start (see above); stopping so the supervisor can see it`));
+      return;
+    }
     const now = Date.now();
     crashes.push(now);
     while ((crashes[0] ?? now) < now - CRASH_WINDOW_MS) crashes.shift();
@@ -48,13 +72,28 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
   url = await allListening(workers, config.host);
   const stop = shutdownSignal();
   log.info(`listening on ${url} (data in ${config.dataDir}, ${config.workers} workers)`);
-  const signal = await stop;
-  stopping = true;
-  for (const timer of pending) clearTimeout(timer);
+  const halt = () => {
+    stopping = true;
+    for (const timer of pending) clearTimeout(timer);
+    return stopWorkers();
+  };
+  let signal: NodeJS.Signals;
+  try {
+    signal = await Promise.race([stop, gaveUp]);
+  } catch (error) {
+    await halt();
+    await log.flush?.();
+    throw error;
+  }
   log.info(`${signal} received: finishing in-flight requests`);
-  await stopWorkers();
+  await halt();
   log.info("stopped");
   await log.flush?.();
+}
+
+/** A worker's start-up error as the log shows it: its message and code (never a password: messages name files and variables). */
+function describeFailure({ message, code }: Partial<WorkerMessage>): string {
+  return `${message ?? "unknown error"}${code ? ` (${code})` : ""}`;
 }
 
 /** Resolves with the URL once every worker listens; rejects with the first worker's failure. */

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DAY_MS, DEFAULT_APP_CONFIG, type AppConfig } from "./app.js";
 import { REVOKE_FLAG } from "./auth/secret-key.js";
+import type { SuccessLimits } from "./http/success-limits.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, PG_DEFAULTS, type DatabaseConfig } from "./store/database.js";
 import { parseDatabaseUrl } from "./store/open-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
@@ -17,6 +18,8 @@ export interface ServerConfig extends AppConfig, DatabaseConfig {
   secretKey: string | undefined;
   /** Open connections beyond this are refused at once; existing ones are unaffected. */
   maxConnections: number;
+  /** Open connections from one peer address beyond this are closed at once (per process, like maxConnections). */
+  maxConnectionsPerAddress: number;
   /** How long a request waits for a database locked by another process before 503. */
   lockTimeoutMs: number;
   /** Start even though the key did not seal the stored tokens, revoking them all. */
@@ -31,6 +34,7 @@ export const DEFAULTS = {
   dataDir: "./data",
   bcryptCost: 12,
   maxConnections: 1024,
+  maxConnectionsPerAddress: 256,
 } as const;
 
 /** Descriptors kept free beyond the connection cap: the database, its WAL, the log, the key. */
@@ -54,8 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     bodyLimit: integer(env, "AUTHCTL_BODY_LIMIT", DEFAULT_APP_CONFIG.bodyLimit, 1, 2 ** 31),
     throttle: throttleConfig(env),
     trustedProxies: integer(env, "AUTHCTL_TRUST_PROXY", 0, 0, 100),
-    hashingQueue: integer(env, "AUTHCTL_HASH_QUEUE", DEFAULT_APP_CONFIG.hashingQueue, 1, 100_000),
+    hashingMaxWaitMs: integer(env, "AUTHCTL_HASH_MAX_WAIT_MS", DEFAULT_APP_CONFIG.hashingMaxWaitMs, 1, 600_000),
+    successLimits: successLimitsConfig(env),
     maxConnections: integer(env, "AUTHCTL_MAX_CONNECTIONS", defaultMaxConnections(), 1, 1_000_000),
+    maxConnectionsPerAddress: integer(env, "AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS", DEFAULTS.maxConnectionsPerAddress, 1, 1_000_000),
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
     revokeTokens: argv.includes(REVOKE_FLAG),
     workers: integer(env, "AUTHCTL_WORKERS", availableParallelism(), 1, 256),
@@ -89,6 +95,17 @@ function throttleConfig(env: NodeJS.ProcessEnv): ThrottleConfig {
     loginKnownForMs: integer(env, "AUTHCTL_THROTTLE_KNOWN_DAYS", (defaults.loginKnownForMs ?? 0) / DAY_MS, 0, 3650) * DAY_MS,
     registerPerAddress: rate("AUTHCTL_THROTTLE_REGISTER", defaults.registerPerAddress),
   };
+}
+
+/**
+ * AUTHCTL_THROTTLE_LOGIN_SUCCESS and AUTHCTL_THROTTLE_REGISTER_SUCCESS: off
+ * unless set, and off with every other throttle under AUTHCTL_THROTTLE=off
+ * (which throttleConfig reads, answering no limits at all).
+ */
+function successLimitsConfig(env: NodeJS.ProcessEnv): SuccessLimits {
+  if (Object.keys(throttleConfig(env)).length === 0) return {};
+  const rate = (name: string) => (env[name] ? parseRate(env[name], name) : undefined);
+  return { login: rate("AUTHCTL_THROTTLE_LOGIN_SUCCESS"), register: rate("AUTHCTL_THROTTLE_REGISTER_SUCCESS") };
 }
 
 /** 1024, or less when the process may open fewer files than that plus headroom. */

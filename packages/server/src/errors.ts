@@ -109,6 +109,17 @@ export class Throttled extends ApiError {
   }
 }
 
+/**
+ * 499 (nginx's "client closed request"): the client left before its turn to
+ * hash came, so the work was dropped. Nobody reads the answer; the request
+ * log shows it.
+ */
+export class ClientGone extends ApiError {
+  constructor() {
+    super(499, { detail: "The client closed the request." });
+  }
+}
+
 /** 503: the server cannot do this now (database locked, hashing saturated); the client may retry. */
 export class ServiceUnavailable extends ApiError {
   constructor(detail: string, retryAfterSeconds: number) {

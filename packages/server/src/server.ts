@@ -1,20 +1,22 @@
 import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { createApp } from "./app.js";
 import { serveAsPrimary, serveAsWorker } from "./cluster.js";
+import { ConnectionGuard } from "./http/connection-guard.js";
 import { pooledJsonParser } from "./http/json-body-parser.js";
 import { BcryptSha256Hasher } from "./auth/hasher.js";
+import { HashingGate } from "./auth/hashing-gate.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { shutdownSignal } from "./shutdown-signal.js";
+import { HANGUP_IGNORED, shutdownSignal, survivesHangup } from "./shutdown-signal.js";
 import { openStore, type OpenedStore } from "./store/open-store.js";
 
 /** How long in-flight requests get to finish after a shutdown signal. */
-const SHUTDOWN_GRACE_MS = 10_000;
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Sized against slow clients (slowloris): request headers must arrive within
@@ -27,6 +29,13 @@ export const HTTP_TIMEOUTS = {
   keepAliveTimeout: 5_000,
   connectionsCheckingInterval: 1_000,
 } as const;
+
+/**
+ * A connection's last request: its answer says `Connection: close`, so one
+ * client cannot hold a connection (and its worker) for ever. (A property of
+ * the server: Node 20's createServer does not read it from the options.)
+ */
+export const MAX_REQUESTS_PER_SOCKET = 1_000;
 
 export interface RunningServer {
   url: string;
@@ -76,19 +85,23 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log.info(`the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`);
     }
     const tokens = new TokenVault(key);
-    const hasher = new BcryptSha256Hasher(config.bcryptCost, hashingThreads(config.workers));
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log, throttleState });
+    // The gate decides whose turn it is; the hasher's own bound keeps any other caller to the same cores.
+    const threads = hashingThreads(config.workers);
+    const hasher = new BcryptSha256Hasher(config.bcryptCost, threads);
+    const hashing = new HashingGate({ parallel: threads, maxWaitMs: config.hashingMaxWaitMs });
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashing, throttleState });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
-    // Beyond the cap new connections are closed on arrival, before any file descriptor runs short.
-    server.maxConnections = config.maxConnections;
+    // Beyond the caps new connections are closed on arrival, before any file descriptor runs short.
+    const connections = new ConnectionGuard({ maxConnections: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress }).attach(server);
+    server.maxRequestsPerSocket = MAX_REQUESTS_PER_SOCKET;
     // Node's headers timeout starts at a request's first byte, so a client that connects and
     // sends nothing would hold a slot for ever: give it the same time to start, then drop it.
     server.on("connection", (socket: Socket) => socket.setTimeout(HTTP_TIMEOUTS.headersTimeout));
     server.prependListener("request", (request) => request.socket.setTimeout(0));
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, database: config.databaseUrl === undefined ? `data in ${config.dataDir}` : `database ${name}`, close: () => shutdown(server, closeAll) };
+    return { url: `http://${host}:${port}`, port, database: config.databaseUrl === undefined ? `data in ${config.dataDir}` : `database ${name}`, close: () => shutdown(server, connections, closeAll) };
   } catch (error) {
     await closeAll();
     throw error;
@@ -113,14 +126,23 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void> {
+/**
+ * Stops listening and drains (ConnectionGuard.drain): in-flight requests
+ * finish, each kept-alive connection serves at most the request its client
+ * had already sent, answered with `Connection: close`, idle ones close; then
+ * the store closes. Whatever is still open after the grace period is cut.
+ */
+function shutdown(server: Server, connections: ConnectionGuard, closeStore: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const force = setTimeout(() => { server.closeAllConnections(); }, SHUTDOWN_GRACE_MS).unref();
-    server.close(() => {
+    // net's close, not http's: since Node 19 http.Server#close also destroys every connection
+    // between two requests, resetting the request a busy keep-alive client has just sent.
+    // The guard closes idle connections itself, giving the just-answered ones a moment.
+    net.Server.prototype.close.call(server, () => {
       clearTimeout(force);
       void closeStore().then(resolve, resolve);
     });
-    server.closeIdleConnections();
+    connections.drain();
   });
 }
 
@@ -131,6 +153,8 @@ function shutdown(server: Server, closeStore: () => Promise<void>): Promise<void
  * many servers on the port (src/cluster.ts); in a worker it serves one of them.
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
+  // A worker stays quiet: the primary logs the hangup the whole group receives.
+  survivesHangup(cluster.isWorker ? () => {} : () => { log.info(HANGUP_IGNORED); });
   if (cluster.isWorker) return serveAsWorker(config, log);
   if (config.workers > 1) return serveAsPrimary(config, log);
   const server = await startServer(config, log);

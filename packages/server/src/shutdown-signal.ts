@@ -27,3 +27,15 @@ export function shutdownSignal({ ignoreRepeats = false } = {}): Promise<NodeJS.S
 }
 
 function ignore(): void {}
+
+/**
+ * SIGHUP does not stop the server: its default action would drop every
+ * connection at once, whether a terminal hung up or someone meant "reload".
+ * Settings are read only at start, so there is nothing to reload; `onHangup`
+ * says so in the log. Installed before start-up, so a hangup never kills it.
+ */
+export function survivesHangup(onHangup: () => void): void {
+  process.on("SIGHUP", onHangup);
+}
+
+export const HANGUP_IGNORED = "SIGHUP received: ignored (settings are read at start; restart the server to apply new ones)";

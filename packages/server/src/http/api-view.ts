@@ -5,6 +5,7 @@ import { MethodNotAllowed, NotAuthenticated, Throttled } from "../errors.js";
 import type { Store, UserRecord } from "../store/store.js";
 import { PARSER_MEDIA_TYPES, type ParserName } from "./body-parsers.js";
 import { clientAddress } from "./client-address.js";
+import { clientGone } from "./client-gone.js";
 import type { JsonBodyParser } from "./json-body-parser.js";
 import { negotiate } from "./negotiation.js";
 import { readRequestData } from "./read-request-data.js";
@@ -16,6 +17,8 @@ export interface ViewRequest {
   /** The client's address as throttles see it. */
   clientAddress: string;
   user: UserRecord | undefined;
+  /** Aborted once the client has gone before its answer (made on first use). */
+  gone(): AbortSignal;
   /** Parses the body on first use, as DRF's `request.data` does. */
   data(): Promise<RequestData>;
 }
@@ -59,10 +62,12 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
     const user = await authenticateToken(ctx.req.headers.authorization, deps.store, deps.tokens);
     if (spec.requireAuth && !user) throw new NotAuthenticated();
     let data: Promise<RequestData> | undefined;
+    let gone: AbortSignal | undefined;
     const request: ViewRequest = {
       method: ctx.method,
       clientAddress: clientAddress(ctx, deps.trustedProxies),
       user,
+      gone: () => (gone ??= clientGone(ctx.res)),
       data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit, deps.jsonParser)),
     };
     const wait = await spec.throttle?.(request);

@@ -37,7 +37,7 @@ export function loginView(deps: AccountDeps): ViewSpec {
         const { attempt } = admission;
         let user: UserRecord | undefined;
         try {
-          user = await deps.hashing.run(() => checkCredentials(deps, username, password));
+          user = await deps.hashing.run(request, () => checkCredentials(deps, username, password));
         } catch (error) {
           // The answer is this error; if withdrawing fails too, the attempt stays counted as a failure.
           await attempt.withdraw().catch(() => undefined);

@@ -31,7 +31,7 @@ export function registerView({ store, hasher, tokens, throttles, hashing }: Acco
         const values = await validate(await request.data(), fields);
         if (values.password !== values.password2) throw new ValidationError(PASSWORDS_DIFFER);
         if (await store.emailTaken(values.email)) throw new ValidationError(EMAIL_TAKEN);
-        const passwordHash = await hashing.run(() => hasher.hash(values.password));
+        const passwordHash = await hashing.run(request, () => hasher.hash(values.password));
         const key = tokens.generate();
         try {
           await store.createUser({ username: values.username, email: values.email, passwordHash }, tokens.seal(key));
