@@ -34,4 +34,11 @@ describe("BcryptSha256Hasher", () => {
     assert.equal(hasher.needsRehash("pbkdf2_sha256$1$salt$hash"), true);
     assert.equal(await hasher.verify("pw", "pbkdf2_sha256$1$salt$hash"), false);
   });
+
+  it("refuses, without hashing, a stored cost beyond both the import limit (16) and its own", async () => {
+    // Cost 31 would hold a core for days; the answer is a failed check at once.
+    const planted = DJANGO_LONG.replace("$2b$04$", "$2b$31$");
+    assert.equal(await hasher.verify(LONG_PASSWORD, planted), false);
+    assert.equal(await new BcryptSha256Hasher(16).verify(LONG_PASSWORD, planted), false);
+  });
 });

@@ -1,6 +1,6 @@
 import bcrypt from "bcrypt";
 import { createHash } from "node:crypto";
-import { verifyDjangoHash } from "./django-hashers.js";
+import { HASH_LIMITS, verifyDjangoHash } from "./django-hashers.js";
 import { Slots } from "./slots.js";
 
 /** Hashes and checks passwords; `needsRehash` says when a stored hash is out of date. */
@@ -44,6 +44,8 @@ export class BcryptSha256Hasher implements Hasher {
   async verify(password: string, encoded: string): Promise<boolean> {
     // Users imported from Django keep their hashes until their next login rehashes them.
     if (!encoded.startsWith(PREFIX)) return this.slots.run(() => verifyDjangoHash(password, encoded));
+    // A cost beyond both the import limit and our own (a planted or corrupted row) would hold a core for minutes.
+    if ((roundsOf(encoded) ?? 0) > Math.max(this.cost, HASH_LIMITS.bcryptCost)) return false;
     return this.slots.run(() => bcrypt.compare(prehash(password), encoded.slice(PREFIX.length)));
   }
 

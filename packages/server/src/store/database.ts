@@ -101,16 +101,17 @@ export class Database implements Conn {
    * (`synchronous = NORMAL`): a power cut may lose the last ones, a crash
    * none. For the throttle history, where a lost event lets one more attempt
    * through, and a login should not wait on a second fsync. PostgreSQL
-   * ignores it.
+   * ignores it. `migrate: false` when another handle on the file has just
+   * migrated it.
    */
-  static async open(config: DatabaseConfig, options: { relaxed?: boolean } = {}): Promise<Database> {
+  static async open(config: DatabaseConfig, options: { relaxed?: boolean; migrate?: boolean } = {}): Promise<Database> {
     if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, config);
-    return openSqlite(join(config.dataDir, DATABASE_FILE), { ...config, relaxed: options.relaxed === true });
+    return openSqlite(join(config.dataDir, DATABASE_FILE), { ...config, relaxed: options.relaxed === true, migrate: options.migrate !== false });
   }
 
   /** Opens an existing SQLite file (admin commands: never creates one). */
   static openSqliteFile(path: string, lockTimeoutMs: number): Promise<Database> {
-    return openSqlite(path, { lockTimeoutMs, dataDir: undefined, relaxed: false });
+    return openSqlite(path, { lockTimeoutMs, dataDir: undefined, relaxed: false, migrate: true });
   }
 }
 
@@ -148,7 +149,7 @@ function sqliteConnection(path: string, relaxed: boolean): BetterSqlite3.Databas
  * up to 30 s while migrating (nothing is served yet, and other servers may be
  * migrating the same file), then up to the configured lock timeout.
  */
-async function openSqlite(path: string, config: { dataDir: string | undefined; lockTimeoutMs: number; relaxed: boolean }): Promise<Database> {
+async function openSqlite(path: string, config: { dataDir: string | undefined; lockTimeoutMs: number; relaxed: boolean; migrate: boolean }): Promise<Database> {
   if (config.dataDir !== undefined) {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // The database holds password hashes: create it private before SQLite does.
@@ -170,8 +171,7 @@ async function openSqlite(path: string, config: { dataDir: string | undefined; l
     driver.firstRow(text, parameters),
   );
   try {
-    // The relaxed handle is opened after the main one, which has migrated.
-    if (!config.relaxed) await migrate(db, "sqlite");
+    if (config.migrate) await migrate(db, "sqlite");
   } catch (error) {
     await db.destroy();
     throw error;

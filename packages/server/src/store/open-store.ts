@@ -26,7 +26,7 @@ export async function openStore(config: DatabaseConfig, options: { heartbeat?: b
   const opened = [database];
   try {
     // On SQLite the throttle history has its own relaxed handle (see Database.open); PostgreSQL shares the pool.
-    const throttleDatabase = config.databaseUrl === undefined ? await Database.open(config, { relaxed: true }) : database;
+    const throttleDatabase = config.databaseUrl === undefined ? await Database.open(config, { relaxed: true, migrate: false }) : database;
     if (throttleDatabase !== database) opened.push(throttleDatabase);
     const heartbeat = options.heartbeat === true ? await startHeartbeat(database) : undefined;
     return {
