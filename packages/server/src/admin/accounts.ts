@@ -17,6 +17,10 @@ export interface ListedUser {
   isStaff: boolean;
   isSuperuser: boolean;
   dateJoined: string;
+  firstName: string;
+  lastName: string;
+  /** When Django last recorded a login (token logins record none), or null. */
+  lastLogin: string | null;
   /** Whether the password can log in at all (Django's unusable passwords start with "!"). */
   usablePassword: boolean;
 }
@@ -51,6 +55,9 @@ export async function createUser(
     passwordHash: await hasherFor(env).hash(user.password),
     isActive: true,
     dateJoined: new Date().toISOString(),
+    firstName: "",
+    lastName: "",
+    lastLogin: null,
   };
   const id = await target.db.transaction(async (tx) => {
     if (await userByUsername(tx, user.username)) throw new AdminError(`a user named ${user.username} already exists`);
@@ -104,6 +111,9 @@ function listed(user: UserRecord): ListedUser {
     isStaff: user.isStaff,
     isSuperuser: user.isSuperuser,
     dateJoined: user.dateJoined,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    lastLogin: user.lastLogin,
     usablePassword: !user.passwordHash.startsWith("!"),
   };
 }
