@@ -1,4 +1,5 @@
 import Koa from "koa";
+import { randomBytes } from "node:crypto";
 import type { Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
 import type { TokenVault } from "./auth/tokens.js";
@@ -10,7 +11,12 @@ import { requestLog } from "./http/request-log.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
+import { DEFAULT_RESET_TIMEOUT_SECONDS, ResetTokens } from "./auth/reset-tokens.js";
+import type { Mailer } from "./mail/mailer.js";
+import { PasswordResetMail, type ResetLinkSettings } from "./mail/password-reset-mail.js";
+import { resetPageRouter } from "./routes/reset-page.js";
 import type { Store } from "./store/store.js";
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./validation/password-rules.js";
 import { accountThrottles, type ThrottleConfig } from "./throttle/account-throttles.js";
 import { proxyWarning } from "./throttle/proxy-warning.js";
 import { MemoryThrottleState, type ThrottleState } from "./throttle/throttle-state.js";
@@ -24,6 +30,14 @@ export interface AppConfig {
   trustedProxies: number;
   /** Login and registration requests that may wait for password hashing at once; beyond it, 503. */
   hashingQueue: number;
+  /** Django's AUTH_PASSWORD_VALIDATORS, for password change and reset. */
+  passwordPolicy: PasswordPolicy;
+  /** Apply `passwordPolicy` at registration too (errors under `password`); the seed does not. */
+  registerPasswordRules: boolean;
+  /** Django's PASSWORD_RESET_TIMEOUT: how long a reset link works, in seconds. */
+  resetTimeoutSeconds: number;
+  /** Where reset links point. */
+  resetLink: ResetLinkSettings;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -37,9 +51,15 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
     loginPerAddress: { limit: 1000, windowMs: HOUR_MS },
     loginKnownForMs: 30 * DAY_MS,
     registerPerAddress: undefined,
+    resetPerEmail: { limit: 5, windowMs: HOUR_MS },
+    resetPerAddress: { limit: 100, windowMs: HOUR_MS },
   },
   trustedProxies: 0,
   hashingQueue: 64,
+  passwordPolicy: DEFAULT_PASSWORD_POLICY,
+  registerPasswordRules: false,
+  resetTimeoutSeconds: DEFAULT_RESET_TIMEOUT_SECONDS,
+  resetLink: { publicUrl: undefined, linkTemplate: undefined },
 };
 
 export interface AppDeps {
@@ -54,11 +74,17 @@ export interface AppDeps {
   /** The time (ms) throttles read: Date.now unless a test injects a clock. */
   clock?: () => number;
   log?: Logger;
+  /** Sends reset mail; without one, `password/reset/` answers as usual and sends nothing. */
+  mailer?: Mailer;
+  /** Keys reset tokens (Django's SECRET_KEY); a random one per app unless given (server.ts derives it from the server key). */
+  resetSecret?: string;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger }: AppDeps): Koa {
+export function createApp(deps: AppDeps): Koa {
+  const { store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger } = deps;
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
+  const resetTokens = new ResetTokens(deps.resetSecret ?? randomBytes(32).toString("hex"), settings.resetTimeoutSeconds, clock);
   const app = new Koa();
   app.silent = true;
   const account = accountRouter({
@@ -67,6 +93,10 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
     tokens,
     throttles: accountThrottles(settings.throttle, throttleState ?? new MemoryThrottleState(), clock),
     hashing: new HashingGate(settings.hashingQueue),
+    passwordPolicy: settings.passwordPolicy,
+    registerPasswordRules: settings.registerPasswordRules,
+    resetTokens,
+    resetMail: new PasswordResetMail(store, resetTokens, deps.mailer, settings.resetLink, log),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
     jsonParser: jsonParser ?? inlineJsonParser,
@@ -79,6 +109,7 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
   app.use(healthRouter(store).routes());
+  app.use(resetPageRouter().routes());
   app.use(() => {
     throw new NotFound();
   });

@@ -16,8 +16,12 @@ export interface ViewRequest {
   /** The client's address as throttles see it. */
   clientAddress: string;
   user: UserRecord | undefined;
+  /** The Host header, as Django's `request.get_host()` reads it (unchecked). */
+  host: string | undefined;
   /** Parses the body on first use, as DRF's `request.data` does. */
   data(): Promise<RequestData>;
+  /** Runs `task` once the answer has gone (or the client went away); it must not throw. */
+  afterResponse(task: () => Promise<void>): void;
 }
 
 export interface Reply {
@@ -30,7 +34,10 @@ export type Handler = (request: ViewRequest) => Promise<Reply>;
 export interface ViewSpec {
   /** The name OPTIONS reports, as DRF derives it from the view. */
   name: string;
-  handlers: Partial<Record<"GET" | "POST", Handler>>;
+  /** In DRF's order of `http_method_names` (get, post, put, patch, head), which `Allow` follows. */
+  handlers: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "HEAD", Handler>>;
+  /** The view's docstring, as OPTIONS reports it. */
+  description?: string;
   parsers: readonly ParserName[];
   requireAuth: boolean;
   /** DRF's `check_throttles`: seconds the client must wait, or undefined to go on. */
@@ -63,7 +70,9 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
       method: ctx.method,
       clientAddress: clientAddress(ctx, deps.trustedProxies),
       user,
+      host: ctx.req.headers.host,
       data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit, deps.jsonParser)),
+      afterResponse: (task) => ctx.res.once("close", () => void task()),
     };
     const wait = await spec.throttle?.(request);
     if (wait !== undefined) throw new Throttled(wait);
@@ -81,7 +90,7 @@ function handlerFor(spec: ViewSpec, method: string): Handler {
 function metadata(spec: ViewSpec): Reply {
   const body = {
     name: spec.name,
-    description: "",
+    description: spec.description ?? "",
     renders: ["application/json"],
     parses: spec.parsers.map((parser) => PARSER_MEDIA_TYPES[parser]),
     ...(spec.actions ? { actions: spec.actions } : {}),

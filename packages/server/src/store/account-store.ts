@@ -79,8 +79,12 @@ export class AccountStore implements Store {
     return (await this.keyFingerprint()) ?? fingerprint;
   }
 
-  setPasswordHash(userId: number, passwordHash: string): Promise<void> {
-    return this.database.run((conn) => q.setPasswordHash(conn, userId, passwordHash));
+  async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
+    await this.database.run((conn) => q.setPasswordHash(conn, userId, passwordHash));
+  }
+
+  replacePasswordHash(userId: number, current: string, next: string): Promise<boolean> {
+    return this.database.run((conn) => q.setPasswordHash(conn, userId, next, current));
   }
 
   findActiveUserByEmail(email: string): Promise<UserRecord | undefined> {

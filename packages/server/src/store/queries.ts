@@ -135,8 +135,11 @@ export async function insertUser({ db }: Conn, user: AdminUser & { id?: number }
   return row.id;
 }
 
-export async function setPasswordHash({ db }: Conn, userId: number, passwordHash: string): Promise<void> {
-  await db.updateTable("users").set({ password: passwordHash }).where("id", "=", userId).execute();
+/** Sets the user's password hash; with `ifHash`, only if it is still that one. Whether it was set. */
+export async function setPasswordHash({ db }: Conn, userId: number, passwordHash: string, ifHash?: string): Promise<boolean> {
+  let update = db.updateTable("users").set({ password: passwordHash }).where("id", "=", userId);
+  if (ifHash !== undefined) update = update.where("password", "=", ifHash);
+  return (await update.executeTakeFirst()).numUpdatedRows === 1n;
 }
 
 /** Writes the given details (dj-rest-auth's `user/`); absent ones stay as they are. */

@@ -18,9 +18,9 @@ export interface UserRecord {
 
 /** What `user/` may change (dj-rest-auth's UserDetailsSerializer); absent fields are kept. */
 export interface UserDetails {
-  username?: string;
-  firstName?: string;
-  lastName?: string;
+  username?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
 }
 
 export interface NewUser {
@@ -84,6 +84,8 @@ export interface Store {
   /** Records `fingerprint` unless one is recorded already; returns the one that holds. */
   claimKeyFingerprint(fingerprint: string): Promise<string>;
   setPasswordHash(userId: number, passwordHash: string): Promise<void>;
+  /** Sets the hash only if it is still `current`; false when it changed meanwhile (a reset link used twice at once). */
+  replacePasswordHash(userId: number, current: string, next: string): Promise<boolean>;
   /** The active user with this address (ASCII case folded, as Django's `email__iexact` on SQLite). */
   findActiveUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
