@@ -14,7 +14,7 @@ import { healthRouter } from "./routes/health.js";
 import { DEFAULT_RESET_TIMEOUT_SECONDS, ResetTokens } from "./auth/reset-tokens.js";
 import type { Mailer } from "./mail/mailer.js";
 import { PasswordResetMail, type ResetLinkSettings } from "./mail/password-reset-mail.js";
-import { resetPageRouter } from "./routes/reset-page.js";
+import { isResetPagePath, resetPageRouter } from "./routes/reset-page.js";
 import type { Store } from "./store/store.js";
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./validation/password-rules.js";
 import { accountThrottles, type ThrottleConfig } from "./throttle/account-throttles.js";
@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(log));
   const { loginPerAddress, loginPerUsername } = settings.throttle;
   if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
-  app.use(appendSlash(ACCOUNT_PATHS));
+  app.use(appendSlash((path) => ACCOUNT_PATHS.has(path) || isResetPagePath(path)));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
   app.use(healthRouter(store).routes());

@@ -58,7 +58,7 @@ export class ResetTokens {
     const value = `${user.id}${user.passwordHash}${loginTimestamp}${timestamp}${user.email}`;
     const hex = createHmac("sha256", key).update(value, "utf8").digest("hex");
     let every2nd = "";
-    for (let i = 0; i < hex.length; i += 2) every2nd += hex[i];
+    for (let i = 0; i < hex.length; i += 2) every2nd += hex.charAt(i);
     return `${timestamp.toString(36)}-${every2nd}`;
   }
 }

@@ -17,7 +17,9 @@ export interface Mailer {
  * then says nothing cannot hold a send (or a shutdown) for nodemailer's
  * defaults of minutes.
  */
-export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
+export const SMTP_TIMEOUTS: SmtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+export type SmtpTimeouts = Record<"connectionTimeout" | "greetingTimeout" | "socketTimeout", number>;
 
 /**
  * Mail over SMTP with nodemailer: `smtp://` (STARTTLS when the server offers
@@ -25,13 +27,15 @@ export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_00
  * credentials in the URL. The URL is never logged; errors are reported by
  * `describeMailError`, which names no address, password or message text.
  */
-export function smtpMailer(url: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(url, { ...SMTP_TIMEOUTS, disableFileAccess: true, disableUrlAccess: true });
+export function smtpMailer(url: string, from: string, timeouts = SMTP_TIMEOUTS): Mailer {
+  const transport = nodemailer.createTransport(url, { ...timeouts, disableFileAccess: true, disableUrlAccess: true });
   return {
     send: async (message) => {
       await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
-    close: () => transport.close(),
+    close: () => {
+      transport.close();
+    },
   };
 }
 

@@ -126,6 +126,11 @@ export const RESET_PAGE_HEADERS = {
   "X-Frame-Options": "DENY",
 } as const;
 
+const PAGE_PATH = new RegExp(`^${RESET_PAGE_PATH}[^/]+/[^/]+/$`);
+
+/** Whether `path` is a reset link's page (`…/confirm/{uid}/{token}/`). */
+export const isResetPagePath = (path: string): boolean => PAGE_PATH.test(path);
+
 /** The page a reset mail links to, at Django's `password_reset_confirm` path: `…/confirm/{uid}/{token}/`. */
 export function resetPageRouter(): Router {
   const router = new Router({ strict: true, sensitive: true });
