@@ -28,7 +28,8 @@ export type SmtpTimeouts = Record<"connectionTimeout" | "greetingTimeout" | "soc
  * `describeMailError`, which names no address, password or message text.
  */
 export function smtpMailer(url: string, from: string, timeouts = SMTP_TIMEOUTS): Mailer {
-  const transport = nodemailer.createTransport(url, { ...timeouts, disableFileAccess: true, disableUrlAccess: true });
+  // Options with the URL in them: a second argument would be message defaults, and the timeouts ignored.
+  const transport = nodemailer.createTransport({ url, ...timeouts, disableFileAccess: true, disableUrlAccess: true });
   return {
     send: async (message) => {
       await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });

@@ -42,28 +42,30 @@ export class PasswordResetMail {
   /** For `password/reset/`, after the answer: never throws; failures are logged. */
   async requested(email: string, requestHost: string | undefined): Promise<void> {
     if (!this.mailer) return;
+    let user: UserRecord | undefined;
     try {
-      const user = await this.store.findActiveUserByEmail(email);
-      if (!user || !usablePassword(user)) return;
-      const host = requestHost?.toLowerCase();
-      if (this.link.publicUrl === undefined && (host === undefined || !VALID_HOST.test(host))) {
-        this.log.error(`password reset mail for user ${user.id} not sent: the request's Host is not a valid host name`);
-        return;
-      }
-      await this.sendTo(user, host ?? "");
+      user = await this.store.findActiveUserByEmail(email);
     } catch (error) {
-      this.log.error(`password reset mail could not be sent: ${describeMailError(error)}`);
+      this.log.error(`password reset mail not sent: the user could not be looked up (${(error as Error).name})`);
+      return;
     }
+    if (!user || !usablePassword(user)) return;
+    const host = requestHost?.toLowerCase();
+    if (this.link.publicUrl === undefined && (host === undefined || !VALID_HOST.test(host))) {
+      this.log.error(`password reset mail for user ${user.id} not sent: the request's Host is not a valid host name`);
+      return;
+    }
+    await this.sendTo(user, host ?? "").catch(() => undefined);
   }
 
-  /** Sends the mail to `user` now; rejects when it cannot be sent (logged as well). */
+  /** Sends the mail to `user` now; rejects when it cannot be sent, and logs that. */
   async sendTo(user: UserRecord, requestHost: string): Promise<void> {
     if (!this.mailer) throw new Error("reset mail is disabled: AUTHCTL_SMTP_URL is not set");
     try {
       await this.mailer.send(this.message(user, requestHost));
     } catch (error) {
       this.log.error(`password reset mail for user ${user.id} could not be sent: ${describeMailError(error)}`);
-      throw error;
+      throw new Error(`the reset mail could not be sent: ${describeMailError(error)}`);
     }
   }
 
