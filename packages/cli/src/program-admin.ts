@@ -73,7 +73,7 @@ export function defineAdminCommands(program: Command, context: (command: Command
     .argument("<username>", "whose account")
     .addHelpText(
       "after",
-      `\nNeeds AUTHCTL_SMTP_URL and AUTHCTL_PUBLIC_URL (or AUTHCTL_RESET_LINK), as the server has them.\n${examples("AUTHCTL_SMTP_URL=smtp://mail.example.com:587 AUTHCTL_PUBLIC_URL=https://auth.example.com authctl admin send-reset ada")}`,
+      `\nNeeds AUTHCTL_SMTP_URL and AUTHCTL_PUBLIC_URL, as the server has them (AUTHCTL_RESET_LINK too, if set).\n${examples("authctl admin send-reset ada", "AUTHCTL_SMTP_URL=smtp://mail.example.com:587 AUTHCTL_PUBLIC_URL=https://auth.example.com authctl admin send-reset ada --json")}`,
     )
     .action(withName(async () => (await import("./commands/admin/send-reset.js")).runSendReset));
 
