@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { smtpMailer } from "../../packages/server/src/mail/mailer.js";
+import { setActive } from "../../packages/server/src/store/queries.js";
 import { RESET_PAGE_HEADERS } from "../../packages/server/src/routes/reset-page.js";
 import { post, registration } from "../helpers/http.js";
 import { startInProcess, type InProcessServer } from "../helpers/server.js";
@@ -79,6 +81,64 @@ describe("password reset by mail, over a real SMTP server", () => {
     assert.equal(sixth.status, 429);
     assert.match((sixth.body as { detail: string }).detail, /^Request was throttled\. Expected available in \d+ seconds?\.$/);
     assert.ok(sixth.headers.get("retry-after"));
+  });
+});
+
+describe("where reset links point and who gets them", () => {
+  it("uses AUTHCTL_PUBLIC_URL's host or the link template; sends nothing to inactive users or for a bad Host", async () => {
+    const sink = await startSmtpSink();
+    const { lines, log } = recordingLog();
+    const resetLink = { publicUrl: "https://auth.example.com", linkTemplate: undefined };
+    const server = await startInProcess({ log, config: { resetLink }, mailer: smtpMailer(sink.url, "accounts@example.com") });
+    const frontend = await startInProcess({
+      config: { resetLink: { publicUrl: undefined, linkTemplate: "https://app.example.com/reset/{uid}/{token}" } },
+      mailer: smtpMailer(sink.url, "accounts@example.com"),
+    });
+    try {
+      await post(`${server.url}/account/register/`, registration("gus"));
+      await post(`${server.url}/account/password/reset/`, { email: "gus@example.com" });
+      const mail = await sink.next("gus@example.com");
+      assert.equal(mail.subject, "Password reset on auth.example.com");
+      assert.match(mail.text, /\nhttps:\/\/auth\.example\.com\/account\/password\/reset\/confirm\/MQ\/[0-9a-z]+-[0-9a-f]{32}\/\n/);
+      assert.match(mail.text, /\nThe auth\.example\.com team\n/);
+
+      await post(`${frontend.url}/account/register/`, registration("hal"));
+      await post(`${frontend.url}/account/password/reset/`, { email: "hal@example.com" });
+      assert.match((await sink.next("hal@example.com")).text, /\nhttps:\/\/app\.example\.com\/reset\/MQ\/[0-9a-z]+-[0-9a-f]{32}\n/);
+
+      await post(`${server.url}/account/register/`, registration("ivy"));
+      await server.store.database.run((conn) => setActive(conn, 2, false));
+      await post(`${server.url}/account/password/reset/`, { email: "ivy@example.com" });
+      await post(`${server.url}/account/password/reset/`, { email: "gus@example.com" });
+      await sink.next("gus@example.com");
+      assert.equal(sink.mails.filter((mail) => mail.to.includes("ivy@example.com")).length, 0, "an inactive user gets no mail");
+    } finally {
+      await server.close();
+      await frontend.close();
+      await sink.close();
+    }
+    const bare = await startSmtpSink();
+    const noPublicUrl = await startInProcess({ log, mailer: smtpMailer(bare.url, "accounts@example.com") });
+    try {
+      await post(`${noPublicUrl.url}/account/register/`, registration("jo"));
+      // fetch cannot set Host: a raw request can.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const body = JSON.stringify({ email: "jo@example.com" });
+        const headers = { host: "evil.example.com/phish?", "content-type": "application/json", "content-length": String(body.length) };
+        const request = httpRequest(`${noPublicUrl.url}/account/password/reset/`, { method: "POST", headers }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+      assert.equal(status, 200);
+      await eventually(() => lines.some((line) => line.includes("Host is not a valid host name")), "the refusal is logged");
+      assert.equal(bare.mails.length, 0);
+    } finally {
+      await noPublicUrl.close();
+      await bare.close();
+    }
   });
 });
 
