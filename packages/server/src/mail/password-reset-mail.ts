@@ -35,10 +35,6 @@ export class PasswordResetMail {
     private readonly log: Logger,
   ) {}
 
-  get enabled(): boolean {
-    return this.mailer !== undefined;
-  }
-
   /** For `password/reset/`, after the answer: never throws; failures are logged. */
   async requested(email: string, requestHost: string | undefined): Promise<void> {
     if (!this.mailer) return;
