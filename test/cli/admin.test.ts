@@ -24,7 +24,7 @@ function json(result: CliResult): unknown {
   return JSON.parse(result.stdout);
 }
 
-const SUBCOMMANDS = ["create-user", "set-password", "activate", "deactivate", "revoke-tokens", "list-users", "rotate-key", "copy", "import-django"];
+const SUBCOMMANDS = ["create-user", "set-password", "activate", "deactivate", "revoke-tokens", "send-reset", "list-users", "rotate-key", "copy", "import-django"];
 
 it("gives every admin subcommand --help with examples and --json", async () => {
   const group = await runCli(["admin", "--help"]);

@@ -10,6 +10,7 @@ import {
   type AppDeps,
   type Logger,
 } from "../../packages/server/src/index.js";
+import type { Mailer } from "../../packages/server/src/mail/mailer.js";
 import { openAccountStore } from "./database.js";
 import { tempDir } from "./temp.js";
 import { createServer, type Server } from "node:http";
@@ -28,7 +29,7 @@ export interface InProcessServer {
 
 /** The real app on a real SQLite file in a temp dir, listening on a free port in this process. */
 export async function startInProcess(
-  options: { log?: Logger; cost?: number; config?: Partial<AppConfig>; lockTimeoutMs?: number } = {},
+  options: { log?: Logger; cost?: number; config?: Partial<AppConfig>; lockTimeoutMs?: number; mailer?: Mailer } = {},
 ): Promise<InProcessServer> {
   const dir = await tempDir();
   const store = await openAccountStore({ dataDir: dir.path }, { lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
@@ -38,6 +39,7 @@ export async function startInProcess(
     tokens: new TokenVault(randomBytes(32)),
     config: options.config ?? {},
     ...(options.log ? { log: options.log } : {}),
+    ...(options.mailer ? { mailer: options.mailer } : {}),
   };
   const handle = createApp(deps).callback();
   const server: Server = createServer((request, response) => void handle(request, response));

@@ -39,6 +39,19 @@ export function storeContract(name: string, fresh: () => Promise<StoreFixture>):
       assert.equal(found.dateJoined, user.dateJoined);
     });
 
+    it("keeps a user's details, names and last login (none until recorded), and refuses a taken username", async () => {
+      const user = await store.createUser(newUser("alice", "Alice@Example.com"), sealed());
+      await store.createUser(newUser("bob"), sealed());
+      assert.deepEqual([user.firstName, user.lastName, user.lastLogin], ["", "", null]);
+      const updated = await store.updateUserDetails(user.id, { firstName: "Ada", lastName: "Lovelace" });
+      assert.deepEqual([updated?.username, updated?.firstName, updated?.lastName], ["alice", "Ada", "Lovelace"]);
+      await assert.rejects(store.updateUserDetails(user.id, { username: "bob" }), new UniqueViolation("username"));
+      assert.equal((await store.updateUserDetails(user.id, { username: "ada" }))?.lastName, "Lovelace");
+      assert.equal((await store.findActiveUserByEmail("alice@example.COM"))?.username, "ada");
+      assert.equal((await store.findUserById(user.id))?.firstName, "Ada");
+      assert.equal(await store.findUserById(user.id + 100), undefined);
+    });
+
     it("keeps usernames case-sensitive, like Django", async () => {
       await store.createUser(newUser("alice"), sealed());
       assert.equal(await store.usernameTaken("Alice"), false);

@@ -19,6 +19,8 @@ describe("server configuration", () => {
       loginPerAddress: { limit: 1000, windowMs: 3_600_000 },
       loginKnownForMs: 30 * 86_400_000,
       registerPerAddress: undefined,
+      resetPerEmail: { limit: 5, windowMs: 3_600_000 },
+      resetPerAddress: { limit: 100, windowMs: 3_600_000 },
     });
     const custom = loadConfig({
       AUTHCTL_THROTTLE_LOGIN_USERNAME: "5/minute",
@@ -26,6 +28,8 @@ describe("server configuration", () => {
       AUTHCTL_THROTTLE_LOGIN_ADDRESS: "off",
       AUTHCTL_THROTTLE_KNOWN_DAYS: "0",
       AUTHCTL_THROTTLE_REGISTER: "50/day",
+      AUTHCTL_THROTTLE_RESET_EMAIL: "off",
+      AUTHCTL_THROTTLE_RESET_ADDRESS: "10/minute",
     });
     assert.deepEqual(custom.throttle, {
       loginPerUsername: { limit: 5, windowMs: 60_000 },
@@ -33,9 +37,35 @@ describe("server configuration", () => {
       loginPerAddress: undefined,
       loginKnownForMs: 0,
       registerPerAddress: { limit: 50, windowMs: 86_400_000 },
+      resetPerEmail: undefined,
+      resetPerAddress: { limit: 10, windowMs: 60_000 },
     });
     assert.equal(loadConfig({ AUTHCTL_THROTTLE_LOGIN_DELAY: "3" }).throttle.loginDelayAfter, 3);
     assert.deepEqual(loadConfig({ AUTHCTL_THROTTLE: "off", AUTHCTL_THROTTLE_REGISTER: "1/s" }).throttle, {});
+  });
+
+  it("reads the lifecycle settings: password rules in Django's order, reset links, mail; never echoes an SMTP password", () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.passwordPolicy, { rules: ["similarity", "length", "common", "numeric"], minLength: 8 });
+    assert.deepEqual([defaults.registerPasswordRules, defaults.resetTimeoutSeconds, defaults.smtpUrl, defaults.mailFrom], [false, 259_200, undefined, "webmaster@localhost"]);
+    const custom = loadConfig({
+      AUTHCTL_PASSWORD_VALIDATORS: "numeric, length",
+      AUTHCTL_PASSWORD_MIN_LENGTH: "12",
+      AUTHCTL_REGISTER_PASSWORD_RULES: "on",
+      AUTHCTL_PASSWORD_RESET_TIMEOUT: "3600",
+      AUTHCTL_PUBLIC_URL: "https://auth.example.com/",
+      AUTHCTL_RESET_LINK: "https://app.example.com/reset/{uid}/{token}",
+      AUTHCTL_SMTP_URL: "smtps://mailer:pw@mail.example.com:465",
+      AUTHCTL_MAIL_FROM: "accounts@example.com",
+    });
+    assert.deepEqual(custom.passwordPolicy, { rules: ["length", "numeric"], minLength: 12 });
+    assert.deepEqual(custom.resetLink, { publicUrl: "https://auth.example.com", linkTemplate: "https://app.example.com/reset/{uid}/{token}" });
+    assert.deepEqual([custom.registerPasswordRules, custom.resetTimeoutSeconds, custom.mailFrom], [true, 3600, "accounts@example.com"]);
+    assert.deepEqual(loadConfig({ AUTHCTL_PASSWORD_VALIDATORS: "none" }).passwordPolicy.rules, []);
+    assert.throws(() => loadConfig({ AUTHCTL_PASSWORD_VALIDATORS: "length,dictionary" }), /AUTHCTL_PASSWORD_VALIDATORS .*"dictionary"/);
+    assert.throws(() => loadConfig({ AUTHCTL_RESET_LINK: "https://app.example.com/reset" }), /AUTHCTL_RESET_LINK/);
+    assert.throws(() => loadConfig({ AUTHCTL_PUBLIC_URL: "ftp://x" }), /AUTHCTL_PUBLIC_URL/);
+    assert.throws(() => loadConfig({ AUTHCTL_SMTP_URL: "http://mailer:s3cr3t@mail" }), (error: Error) => /AUTHCTL_SMTP_URL/.test(error.message) && !error.message.includes("s3cr3t"));
   });
 
   it("names the variable or argument that is wrong", () => {

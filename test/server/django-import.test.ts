@@ -121,13 +121,33 @@ describe("importing a database made by the real Django", () => {
     }
   });
 
+  it("brings first and last names and last_login over as Django kept them", async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, "django.sqlite3");
+      await copyFile(`${FIXTURE}db.sqlite3`, path);
+      const db = new Database(path);
+      db.prepare(`INSERT INTO auth_user (password, username, email, is_superuser, is_staff, is_active, last_name, first_name, date_joined, last_login)
+        VALUES ('!', 'lovelace', 'lovelace@example.com', 0, 0, 1, 'Lovelace', 'Ada', '2024-05-01 12:00:00', '2024-06-01 10:00:00.123456')`).run();
+      db.close();
+      const env = { AUTHCTL_DATABASE_URL: undefined, AUTHCTL_SECRET_KEY: undefined };
+      assert.equal((await runCli(["admin", "import-django", "--from", `sqlite://${path}`, "--data-dir", dir.path], { env })).exitCode, 0);
+      const listed = JSON.parse((await runCli(["admin", "list-users", "--data-dir", dir.path, "--json"], { env })).stdout) as Record<string, unknown>[];
+      const ada = listed.find((user) => user.username === "lovelace");
+      assert.deepEqual([ada?.firstName, ada?.lastName, ada?.lastLogin], ["Ada", "Lovelace", "2024-06-01T10:00:00.123Z"]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it("reads a Django database kept in PostgreSQL", async () => {
     const django = await cluster.createDatabase();
     const client = new pg.Client(django);
     await client.connect();
     await client.query(`CREATE TABLE auth_user (id serial PRIMARY KEY, password varchar(128) NOT NULL, is_superuser boolean NOT NULL,
       username varchar(150) NOT NULL UNIQUE, email varchar(254) NOT NULL, is_staff boolean NOT NULL, is_active boolean NOT NULL,
-      date_joined timestamptz NOT NULL)`);
+      date_joined timestamptz NOT NULL, last_login timestamptz NULL, first_name varchar(150) NOT NULL DEFAULT '',
+      last_name varchar(150) NOT NULL DEFAULT '')`);
     await client.query(`CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer NOT NULL UNIQUE REFERENCES auth_user (id), created timestamptz NOT NULL)`);
     const source = new Database(`${FIXTURE}db.sqlite3`, { readonly: true });
     const rows = source.prepare<[], { id: number; password: string; username: string; email: string; is_active: number }>(

@@ -83,7 +83,7 @@ for (const [name, place] of Object.entries(places)) {
         const [first] = opened;
         assert.ok(first);
         const steps = await first.db.selectFrom("authctl_migrations" as never).select("name" as never).execute();
-        assert.deepEqual(steps.map((row) => (row as { name: string }).name), ["0001_accounts", "0002_servers"]);
+        assert.deepEqual(steps.map((row) => (row as { name: string }).name), ["0001_accounts", "0002_servers", "0003_user_details"]);
         await Promise.all(opened.map((database) => database.close()));
       } finally {
         await at.remove();

@@ -69,6 +69,14 @@ export function defineAdminCommands(program: Command, context: (command: Command
     .addHelpText("after", examples("authctl admin revoke-tokens --user ada", "authctl admin revoke-tokens --all --json"))
     .action(plain(async () => (await import("./commands/admin/revoke-tokens.js")).runRevokeTokens));
 
+  sub("send-reset", "mail a user a password reset link, as the server's password/reset/ does")
+    .argument("<username>", "whose account")
+    .addHelpText(
+      "after",
+      `\nNeeds AUTHCTL_SMTP_URL and AUTHCTL_PUBLIC_URL, as the server has them (AUTHCTL_RESET_LINK too, if set).\n${examples("authctl admin send-reset ada", "AUTHCTL_SMTP_URL=smtp://mail.example.com:587 AUTHCTL_PUBLIC_URL=https://auth.example.com authctl admin send-reset ada --json")}`,
+    )
+    .action(withName(async () => (await import("./commands/admin/send-reset.js")).runSendReset));
+
   sub("list-users", "list users (streamed; never password hashes)")
     .addHelpText("after", examples("authctl admin list-users", "authctl admin list-users --json | jq -r '.[] | select(.isStaff) | .username'"))
     .action(plain(async () => (await import("./commands/admin/list-users.js")).runListUsers));

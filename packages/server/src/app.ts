@@ -1,4 +1,5 @@
 import Koa from "koa";
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
@@ -12,7 +13,12 @@ import { successLimits, type SuccessLimits } from "./http/success-limits.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
+import { DEFAULT_RESET_TIMEOUT_SECONDS, ResetTokens } from "./auth/reset-tokens.js";
+import type { Mailer } from "./mail/mailer.js";
+import { PasswordResetMail, type ResetLinkSettings } from "./mail/password-reset-mail.js";
+import { isResetPagePath, resetPageRouter } from "./routes/reset-page.js";
 import type { Store } from "./store/store.js";
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./validation/password-rules.js";
 import { accountThrottles, type ThrottleConfig } from "./throttle/account-throttles.js";
 import { proxyWarning } from "./throttle/proxy-warning.js";
 import { MemoryThrottleState, type ThrottleState } from "./throttle/throttle-state.js";
@@ -28,6 +34,14 @@ export interface AppConfig {
   hashingMaxWaitMs: number;
   /** Limits on successful logins and registrations per client address; none by default. */
   successLimits: SuccessLimits;
+  /** Django's AUTH_PASSWORD_VALIDATORS, for password change and reset. */
+  passwordPolicy: PasswordPolicy;
+  /** Apply `passwordPolicy` at registration too (errors under `password`); the seed does not. */
+  registerPasswordRules: boolean;
+  /** Django's PASSWORD_RESET_TIMEOUT: how long a reset link works, in seconds. */
+  resetTimeoutSeconds: number;
+  /** Where reset links point. */
+  resetLink: ResetLinkSettings;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -41,10 +55,16 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
     loginPerAddress: { limit: 1000, windowMs: HOUR_MS },
     loginKnownForMs: 30 * DAY_MS,
     registerPerAddress: undefined,
+    resetPerEmail: { limit: 5, windowMs: HOUR_MS },
+    resetPerAddress: { limit: 100, windowMs: HOUR_MS },
   },
   trustedProxies: 0,
   hashingMaxWaitMs: 3000,
   successLimits: {},
+  passwordPolicy: DEFAULT_PASSWORD_POLICY,
+  registerPasswordRules: false,
+  resetTimeoutSeconds: DEFAULT_RESET_TIMEOUT_SECONDS,
+  resetLink: { publicUrl: undefined, linkTemplate: undefined },
 };
 
 export interface AppDeps {
@@ -61,11 +81,17 @@ export interface AppDeps {
   log?: Logger;
   /** Schedules password hashing; on all cores, bounded by `hashingMaxWaitMs`, unless given. */
   hashing?: HashingGate;
+  /** Sends reset mail; without one, `password/reset/` answers as usual and sends nothing. */
+  mailer?: Mailer;
+  /** Keys reset tokens (Django's SECRET_KEY); a random one per app unless given (server.ts derives it from the server key). */
+  resetSecret?: string;
 }
 
 /** Builds the Koa app from its parts; it reads no environment and opens nothing. */
-export function createApp({ store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger, hashing }: AppDeps): Koa {
+export function createApp(deps: AppDeps): Koa {
+  const { store, hasher, tokens, config = {}, jsonParser, throttleState, clock = Date.now, log = silentLogger, hashing } = deps;
   const settings: AppConfig = { ...DEFAULT_APP_CONFIG, ...config };
+  const resetTokens = new ResetTokens(deps.resetSecret ?? randomBytes(32).toString("hex"), settings.resetTimeoutSeconds, clock);
   const app = new Koa();
   app.silent = true;
   const state = throttleState ?? new MemoryThrottleState();
@@ -75,6 +101,10 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
     tokens,
     throttles: accountThrottles(settings.throttle, state, clock),
     hashing: hashing ?? new HashingGate({ parallel: availableParallelism(), maxWaitMs: settings.hashingMaxWaitMs }),
+    passwordPolicy: settings.passwordPolicy,
+    registerPasswordRules: settings.registerPasswordRules,
+    resetTokens,
+    resetMail: new PasswordResetMail(store, resetTokens, deps.mailer, settings.resetLink, log),
     bodyLimit: settings.bodyLimit,
     trustedProxies: settings.trustedProxies,
     jsonParser: jsonParser ?? inlineJsonParser,
@@ -83,11 +113,12 @@ export function createApp({ store, hasher, tokens, config = {}, jsonParser, thro
   app.use(errorHandler(log));
   const { loginPerAddress, loginPerUsername } = settings.throttle;
   if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
-  app.use(appendSlash(ACCOUNT_PATHS));
+  app.use(appendSlash((path) => ACCOUNT_PATHS.has(path) || isResetPagePath(path)));
   app.use(successLimits(settings.successLimits, state, settings.trustedProxies, clock));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());
   app.use(healthRouter(store).routes());
+  app.use(resetPageRouter().routes());
   app.use(() => {
     throw new NotFound();
   });

@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS, PG_DEFAULTS, type DatabaseConfig } from "./sto
 import { parseDatabaseUrl } from "./store/open-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
 import { parseDelayAfter, parseRate, type Rate } from "./throttle/rate.js";
+import { DEFAULT_PASSWORD_POLICY, PASSWORD_RULE_NAMES, type PasswordRuleName } from "./validation/password-rules.js";
 
 export interface ServerConfig extends AppConfig, DatabaseConfig {
   host: string;
@@ -26,7 +27,14 @@ export interface ServerConfig extends AppConfig, DatabaseConfig {
   revokeTokens: boolean;
   /** Server processes on the port (node:cluster); 1 serves from this process alone. */
   workers: number;
+  /** Where reset mail is sent (`smtp://` or `smtps://`, credentials included); unset: no mail. */
+  smtpUrl: string | undefined;
+  /** The From of reset mail (Django's DEFAULT_FROM_EMAIL). */
+  mailFrom: string;
 }
+
+/** Django's DEFAULT_FROM_EMAIL. */
+export const DEFAULT_MAIL_FROM = "webmaster@localhost";
 
 export const DEFAULTS = {
   host: "127.0.0.1",
@@ -65,8 +73,82 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
     revokeTokens: argv.includes(REVOKE_FLAG),
     workers: integer(env, "AUTHCTL_WORKERS", availableParallelism(), 1, 256),
+    ...lifecycleConfig(env),
     ...databaseConfig(env),
   };
+}
+
+/** Password rules, reset links and mail: the account lifecycle's settings (also read by `admin send-reset`). */
+export function lifecycleConfig(env: NodeJS.ProcessEnv): Pick<ServerConfig, "passwordPolicy" | "registerPasswordRules" | "resetTimeoutSeconds" | "resetLink" | "smtpUrl" | "mailFrom"> {
+  return {
+    passwordPolicy: {
+      rules: passwordRules(env.AUTHCTL_PASSWORD_VALIDATORS),
+      minLength: integer(env, "AUTHCTL_PASSWORD_MIN_LENGTH", DEFAULT_PASSWORD_POLICY.minLength, 1, 4096),
+    },
+    registerPasswordRules: onOff(env, "AUTHCTL_REGISTER_PASSWORD_RULES", DEFAULT_APP_CONFIG.registerPasswordRules),
+    resetTimeoutSeconds: integer(env, "AUTHCTL_PASSWORD_RESET_TIMEOUT", DEFAULT_APP_CONFIG.resetTimeoutSeconds, 1, 365 * 86_400),
+    resetLink: {
+      publicUrl: httpUrl(env, "AUTHCTL_PUBLIC_URL"),
+      linkTemplate: linkTemplate(env.AUTHCTL_RESET_LINK),
+    },
+    smtpUrl: smtpUrl(env.AUTHCTL_SMTP_URL),
+    mailFrom: env.AUTHCTL_MAIL_FROM || DEFAULT_MAIL_FROM,
+  };
+}
+
+function passwordRules(raw: string | undefined): PasswordRuleName[] {
+  if (raw === undefined || raw.trim() === "") return [...PASSWORD_RULE_NAMES];
+  if (raw.trim().toLowerCase() === "none") return [];
+  const names = raw.split(",").map((name) => name.trim().toLowerCase());
+  const unknown = names.find((name) => !(PASSWORD_RULE_NAMES as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new Error(`AUTHCTL_PASSWORD_VALIDATORS must list some of ${PASSWORD_RULE_NAMES.join(",")} (or be "none"), got "${unknown}"`);
+  }
+  // Django's order, whatever the order given.
+  return PASSWORD_RULE_NAMES.filter((name) => names.includes(name));
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "") return fallback;
+  if (raw !== "on" && raw !== "off") throw new Error(`${name} must be "on" or "off", got "${env[name]}"`);
+  return raw === "on";
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password || url.search || url.hash) {
+    throw new Error(`${name} must be an http:// or https:// URL without credentials, query or fragment, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function linkTemplate(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!raw.includes("{uid}") || !raw.includes("{token}") || !/^https?:\/\//.test(raw)) {
+    throw new Error(`AUTHCTL_RESET_LINK must be an http(s) URL holding {uid} and {token}, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Checked without ever echoing the URL, which may hold a password. */
+function smtpUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let protocol: string;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    throw new Error("AUTHCTL_SMTP_URL must be an smtp:// or smtps:// URL (it is not a URL)");
+  }
+  if (protocol !== "smtp:" && protocol !== "smtps:") throw new Error(`AUTHCTL_SMTP_URL must be an smtp:// or smtps:// URL, got ${protocol}//…`);
+  return raw;
 }
 
 /** AUTHCTL_DATABASE_URL and the PostgreSQL pool settings; SQLite in the data directory without it. */
@@ -94,6 +176,8 @@ function throttleConfig(env: NodeJS.ProcessEnv): ThrottleConfig {
     loginPerAddress: rate("AUTHCTL_THROTTLE_LOGIN_ADDRESS", defaults.loginPerAddress),
     loginKnownForMs: integer(env, "AUTHCTL_THROTTLE_KNOWN_DAYS", (defaults.loginKnownForMs ?? 0) / DAY_MS, 0, 3650) * DAY_MS,
     registerPerAddress: rate("AUTHCTL_THROTTLE_REGISTER", defaults.registerPerAddress),
+    resetPerEmail: rate("AUTHCTL_THROTTLE_RESET_EMAIL", defaults.resetPerEmail),
+    resetPerAddress: rate("AUTHCTL_THROTTLE_RESET_ADDRESS", defaults.resetPerAddress),
   };
 }
 

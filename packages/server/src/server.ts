@@ -10,6 +10,8 @@ import { BcryptSha256Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
 import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
+import { ResetTokens } from "./auth/reset-tokens.js";
+import { redactSmtpUrl, smtpMailer } from "./mail/mailer.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { HANGUP_IGNORED, shutdownSignal, survivesHangup } from "./shutdown-signal.js";
@@ -62,6 +64,7 @@ function serverKey(config: ServerConfig, { store, name }: OpenedStore, log: Logg
  * the stored tokens, or their revocation with --revoke-all-tokens).
  */
 export async function prepareData(config: ServerConfig, log: Logger): Promise<void> {
+  logMailSetting(config, log);
   const opened = await openStore(config);
   try {
     await serverKey(config, opened, log);
@@ -70,12 +73,21 @@ export async function prepareData(config: ServerConfig, log: Logger): Promise<vo
   }
 }
 
+/** Said once per server (by a cluster's primary, not by each worker). */
+function logMailSetting(config: ServerConfig, log: Logger): void {
+  if (config.smtpUrl === undefined) log.info("password reset mail is disabled (set AUTHCTL_SMTP_URL to send it): password/reset/ answers as usual and sends nothing");
+  else log.info(`password reset mail goes through ${redactSmtpUrl(config.smtpUrl)}`);
+}
+
 /** Opens the data directory and database, then listens; the one place that wires real parts together. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  if (!cluster.isWorker) logMailSetting(config, log);
   const opened = await openStore(config, { heartbeat: true });
   const { store, throttleState, name } = opened;
   const jsonParser = pooledJsonParser(config.workers);
+  const mailer = config.smtpUrl === undefined ? undefined : smtpMailer(config.smtpUrl, config.mailFrom);
   const closeAll = async () => {
+    mailer?.close();
     await jsonParser.close();
     await opened.close();
   };
@@ -89,7 +101,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const threads = hashingThreads(config.workers);
     const hasher = new BcryptSha256Hasher(config.bcryptCost, threads);
     const hashing = new HashingGate({ parallel: threads, maxWaitMs: config.hashingMaxWaitMs });
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashing, throttleState });
+    const resetSecret = ResetTokens.secretFor(key);
+    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashing, throttleState, resetSecret, ...(mailer ? { mailer } : {}) });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the caps new connections are closed on arrival, before any file descriptor runs short.

@@ -1,5 +1,10 @@
 import { BcryptSha256Hasher } from "../auth/hasher.js";
-import { bcryptCost } from "../config.js";
+import { ResetTokens } from "../auth/reset-tokens.js";
+import { bcryptCost, lifecycleConfig } from "../config.js";
+import { silentLogger } from "../logger.js";
+import { redactSmtpUrl, smtpMailer } from "../mail/mailer.js";
+import { PasswordResetMail } from "../mail/password-reset-mail.js";
+import { AccountStore } from "../store/account-store.js";
 import { deleteTokens, insertUser, setActive, setPasswordHash, userByEmail, userByUsername, usersInPages } from "../store/queries.js";
 import type { UserRecord } from "../store/store.js";
 import { isValidEmail } from "../validation/email.js";
@@ -17,6 +22,10 @@ export interface ListedUser {
   isStaff: boolean;
   isSuperuser: boolean;
   dateJoined: string;
+  firstName: string;
+  lastName: string;
+  /** When Django last recorded a login (token logins record none), or null. */
+  lastLogin: string | null;
   /** Whether the password can log in at all (Django's unusable passwords start with "!"). */
   usablePassword: boolean;
 }
@@ -51,6 +60,9 @@ export async function createUser(
     passwordHash: await hasherFor(env).hash(user.password),
     isActive: true,
     dateJoined: new Date().toISOString(),
+    firstName: "",
+    lastName: "",
+    lastLogin: null,
   };
   const id = await target.db.transaction(async (tx) => {
     if (await userByUsername(tx, user.username)) throw new AdminError(`a user named ${user.username} already exists`);
@@ -104,8 +116,45 @@ function listed(user: UserRecord): ListedUser {
     isStaff: user.isStaff,
     isSuperuser: user.isSuperuser,
     dateJoined: user.dateJoined,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    lastLogin: user.lastLogin,
     usablePassword: !user.passwordHash.startsWith("!"),
   };
+}
+
+/**
+ * Mails `username` a password reset link, the mail `password/reset/` sends:
+ * AUTHCTL_SMTP_URL and AUTHCTL_MAIL_FROM say how, AUTHCTL_PUBLIC_URL (or
+ * AUTHCTL_RESET_LINK) where the link points, as a server with this
+ * environment would; there is no request to take the host from.
+ */
+export async function sendReset(target: AdminTarget, env: NodeJS.ProcessEnv, username: string): Promise<{ username: string; email: string }> {
+  let settings: ReturnType<typeof lifecycleConfig>;
+  try {
+    settings = lifecycleConfig(env);
+  } catch (error) {
+    throw new AdminError((error as Error).message, "usage");
+  }
+  if (settings.smtpUrl === undefined) throw new AdminError("reset mail needs AUTHCTL_SMTP_URL (smtp:// or smtps://)", "usage");
+  if (settings.resetLink.publicUrl === undefined) {
+    throw new AdminError("the reset link needs AUTHCTL_PUBLIC_URL, the address users reach the server at (e.g. https://auth.example.com)", "usage");
+  }
+  const user = await userByUsername(target.db, username);
+  if (!user) throw noSuchUser(username);
+  if (!user.isActive) throw new AdminError(`${username} is inactive: activate them first (authctl admin activate ${username})`);
+  if (user.email === "") throw new AdminError(`${username} has no email address`);
+  const mailer = smtpMailer(settings.smtpUrl, settings.mailFrom);
+  try {
+    const tokens = new ResetTokens(await target.resetSecret(), settings.resetTimeoutSeconds);
+    const mail = new PasswordResetMail(new AccountStore(target.db), tokens, mailer, settings.resetLink, silentLogger);
+    await mail.sendTo(user, "").catch((error: unknown) => {
+      throw new AdminError(`${(error as Error).message} (via ${redactSmtpUrl(settings.smtpUrl ?? "")})`);
+    });
+  } finally {
+    mailer.close();
+  }
+  return { username, email: user.email };
 }
 
 function noSuchUser(username: string): AdminError {

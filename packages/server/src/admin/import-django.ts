@@ -25,9 +25,9 @@ export interface ImportSummary {
   changed: boolean;
 }
 
-const QUERY = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, t.key AS token
+const QUERY = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.first_name, u.last_name, u.last_login, t.key AS token
   FROM auth_user u LEFT JOIN authtoken_token t ON t.user_id = u.id ORDER BY u.id`;
-const QUERY_WITHOUT_TOKENS = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, NULL AS token
+const QUERY_WITHOUT_TOKENS = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.first_name, u.last_name, u.last_login, NULL AS token
   FROM auth_user u ORDER BY u.id`;
 
 /** Reads auth_user (and authtoken_token, when DRF's authtoken app is installed) from a Django database. */
@@ -71,6 +71,9 @@ function toDjangoUser(row: Record<string, unknown>): DjangoUser {
     isStaff: flag(row.is_staff),
     isSuperuser: flag(row.is_superuser),
     dateJoined: djangoTime(row.date_joined),
+    firstName: typeof row.first_name === "string" ? row.first_name : "",
+    lastName: typeof row.last_name === "string" ? row.last_name : "",
+    lastLogin: row.last_login === null || row.last_login === undefined ? null : djangoTime(row.last_login),
     token: typeof row.token === "string" ? row.token : undefined,
   };
 }

@@ -1,4 +1,4 @@
-export { changeActive, changePassword, createUser, listUsers, revokeTokens, type ListedUser } from "./accounts.js";
+export { changeActive, changePassword, createUser, listUsers, revokeTokens, sendReset, type ListedUser } from "./accounts.js";
 export { AdminError } from "./admin-error.js";
 export { copyDatabase, type CopySummary } from "./copy.js";
 export { importDjango, readDjangoUsers, type ImportSummary } from "./import-django.js";

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { keySource, openServerKey, type KeySource } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
+import { ResetTokens } from "../auth/reset-tokens.js";
 import { databaseConfig, DEFAULTS } from "../config.js";
 import { AccountStore } from "../store/account-store.js";
 import { Database, DATABASE_FILE } from "../store/database.js";
@@ -20,6 +21,8 @@ export interface AdminTarget {
   keySource: KeySource;
   /** The server key, checked against the database's fingerprint as the server checks it. */
   vault(): Promise<TokenVault>;
+  /** The key of password reset tokens, derived from the server key as the server derives it. */
+  resetSecret(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -28,17 +31,18 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
   const dataDir = resolve(dataDirOption ?? (env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir));
   const db = await Database.open({ ...databaseConfig(env), dataDir, lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS });
   const source = keySource(dataDir, env.AUTHCTL_SECRET_KEY || undefined);
+  let key: Promise<Buffer> | undefined;
+  const serverKey = () => (key ??= openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }));
   let vault: TokenVault | undefined;
   return {
     db,
     name: db.name,
     keySource: source,
     vault: async () => {
-      vault ??= new TokenVault(
-        await openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }),
-      );
+      vault ??= new TokenVault(await serverKey());
       return vault;
     },
+    resetSecret: async () => ResetTokens.secretFor(await serverKey()),
     close: () => db.close(),
   };
 }

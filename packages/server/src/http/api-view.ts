@@ -19,8 +19,12 @@ export interface ViewRequest {
   user: UserRecord | undefined;
   /** Aborted once the client has gone before its answer (made on first use). */
   gone(): AbortSignal;
+  /** The Host header, as Django's `request.get_host()` reads it (unchecked). */
+  host: string | undefined;
   /** Parses the body on first use, as DRF's `request.data` does. */
   data(): Promise<RequestData>;
+  /** Runs `task` once the answer has gone (or the client went away); it must not throw. */
+  afterResponse(task: () => Promise<void>): void;
 }
 
 export interface Reply {
@@ -33,7 +37,10 @@ export type Handler = (request: ViewRequest) => Promise<Reply>;
 export interface ViewSpec {
   /** The name OPTIONS reports, as DRF derives it from the view. */
   name: string;
-  handlers: Partial<Record<"GET" | "POST", Handler>>;
+  /** In DRF's order of `http_method_names` (get, post, put, patch, head), which `Allow` follows. */
+  handlers: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "HEAD", Handler>>;
+  /** The view's docstring, as OPTIONS reports it. */
+  description?: string;
   parsers: readonly ParserName[];
   requireAuth: boolean;
   /** DRF's `check_throttles`: seconds the client must wait, or undefined to go on. */
@@ -68,7 +75,9 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
       clientAddress: clientAddress(ctx, deps.trustedProxies),
       user,
       gone: () => (gone ??= clientGone(ctx.res)),
+      host: ctx.req.headers.host,
       data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit, deps.jsonParser)),
+      afterResponse: (task) => ctx.res.once("close", () => void task()),
     };
     const wait = await spec.throttle?.(request);
     if (wait !== undefined) throw new Throttled(wait);
@@ -86,7 +95,7 @@ function handlerFor(spec: ViewSpec, method: string): Handler {
 function metadata(spec: ViewSpec): Reply {
   const body = {
     name: spec.name,
-    description: "",
+    description: spec.description ?? "",
     renders: ["application/json"],
     parses: spec.parsers.map((parser) => PARSER_MEDIA_TYPES[parser]),
     ...(spec.actions ? { actions: spec.actions } : {}),

@@ -1,12 +1,12 @@
 import type { Middleware } from "koa";
 
 /**
- * Django's CommonMiddleware with APPEND_SLASH: a known path without its
+ * Django's CommonMiddleware with APPEND_SLASH: a path that is `known` once slashed but given without its
  * trailing slash is a 301 to the slashed path, query string kept, empty body.
  */
-export function appendSlash(paths: ReadonlySet<string>): Middleware {
+export function appendSlash(known: (path: string) => boolean): Middleware {
   return async (ctx, next) => {
-    if (ctx.path.endsWith("/") || !paths.has(`${ctx.path}/`)) {
+    if (ctx.path.endsWith("/") || !known(`${ctx.path}/`)) {
       await next();
       return;
     }

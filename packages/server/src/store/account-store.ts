@@ -1,7 +1,7 @@
 import type { SealedToken } from "../auth/tokens.js";
 import type { Database } from "./database.js";
 import * as q from "./queries.js";
-import type { NewUser, Store, UserRecord } from "./store.js";
+import type { NewUser, Store, UserDetails, UserRecord } from "./store.js";
 
 /** /healthz asks whether a read and a write could start now; it must answer fast, so it waits less than a request would. */
 const HEALTH_LOCK_TIMEOUT_MS = 250;
@@ -19,7 +19,7 @@ export class AccountStore implements Store {
   }
 
   createUser(user: NewUser, token: SealedToken): Promise<UserRecord> {
-    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: new Date().toISOString() };
+    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: new Date().toISOString(), firstName: "", lastName: "", lastLogin: null };
     return this.database.transaction(async (conn) => {
       const id = await q.insertUser(conn, record);
       await q.insertToken(conn, id, token, { created: record.dateJoined });
@@ -79,8 +79,27 @@ export class AccountStore implements Store {
     return (await this.keyFingerprint()) ?? fingerprint;
   }
 
-  setPasswordHash(userId: number, passwordHash: string): Promise<void> {
-    return this.database.run((conn) => q.setPasswordHash(conn, userId, passwordHash));
+  async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
+    await this.database.run((conn) => q.setPasswordHash(conn, userId, passwordHash));
+  }
+
+  replacePasswordHash(userId: number, current: string, next: string): Promise<boolean> {
+    return this.database.run((conn) => q.setPasswordHash(conn, userId, next, current));
+  }
+
+  findActiveUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.database.run((conn) => q.activeUserByEmail(conn, email));
+  }
+
+  findUserById(id: number): Promise<UserRecord | undefined> {
+    return this.database.run((conn) => q.userById(conn, id));
+  }
+
+  updateUserDetails(userId: number, details: UserDetails): Promise<UserRecord | undefined> {
+    return this.database.transaction(async (conn) => {
+      await q.setUserDetails(conn, userId, details);
+      return q.userById(conn, userId);
+    });
   }
 
   ping(): Promise<void> {

@@ -11,6 +11,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     "0001_accounts": { up: (db) => accounts(db, dialect) },
     "0002_servers": { up: (db) => servers(db, dialect) },
+    "0003_user_details": { up: (db) => userDetails(db, dialect) },
   };
 }
 
@@ -100,4 +101,12 @@ async function servers(db: Kysely<unknown>, dialect: DialectName): Promise<void>
     .addColumn("started", type.time, (column) => column.notNull())
     .addColumn("seen", type.millis, (column) => column.notNull())
     .execute();
+}
+
+/** Django's `auth_user` columns the account lifecycle needs: the user's names and `last_login` (null until one is recorded). */
+async function userDetails(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const type = columnTypes(dialect);
+  await db.schema.alterTable("users").addColumn("first_name", "text", (column) => column.notNull().defaultTo("")).execute();
+  await db.schema.alterTable("users").addColumn("last_name", "text", (column) => column.notNull().defaultTo("")).execute();
+  await db.schema.alterTable("users").addColumn("last_login", type.time).execute();
 }

@@ -3,7 +3,7 @@ import type { SealedToken } from "../auth/tokens.js";
 import type { Conn, Queryable } from "./database.js";
 import { emailEquals, type DialectName } from "./dialect.js";
 import { KEY_FINGERPRINT, timestamp, USER_COLUMNS, userFromRow } from "./schema.js";
-import type { UserRecord } from "./store.js";
+import type { UserDetails, UserRecord } from "./store.js";
 
 /**
  * Every query of the data layer, written once for both databases: the
@@ -11,8 +11,8 @@ import type { UserRecord } from "./store.js";
  * all call these.
  */
 
-/** A user as administration sees and writes it (every column of `users`). */
-export type AdminUser = Omit<UserRecord, "id">;
+/** A user as administration sees and writes it (every column of `users`; names and last login default to Django's). */
+export type AdminUser = Omit<UserRecord, "id" | "firstName" | "lastName" | "lastLogin"> & Partial<Pick<UserRecord, "firstName" | "lastName" | "lastLogin">>;
 
 export interface StoredToken extends SealedToken {
   userId: number;
@@ -85,6 +85,18 @@ export async function emailTaken({ db, dialect }: Conn, email: string): Promise<
   return row !== undefined;
 }
 
+export async function userById({ db }: Conn, id: number): Promise<UserRecord | undefined> {
+  return userFromRow(await selectUsers(db).where("id", "=", id).executeTakeFirst());
+}
+
+export async function activeUserByEmail({ db, dialect }: Conn, email: string): Promise<UserRecord | undefined> {
+  const row = await selectUsers(db)
+    .where((eb) => emailEquals(dialect, eb.ref("email"), email))
+    .where("is_active", "=", true)
+    .executeTakeFirst();
+  return userFromRow(row);
+}
+
 export async function userByEmail({ db, dialect }: Conn, email: string): Promise<UserRecord | undefined> {
   return userFromRow(await selectUsers(db).where((eb) => emailEquals(dialect, eb.ref("email"), email)).executeTakeFirst());
 }
@@ -114,14 +126,30 @@ export async function insertUser({ db }: Conn, user: AdminUser & { id?: number }
       is_staff: user.isStaff,
       is_superuser: user.isSuperuser,
       date_joined: user.dateJoined,
+      first_name: user.firstName,
+      last_name: user.lastName,
+      last_login: user.lastLogin,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
-export async function setPasswordHash({ db }: Conn, userId: number, passwordHash: string): Promise<void> {
-  await db.updateTable("users").set({ password: passwordHash }).where("id", "=", userId).execute();
+/** Sets the user's password hash; with `ifHash`, only if it is still that one. Whether it was set. */
+export async function setPasswordHash({ db }: Conn, userId: number, passwordHash: string, ifHash?: string): Promise<boolean> {
+  let update = db.updateTable("users").set({ password: passwordHash }).where("id", "=", userId);
+  if (ifHash !== undefined) update = update.where("password", "=", ifHash);
+  return (await update.executeTakeFirst()).numUpdatedRows === 1n;
+}
+
+/** Writes the given details (dj-rest-auth's `user/`); absent ones stay as they are. */
+export async function setUserDetails({ db }: Conn, userId: number, details: UserDetails): Promise<void> {
+  const values = {
+    ...(details.username === undefined ? {} : { username: details.username }),
+    ...(details.firstName === undefined ? {} : { first_name: details.firstName }),
+    ...(details.lastName === undefined ? {} : { last_name: details.lastName }),
+  };
+  if (Object.keys(values).length > 0) await db.updateTable("users").set(values).where("id", "=", userId).execute();
 }
 
 /** Changes `is_active`; whether it changed (false when it already had that value). */

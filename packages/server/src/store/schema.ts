@@ -19,6 +19,9 @@ export interface UsersTable {
   is_staff: Flag;
   is_superuser: Flag;
   date_joined: Timestamp;
+  first_name: ColumnType<string, string | undefined, string>;
+  last_name: ColumnType<string, string | undefined, string>;
+  last_login: ColumnType<Date | string | null, string | null | undefined, string | null>;
 }
 
 export interface TokensTable {
@@ -60,7 +63,7 @@ export interface Schema {
 export const KEY_FINGERPRINT = "key_fingerprint";
 
 /** Every column of `users`, the shape `userFromRow` reads. */
-export const USER_COLUMNS = ["id", "username", "email", "password", "is_active", "is_staff", "is_superuser", "date_joined"] as const;
+export const USER_COLUMNS = ["id", "username", "email", "password", "is_active", "is_staff", "is_superuser", "date_joined", "first_name", "last_name", "last_login"] as const;
 
 export type UserRow = Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>;
 
@@ -77,6 +80,9 @@ export function userFromRow(row: UserRow | undefined): UserRecord | undefined {
     isStaff: flag(row.is_staff),
     isSuperuser: flag(row.is_superuser),
     dateJoined: timestamp(row.date_joined),
+    firstName: row.first_name,
+    lastName: row.last_name,
+    lastLogin: row.last_login === null ? null : timestamp(row.last_login),
   };
 }
 

@@ -10,6 +10,17 @@ export interface UserRecord {
   isStaff: boolean;
   isSuperuser: boolean;
   dateJoined: string;
+  firstName: string;
+  lastName: string;
+  /** ISO time of the last login Django recorded (DRF's token login records none), or null. */
+  lastLogin: string | null;
+}
+
+/** What `user/` may change (dj-rest-auth's UserDetailsSerializer); absent fields are kept. */
+export interface UserDetails {
+  username?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
 }
 
 export interface NewUser {
@@ -73,6 +84,13 @@ export interface Store {
   /** Records `fingerprint` unless one is recorded already; returns the one that holds. */
   claimKeyFingerprint(fingerprint: string): Promise<string>;
   setPasswordHash(userId: number, passwordHash: string): Promise<void>;
+  /** Sets the hash only if it is still `current`; false when it changed meanwhile (a reset link used twice at once). */
+  replacePasswordHash(userId: number, current: string, next: string): Promise<boolean>;
+  /** The active user with this address (ASCII case folded, as Django's `email__iexact` on SQLite). */
+  findActiveUserByEmail(email: string): Promise<UserRecord | undefined>;
+  findUserById(id: number): Promise<UserRecord | undefined>;
+  /** Writes the given details; throws UniqueViolation("username") when the name is taken. Returns the user as stored. */
+  updateUserDetails(userId: number, details: UserDetails): Promise<UserRecord | undefined>;
   /** Throws when the database cannot answer a read. */
   ping(): Promise<void>;
   /** Throws StoreBusy when a write could not start within a short wait (another process holds the write lock). */

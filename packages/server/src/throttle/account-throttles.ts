@@ -15,11 +15,17 @@ export interface ThrottleConfig {
   loginKnownForMs?: number | undefined;
   /** Registration attempts per client address; off by default (provisioning is scripted). */
   registerPerAddress?: Rate | undefined;
+  /** Password reset requests per e-mail address (each may send a mail): a mailbox cannot be flooded. */
+  resetPerEmail?: Rate | undefined;
+  /** Password reset requests per client address. */
+  resetPerAddress?: Rate | undefined;
 }
 
 export interface AccountThrottles {
   login: LoginThrottle;
   registerPerAddress: RateThrottle | undefined;
+  resetPerEmail: RateThrottle | undefined;
+  resetPerAddress: RateThrottle | undefined;
 }
 
 export function accountThrottles(config: ThrottleConfig, state: ThrottleState, now: () => number): AccountThrottles {
@@ -32,5 +38,7 @@ export function accountThrottles(config: ThrottleConfig, state: ThrottleState, n
   return {
     login: new LoginThrottle(policy, state, now),
     registerPerAddress: config.registerPerAddress && new RateThrottle("register-address", config.registerPerAddress, state, now),
+    resetPerEmail: config.resetPerEmail && new RateThrottle("reset-email", config.resetPerEmail, state, now),
+    resetPerAddress: config.resetPerAddress && new RateThrottle("reset-address", config.resetPerAddress, state, now),
   };
 }

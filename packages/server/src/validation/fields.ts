@@ -11,6 +11,12 @@ export interface FieldSpec<Name extends string = string> {
   toText: (raw: PyValue) => string | undefined;
   trim: boolean;
   validators: Validator[];
+  /** DRF's `required`: when false, a missing field is left out of the values. */
+  required: boolean;
+  /** DRF's `allow_blank`: a blank value is accepted as "" without further checks. */
+  allowBlank: boolean;
+  /** The serializer's `validate_<name>`: runs only on a value its field accepted. */
+  then: Validator | undefined;
 }
 
 /** DRF's CharField: strings and plain numbers only, numbers as Python prints them. */
@@ -51,7 +57,7 @@ export const validUsername: Validator = (value) =>
 /** A CharField as DRF builds it: its own validators, then max length, then its character checks. */
 export function charField<Name extends string>(
   name: Name,
-  options: { trim?: boolean; maxLength?: number; validators?: Validator[]; email?: boolean } = {},
+  options: { trim?: boolean; maxLength?: number; validators?: Validator[]; email?: boolean; required?: boolean; allowBlank?: boolean; then?: Validator } = {},
 ): FieldSpec<Name> {
   const validators = [...(options.validators ?? [])];
   if (options.maxLength !== undefined) validators.push(maxLength(options.maxLength));
@@ -62,5 +68,8 @@ export function charField<Name extends string>(
     toText: options.email ? emailToText : charToText,
     trim: options.trim ?? true,
     validators,
+    required: options.required ?? true,
+    allowBlank: options.allowBlank ?? false,
+    then: options.then,
   };
 }

@@ -7,10 +7,19 @@ import { pyStrip } from "./python.js";
  * Runs DRF's `Serializer.is_valid()` over plain text fields: every field is
  * checked and the errors are reported together, in field order.
  */
-export async function validate<Name extends string>(
+export async function validate<Name extends string>(data: RequestData, fields: readonly FieldSpec<Name>[]): Promise<Record<Name, string>> {
+  return (await validateSome(data, fields)) as Record<Name, string>;
+}
+
+/**
+ * `validate` for fields that may be absent (not required, or any with
+ * `partial`, as a PATCH is): only the values sent are returned.
+ */
+export async function validateSome<Name extends string>(
   data: RequestData,
   fields: readonly FieldSpec<Name>[],
-): Promise<Record<Name, string>> {
+  { partial = false } = {},
+): Promise<Partial<Record<Name, string>>> {
   if (data.kind === "json" && data.summary.type === "NoneType") {
     throw new ValidationError({ non_field_errors: ["No data provided"] });
   }
@@ -18,10 +27,12 @@ export async function validate<Name extends string>(
     const message = `Invalid data. Expected a dictionary, but got ${data.summary.type}.`;
     throw new ValidationError({ non_field_errors: [message] });
   }
-  const values = {} as Record<Name, string>;
+  const values: Partial<Record<Name, string>> = {};
   const errors: Record<string, string[]> = {};
   for (const field of fields) {
-    const result = await runField(field, fieldValue(data, field.name));
+    const raw = fieldValue(data, field.name);
+    if (raw === MISSING && (partial || !field.required)) continue;
+    const result = await runField(field, raw);
     if (Array.isArray(result)) errors[field.name] = result;
     else values[field.name] = result.value;
   }
@@ -32,7 +43,7 @@ export async function validate<Name extends string>(
 async function runField(field: FieldSpec, raw: PyValue | typeof MISSING): Promise<{ value: string } | string[]> {
   if (raw === MISSING) return ["This field is required."];
   if ((raw.type === "str" && raw.text === "") || (field.trim && pyStrip(raw.text) === "")) {
-    return ["This field may not be blank."];
+    return field.allowBlank ? { value: "" } : ["This field may not be blank."];
   }
   if (raw.type === "NoneType") return ["This field may not be null."];
   const text = field.toText(raw);
@@ -40,5 +51,6 @@ async function runField(field: FieldSpec, raw: PyValue | typeof MISSING): Promis
   const value = field.trim ? pyStrip(text) : text;
   const messages: string[] = [];
   for (const validator of field.validators) messages.push(...(await validator(value)));
+  if (messages.length === 0 && field.then) messages.push(...(await field.then(value)));
   return messages.length > 0 ? messages : { value };
 }

@@ -11,7 +11,8 @@ export async function runListUsers(options: AdminOptions, ctx: Context): Promise
       if (ctx.out.json) ctx.out.data(`${count === 0 ? "\n" : ",\n"}${JSON.stringify(user)}`);
       else {
         const flags = [user.isActive ? "active" : "inactive", user.isStaff ? "staff" : "", user.isSuperuser ? "superuser" : "", user.usablePassword ? "" : "no-password"];
-        ctx.out.data(`${sanitize(user.username)}\t${sanitize(user.email)}\t${flags.filter(Boolean).join(",")}\t${user.dateJoined}\n`);
+        const names = `${sanitize(user.firstName)}\t${sanitize(user.lastName)}`;
+        ctx.out.data(`${sanitize(user.username)}\t${sanitize(user.email)}\t${flags.filter(Boolean).join(",")}\t${user.dateJoined}\t${user.lastLogin ?? "never"}\t${names}\n`);
       }
       count += 1;
     }

@@ -4,13 +4,21 @@ import type { AccountDeps } from "./deps.js";
 import { loginView } from "./login.js";
 import { logoutView } from "./logout.js";
 import { meView } from "./me.js";
+import { passwordChangeView } from "./password-change.js";
+import { passwordResetConfirmView } from "./password-reset-confirm.js";
+import { passwordResetView } from "./password-reset.js";
 import { registerView } from "./register.js";
+import { userDetailsView } from "./user-details.js";
 
 const VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
   "/account/register/": registerView,
   "/account/login/": loginView,
   "/account/logout/": logoutView,
   "/account/me/": meView,
+  "/account/password/change/": passwordChangeView,
+  "/account/password/reset/": passwordResetView,
+  "/account/password/reset/confirm/": passwordResetConfirmView,
+  "/account/user/": userDetailsView,
 };
 
 export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(Object.keys(VIEWS));

@@ -2,6 +2,7 @@ import type { ViewSpec } from "../../http/api-view.js";
 import { ValidationError } from "../../errors.js";
 import { UniqueViolation } from "../../store/store.js";
 import { charField, validUsername, type Validator } from "../../validation/fields.js";
+import { passwordProblems } from "../../validation/password-rules.js";
 import { validate } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
 
@@ -10,7 +11,7 @@ const EMAIL_TAKEN = { error: "Email already exists!" };
 const PASSWORDS_DIFFER = { error: "P1 and P2 should be same!" };
 
 /** `POST /account/register/`: the seed's RegistrationSerializer, with the fixes in DEVIATIONS.md. */
-export function registerView({ store, hasher, tokens, throttles, hashing }: AccountDeps): ViewSpec {
+export function registerView({ store, hasher, tokens, throttles, hashing, passwordPolicy, registerPasswordRules }: AccountDeps): ViewSpec {
   const { registerPerAddress } = throttles;
   const uniqueUsername: Validator = async (value) => ((await store.usernameTaken(value)) ? [USERNAME_TAKEN] : []);
   const fields = [
@@ -30,6 +31,10 @@ export function registerView({ store, hasher, tokens, throttles, hashing }: Acco
       POST: async (request) => {
         const values = await validate(await request.data(), fields);
         if (values.password !== values.password2) throw new ValidationError(PASSWORDS_DIFFER);
+        if (registerPasswordRules) {
+          const problems = passwordProblems(values.password, { username: values.username, email: values.email }, passwordPolicy);
+          if (problems.length > 0) throw new ValidationError({ password: problems });
+        }
         if (await store.emailTaken(values.email)) throw new ValidationError(EMAIL_TAKEN);
         const passwordHash = await hashing.run(request, () => hasher.hash(values.password));
         const key = tokens.generate();
