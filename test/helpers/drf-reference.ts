@@ -16,12 +16,19 @@ const START = join(REFERENCE, "start.sh");
 /** Why the reference with dj-rest-auth cannot run here, or false when it can. */
 export function lifecycleReferenceSkipReason(): string | false {
   if (!existsSync(START)) return `no DRF reference at ${REFERENCE} (set DRF_REFERENCE to the directory holding its start.sh)`;
-  const djra = process.env.DJ_REST_AUTH_PATH;
-  if (!djra || !existsSync(join(djra, "dj_rest_auth", "views.py"))) return "set DJ_REST_AUTH_PATH to a directory holding dj-rest-auth 5.0.2's dj_rest_auth package (see the reference's server.py)";
   const python = spawnSync("/usr/bin/python3", ["-c", "import django, rest_framework"]);
   if (python.status !== 0) return "the DRF reference needs Debian's python3-django and python3-djangorestframework";
+  if (DJ_REST_AUTH === undefined) return "no dj-rest-auth: set DJ_REST_AUTH_PATH to a directory holding dj-rest-auth 5.0.2's dj_rest_auth package (see the reference's server.py)";
   return false;
 }
+
+/** DJ_REST_AUTH_PATH, else the directory python3 imports dj_rest_auth from (pip-installed). */
+const DJ_REST_AUTH = ((): string | undefined => {
+  const given = process.env.DJ_REST_AUTH_PATH;
+  if (given) return existsSync(join(given, "dj_rest_auth", "views.py")) ? given : undefined;
+  const found = spawnSync("/usr/bin/python3", ["-c", "import dj_rest_auth, os; print(os.path.dirname(os.path.dirname(dj_rest_auth.__file__)))"], { encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+})();
 
 export interface Reference {
   url: string;
@@ -31,8 +38,12 @@ export interface Reference {
 /** Starts the reference on a free port with a fresh database; with `lifecycle`, dj-rest-auth's endpoints too, mailing to `emailPort`. */
 export async function startReference({ lifecycle, emailPort }: { lifecycle: boolean; emailPort?: number }): Promise<Reference> {
   const dir = await tempDir("drf-reference-");
-  const env: Record<string, string | undefined> = { ...process.env, DRF_DB_DIR: dir.path, DRF_EMAIL_PORT: emailPort === undefined ? undefined : String(emailPort) };
-  if (!lifecycle) delete env.DJ_REST_AUTH_PATH;
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DRF_DB_DIR: dir.path,
+    DRF_EMAIL_PORT: emailPort === undefined ? undefined : String(emailPort),
+    DJ_REST_AUTH_PATH: lifecycle ? DJ_REST_AUTH : undefined,
+  };
   const port = await freePort();
   const child = spawn(START, [String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

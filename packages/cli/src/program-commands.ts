@@ -156,7 +156,8 @@ function defineLifecycleCommands(program: Command, { action, command }: Builders
     .option("--insecure-http", "allow sending the passwords over plain http:// to another machine or through a proxy")
     .addHelpText(
       "after",
-      `\nAsks for the current password and the new one twice (hidden). ${TOKEN_KEPT}\n${examples(
+      `\nAsks for the current password, then the new one twice (hidden). --password-stdin reads
+the current password, then the new one, one a line.\n\n${TOKEN_KEPT}\n${examples(
         "authctl password change",
         "authctl password change --url https://api.example.com -u ada",
         `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin --json`,
@@ -182,7 +183,8 @@ function defineLifecycleCommands(program: Command, { action, command }: Builders
   const user = program
     .command("user")
     .description("show or edit the account's details on the server (pk, username, email, names)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", examples("authctl user", "authctl user --json", "authctl user edit --first-name Ada --last-name Lovelace"));
 
   command("show", "show the account's pk, username, email, first and last name (the default)", user, { isDefault: true })
     .option("-u, --username <name>", "account (default: the current one; found on any server)")
