@@ -207,23 +207,27 @@ export function createApi(options: ApiOptions): Api {
     },
     async changePassword(baseUrl, token, { oldPassword, newPassword, newPasswordAgain }) {
       const body = { old_password: oldPassword, new_password1: newPassword, new_password2: newPasswordAgain };
-      return detailOfSuccess(judge(baseUrl, "passwordChange", "POST", await call(baseUrl, LIFECYCLE.passwordChange.path, "POST", body, token)));
+      return detailOf(await lifecycle(baseUrl, "passwordChange", "POST", body, token)) ?? "";
     },
     async requestPasswordReset(baseUrl, email) {
-      return detailOfSuccess(judge(baseUrl, "passwordReset", "POST", await call(baseUrl, LIFECYCLE.passwordReset.path, "POST", { email })));
+      return detailOf(await lifecycle(baseUrl, "passwordReset", "POST", { email })) ?? "";
     },
     async confirmPasswordReset(baseUrl, { uid, token, newPassword, newPasswordAgain }) {
       const body = { uid, token, new_password1: newPassword, new_password2: newPasswordAgain };
-      return detailOfSuccess(judge(baseUrl, "passwordResetConfirm", "POST", await call(baseUrl, LIFECYCLE.passwordResetConfirm.path, "POST", body)));
+      return detailOf(await lifecycle(baseUrl, "passwordResetConfirm", "POST", body)) ?? "";
     },
     async user(baseUrl, token) {
-      return userOf(baseUrl, judge(baseUrl, "user", "GET", await call(baseUrl, LIFECYCLE.user.path, "GET", undefined, token)));
+      return userOf(baseUrl, await lifecycle(baseUrl, "user", "GET", undefined, token));
     },
     async updateUser(baseUrl, token, { username, firstName, lastName }) {
       const body = Object.fromEntries(Object.entries({ username, first_name: firstName, last_name: lastName }).filter(([, value]) => value !== undefined));
-      return userOf(baseUrl, judge(baseUrl, "user", "PATCH", await call(baseUrl, LIFECYCLE.user.path, "PATCH", body, token)));
+      return userOf(baseUrl, await lifecycle(baseUrl, "user", "PATCH", body, token));
     },
   };
+
+  async function lifecycle(baseUrl: string, endpoint: LifecycleEndpoint, method: string, body?: object, token?: string): Promise<object> {
+    return judge(baseUrl, endpoint, method, await call(baseUrl, LIFECYCLE[endpoint].path, method, body, token));
+  }
 }
 
 const NOT_OFFERED_HINT = "these commands need dj-rest-auth's endpoints under /account/ (password/change/, password/reset/, password/reset/confirm/, user/); check the URL, or ask the server's administrator";
@@ -239,10 +243,6 @@ function judge(baseUrl: string, endpoint: LifecycleEndpoint, method: string, ans
   // 400: DRF's field errors; 401: no or a bad token; 403: not allowed; 429: throttled.
   if ([400, 401, 403, 429].includes(answer.status) && isObject) throw refusal(answer.body as object, { url: baseUrl });
   throw unexpected(baseUrl, path, answer);
-}
-
-function detailOfSuccess(body: object): string {
-  return detailOf(body) ?? "";
 }
 
 function userOf(baseUrl: string, body: object): UserDetails {
