@@ -17,3 +17,6 @@ and no --url, the account is looked up on whichever server holds it.`;
 
 /** An "Examples:" block for a command's --help. */
 export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+
+/** The flag of an option as commander names it in `opts()`: `passwordStdin` → `--password-stdin`. */
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -3,7 +3,7 @@ import type { CommandSpec } from "./commands/completion.js";
 import type { RegisterFromOptions } from "./commands/register-from.js";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
-import { examples } from "./help.js";
+import { examples, flagOf } from "./help.js";
 import { defineAdminCommands } from "./program-admin.js";
 import type { Io } from "./program.js";
 
@@ -92,7 +92,7 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
       const options = withPositionalUrl(this, args);
       if (typeof options.from !== "string") {
         const bulkOnly = BULK_ONLY.find((key) => options[key] !== undefined);
-        if (bulkOnly) throw new UsageError(`--${bulkOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies with --from`);
+        if (bulkOnly) throw new UsageError(`${flagOf(bulkOnly)} only applies with --from`);
         await registerOne.call(this, ...args);
         return;
       }

@@ -1,6 +1,7 @@
 import { assertSafeForPassword } from "../base-url.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
+import { flagOf } from "../help.js";
 import { readSecretFromStdin, readSecretLines } from "../stdin.js";
 import { sanitizeLine } from "../text.js";
 import { resolveUrl } from "./common.js";
@@ -28,7 +29,7 @@ const LINK_HINT = "paste the whole link from the mail (it ends in …/UID/TOKEN/
 export async function runPasswordReset(options: PasswordResetOptions, ctx: Context): Promise<void> {
   if (options.link === undefined) {
     const linkOnly = (["passwordStdin", "insecureHttp"] as const).find((key) => options[key] !== undefined);
-    if (linkOnly) throw new UsageError(`--${linkOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies with --link`);
+    if (linkOnly) throw new UsageError(`${flagOf(linkOnly)} only applies with --link`);
     return requestMail(options, ctx);
   }
   if (options.email !== undefined) throw new UsageError("give --email to ask for the mail, or --link to use it, not both");
