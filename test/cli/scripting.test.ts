@@ -106,9 +106,9 @@ COMP_WORDS=(authctl user edit --f); COMP_CWORD=3; _authctl; echo "\${COMPREPLY[*
   const missing = (shell: string) => (spawnSync(shell, ["-c", "exit 0"]).status === 0 ? false : `${shell} is not installed`);
 
   it("prints a fish completion script that fish completes from", { skip: missing("fish") }, () => {
-    const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"`;
+    const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"; complete -C "authctl password "; complete -C "authctl password reset --li"`;
     const result = spawnSync("fish", ["-c", script], { encoding: "utf8" });
-    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here/, result.stderr);
+    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here.*\nchange\t.*\nreset\t.*\n--link\tset the new password with the link from the mail/, result.stderr);
   });
 
   it("prints a zsh completion script that zsh loads", { skip: missing("zsh") }, () => {
