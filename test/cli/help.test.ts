@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { it } from "node:test";
-import { runCli } from "../helpers/cli.js";
+import { configDir, runCli } from "../helpers/cli.js";
 
-const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "api", "completion", "serve"];
+const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "password change", "password reset", "user show", "user edit", "api", "completion", "serve"];
 
 it("prints the version of the CLI package", async () => {
   const { version } = JSON.parse(await readFile(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
@@ -24,11 +24,28 @@ it("documents exit codes and environment in the top-level help", async () => {
 
 it("gives every command --help with examples", async () => {
   for (const command of COMMANDS) {
-    const result = await runCli([command, "--help"]);
+    const result = await runCli([...command.split(" "), "--help"]);
     assert.equal(result.exitCode, 0, command);
     assert.match(result.stdout, new RegExp(`Usage: authctl ${command} \\[options\\]`));
     assert.match(result.stdout, /Examples:\n {2}\$ /, command);
     assert.match(result.stdout, /--json/, command);
+  }
+});
+
+it("gives the command groups help with their commands, and user alone shows the user", async () => {
+  const password = await runCli(["password", "--help"]);
+  assert.equal(password.exitCode, 0);
+  assert.match(password.stdout, /Commands:\n {2}change \[options\] .*\n {2}reset \[options\] /);
+  assert.match(password.stdout, /DRF keeps the token when the password changes or is reset/);
+  const user = await runCli(["user", "--help"]);
+  assert.match(user.stdout, /Commands:\n {2}show \[options\] .*\n(.*\n)* {2}edit \[options\] /);
+  const config = await configDir();
+  try {
+    const bare = await runCli(["user", "--url", "http://127.0.0.1:9", "--json"], { env: { AUTHCTL_CONFIG_DIR: config.path } });
+    assert.equal(bare.exitCode, 4, "authctl user is authctl user show");
+    assert.equal((JSON.parse(bare.stdout) as { error: { code: string } }).error.code, "not_logged_in");
+  } finally {
+    await config.remove();
   }
 });
 

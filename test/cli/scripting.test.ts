@@ -89,9 +89,12 @@ describe("authctl for scripts", () => {
   it("prints a bash completion script that completes commands and flags", () => {
     const script = `source <("${process.execPath}" "${AUTHCTL}" completion bash)
 COMP_WORDS=(authctl lo); COMP_CWORD=1; _authctl; echo "\${COMPREPLY[*]}"
-COMP_WORDS=(authctl logout --lo); COMP_CWORD=2; _authctl; echo "\${COMPREPLY[*]}"`;
+COMP_WORDS=(authctl logout --lo); COMP_CWORD=2; _authctl; echo "\${COMPREPLY[*]}"
+COMP_WORDS=(authctl password ""); COMP_CWORD=2; _authctl; echo "\${COMPREPLY[*]}"
+COMP_WORDS=(authctl password reset --li); COMP_CWORD=3; _authctl; echo "\${COMPREPLY[*]}"
+COMP_WORDS=(authctl user edit --f); COMP_CWORD=3; _authctl; echo "\${COMPREPLY[*]}"`;
     const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
-    assert.equal(result.stdout, "login logout\n--local\n", result.stderr);
+    assert.equal(result.stdout, "login logout\n--local\nchange reset\n--link\n--first-name\n", result.stderr);
     for (const shell of ["zsh", "fish"]) {
       const printed = spawnSync(process.execPath, [AUTHCTL, "completion", shell], { encoding: "utf8" });
       assert.equal(printed.status, 0);
@@ -103,9 +106,9 @@ COMP_WORDS=(authctl logout --lo); COMP_CWORD=2; _authctl; echo "\${COMPREPLY[*]}
   const missing = (shell: string) => (spawnSync(shell, ["-c", "exit 0"]).status === 0 ? false : `${shell} is not installed`);
 
   it("prints a fish completion script that fish completes from", { skip: missing("fish") }, () => {
-    const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"`;
+    const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"; complete -C "authctl password "; complete -C "authctl password reset --li"`;
     const result = spawnSync("fish", ["-c", script], { encoding: "utf8" });
-    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here/, result.stderr);
+    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here.*\nchange\t.*\nreset\t.*\n--link\tset the new password with the link from the mail/, result.stderr);
   });
 
   it("prints a zsh completion script that zsh loads", { skip: missing("zsh") }, () => {

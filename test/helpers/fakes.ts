@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import type { Account, Api, RawAnswer, RawRequest, TokenCheck } from "../../packages/cli/src/api-client.js";
+import { LIFECYCLE, type Account, type Api, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
 import { ConfigFile } from "../../packages/cli/src/config-file.js";
 import type { Context } from "../../packages/cli/src/context.js";
-import { ServerUnreachable } from "../../packages/cli/src/errors.js";
+import { NotOffered, ServerUnreachable } from "../../packages/cli/src/errors.js";
 import { Output } from "../../packages/cli/src/output.js";
 import type { Choice, Prompter } from "../../packages/cli/src/prompter.js";
 import { refusal } from "../../packages/cli/src/refusals.js";
@@ -14,9 +14,21 @@ import { TokenStore } from "../../packages/cli/src/secrets/token-store.js";
 import { tempDir } from "./temp.js";
 
 interface FakeUser extends Account {
+  pk: number;
   password: string;
+  firstName: string;
+  lastName: string;
   token?: string;
 }
+
+/** A reset mail the fake "sent": the link's uid and token. */
+export interface FakeMail {
+  email: string;
+  uid: string;
+  token: string;
+}
+
+const TOO_SHORT = "This password is too short. It must contain at least 8 characters.";
 
 /** An in-memory account API speaking DRF's answers, with a log of what it was asked. */
 export class FakeApi implements Api {
@@ -29,9 +41,17 @@ export class FakeApi implements Api {
   /** What `request` answers, by "METHOD path". */
   readonly answers = new Map<string, RawAnswer>();
   readonly requests: (RawRequest & { baseUrl: string })[] = [];
+  /** Whether dj-rest-auth's password/ and user/ endpoints exist (false: a plain DRF app). */
+  hasLifecycle = true;
+  /** Reset mails sent, newest last; a link is spent by its use or by any change of the password. */
+  readonly mails: FakeMail[] = [];
 
   addUser(username: string, password = "pw"): FakeUser {
-    const user = { username, email: `${username}@example.com`, password };
+    return this.create(username, `${username}@example.com`, password);
+  }
+
+  private create(username: string, email: string, password: string): FakeUser {
+    const user = { pk: this.users.size + 1, username, email, password, firstName: "", lastName: "" };
     this.users.set(username, user);
     return user;
   }
@@ -54,16 +74,15 @@ export class FakeApi implements Api {
   register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & { token: string }> {
     this.reach(baseUrl, "register");
     if (input.password !== input.password2) return Promise.reject(refusal({ error: "P1 and P2 should be same!" }));
-    if (this.users.has(input.username)) return Promise.reject(refusal({ username: ["A user with that username already exists."] }, input.username));
-    const user = { username: input.username, email: input.email, password: input.password };
-    this.users.set(user.username, user);
+    if (this.users.has(input.username)) return Promise.reject(refusal({ username: ["A user with that username already exists."] }, { username: input.username }));
+    const user = this.create(input.username, input.email, input.password);
     return Promise.resolve({ username: user.username, email: user.email, token: this.issue(user) });
   }
 
   login(baseUrl: string, username: string, password: string): Promise<string> {
     this.reach(baseUrl, "login");
     const user = this.users.get(username);
-    if (user?.password !== password) return Promise.reject(refusal({ non_field_errors: ["Unable to log in with provided credentials."] }, username));
+    if (user?.password !== password) return Promise.reject(refusal({ non_field_errors: ["Unable to log in with provided credentials."] }, { username }));
     return Promise.resolve(this.issue(user));
   }
 
@@ -86,6 +105,80 @@ export class FakeApi implements Api {
     this.reach(baseUrl, `${input.method} ${input.path}`);
     this.requests.push({ ...input, baseUrl });
     return Promise.resolve(this.answers.get(`${input.method} ${input.path}`) ?? { status: 404, contentType: "application/json", body: '{"detail":"Not found."}' });
+  }
+
+  offers(baseUrl: string, endpoint: LifecycleEndpoint, token?: string): Promise<void> {
+    this.lifecycle(baseUrl, endpoint, "OPTIONS");
+    if (token !== undefined) this.authenticated(baseUrl, token);
+    return Promise.resolve();
+  }
+
+  changePassword(baseUrl: string, token: string, input: NewPassword & { oldPassword: string }): Promise<string> {
+    this.lifecycle(baseUrl, "passwordChange", "POST");
+    const user = this.authenticated(baseUrl, token);
+    if (input.oldPassword !== user.password) throw refusal({ old_password: ["Your old password was entered incorrectly. Please enter it again."] }, { url: baseUrl });
+    this.setPassword(user, input);
+    return Promise.resolve("New password has been saved.");
+  }
+
+  requestPasswordReset(baseUrl: string, email: string): Promise<string> {
+    this.lifecycle(baseUrl, "passwordReset", "POST");
+    if (!email.includes("@")) throw refusal({ email: ["Enter a valid email address."] }, { url: baseUrl });
+    const user = [...this.users.values()].find((candidate) => candidate.email.toLowerCase() === email.toLowerCase());
+    if (user) this.mails.push({ email: user.email, uid: Buffer.from(String(user.pk)).toString("base64url"), token: `${user.pk}-${randomBytes(16).toString("hex")}` });
+    return Promise.resolve("Password reset e-mail has been sent.");
+  }
+
+  confirmPasswordReset(baseUrl: string, input: NewPassword & { uid: string; token: string }): Promise<string> {
+    this.lifecycle(baseUrl, "passwordResetConfirm", "POST");
+    const mail = this.mails.find((sent) => sent.uid === input.uid);
+    const user = [...this.users.values()].find((candidate) => candidate.email === mail?.email);
+    if (!mail || !user) throw refusal({ uid: ["Invalid value"] }, { url: baseUrl });
+    if (mail.token !== input.token) throw refusal({ token: ["Invalid value"] }, { url: baseUrl });
+    this.setPassword(user, input);
+    return Promise.resolve("Password has been reset with the new password.");
+  }
+
+  user(baseUrl: string, token: string): Promise<UserDetails> {
+    this.lifecycle(baseUrl, "user", "GET");
+    return Promise.resolve(this.details(this.authenticated(baseUrl, token)));
+  }
+
+  updateUser(baseUrl: string, token: string, changes: UserChanges): Promise<UserDetails> {
+    this.lifecycle(baseUrl, "user", "PATCH");
+    const user = this.authenticated(baseUrl, token);
+    if (changes.username !== undefined && changes.username !== user.username) {
+      if (this.users.has(changes.username)) throw refusal({ username: ["A user with that username already exists."] }, { url: baseUrl });
+      this.users.delete(user.username);
+      user.username = changes.username;
+      this.users.set(user.username, user);
+    }
+    user.firstName = changes.firstName ?? user.firstName;
+    user.lastName = changes.lastName ?? user.lastName;
+    return Promise.resolve(this.details(user));
+  }
+
+  private lifecycle(baseUrl: string, endpoint: LifecycleEndpoint, method: string): void {
+    this.reach(baseUrl, `${method} ${LIFECYCLE[endpoint].path}`);
+    if (!this.hasLifecycle) throw new NotOffered(`${baseUrl} does not offer ${LIFECYCLE[endpoint].offers}: ${method} ${LIFECYCLE[endpoint].path} answered HTTP 404`);
+  }
+
+  private authenticated(baseUrl: string, token: string): FakeUser {
+    const user = this.byToken(token);
+    if (!user) throw refusal({ detail: "Invalid token." }, { url: baseUrl });
+    return user;
+  }
+
+  /** Django's rules, as far as the tests need them: the two must match, and be 8 characters or more. Spends every reset link. */
+  private setPassword(user: FakeUser, { newPassword, newPasswordAgain }: NewPassword): void {
+    if (newPassword !== newPasswordAgain) throw refusal({ new_password2: ["The two password fields didn’t match."] });
+    if (newPassword.length < 8) throw refusal({ new_password2: [TOO_SHORT] });
+    user.password = newPassword;
+    for (const mail of this.mails) if (mail.email === user.email) mail.token = "spent";
+  }
+
+  private details(user: FakeUser): UserDetails {
+    return { pk: user.pk, username: user.username, email: user.email, firstName: user.firstName, lastName: user.lastName };
   }
 
   tokenOf(username: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { ServerUnreachable } from "./errors.js";
+import { NotOffered, ServerUnreachable } from "./errors.js";
 import { describeProxy, proxyFor } from "./proxy.js";
 import { refusal } from "./refusals.js";
 import { sanitizeLine } from "./text.js";
@@ -32,6 +32,33 @@ export interface RawAnswer {
   headers?: Record<string, string | string[] | undefined>;
 }
 
+/** The user as dj-rest-auth's `user/` shows it (`first_name` and `last_name` there); `pk` and `email` are read-only. */
+export interface UserDetails {
+  pk: number;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+export type UserChanges = Partial<Pick<UserDetails, "username" | "firstName" | "lastName">>;
+
+/** A new password as the lifecycle endpoints take it: twice, for the server to compare. */
+export interface NewPassword {
+  newPassword: string;
+  newPasswordAgain: string;
+}
+
+/** dj-rest-auth's account lifecycle endpoints, under the same /account/ prefix, and what each offers. */
+export const LIFECYCLE = {
+  passwordChange: { path: "/account/password/change/", offers: "password change" },
+  passwordReset: { path: "/account/password/reset/", offers: "password reset by e-mail" },
+  passwordResetConfirm: { path: "/account/password/reset/confirm/", offers: "password reset" },
+  user: { path: "/account/user/", offers: "user details" },
+} as const;
+
+export type LifecycleEndpoint = keyof typeof LIFECYCLE;
+
 /** The account API, as any DRF-compatible server speaks it. */
 export interface Api {
   /** Fails unless an account API answers at the URL: asked before any password is typed. */
@@ -43,6 +70,17 @@ export interface Api {
   check(baseUrl: string, token: string): Promise<TokenCheck>;
   /** Any request, for `authctl api`; the answer whatever its status. */
   request(baseUrl: string, input: RawRequest): Promise<RawAnswer>;
+  /**
+   * Fails unless the server has the endpoint (and, given a token, accepts it):
+   * asked with `OPTIONS` before anything is typed.
+   */
+  offers(baseUrl: string, endpoint: LifecycleEndpoint, token?: string): Promise<void>;
+  /** Each of these resolves to the server's own words (`detail`) on success. */
+  changePassword(baseUrl: string, token: string, input: NewPassword & { oldPassword: string }): Promise<string>;
+  requestPasswordReset(baseUrl: string, email: string): Promise<string>;
+  confirmPasswordReset(baseUrl: string, input: NewPassword & { uid: string; token: string }): Promise<string>;
+  user(baseUrl: string, token: string): Promise<UserDetails>;
+  updateUser(baseUrl: string, token: string, changes: UserChanges): Promise<UserDetails>;
 }
 
 /** An HTTP answer with its JSON body parsed, for callers that judge statuses themselves (bulk provisioning). */
@@ -162,7 +200,57 @@ export function createApi(options: ApiOptions): Api {
       throw unexpected(baseUrl, "/account/register/", options);
     },
     request: send,
+    async offers(baseUrl, endpoint, token) {
+      const answer = await call(baseUrl, LIFECYCLE[endpoint].path, "OPTIONS", undefined, token);
+      // 405: the path is there but not its metadata; the request itself will tell.
+      if (answer.status !== 405) judge(baseUrl, endpoint, "OPTIONS", answer);
+    },
+    async changePassword(baseUrl, token, { oldPassword, newPassword, newPasswordAgain }) {
+      const body = { old_password: oldPassword, new_password1: newPassword, new_password2: newPasswordAgain };
+      return detailOf(await lifecycle(baseUrl, "passwordChange", "POST", body, token)) ?? "";
+    },
+    async requestPasswordReset(baseUrl, email) {
+      return detailOf(await lifecycle(baseUrl, "passwordReset", "POST", { email })) ?? "";
+    },
+    async confirmPasswordReset(baseUrl, { uid, token, newPassword, newPasswordAgain }) {
+      const body = { uid, token, new_password1: newPassword, new_password2: newPasswordAgain };
+      return detailOf(await lifecycle(baseUrl, "passwordResetConfirm", "POST", body)) ?? "";
+    },
+    async user(baseUrl, token) {
+      return userOf(baseUrl, await lifecycle(baseUrl, "user", "GET", undefined, token));
+    },
+    async updateUser(baseUrl, token, { username, firstName, lastName }) {
+      const body = Object.fromEntries(Object.entries({ username, first_name: firstName, last_name: lastName }).filter(([, value]) => value !== undefined));
+      return userOf(baseUrl, await lifecycle(baseUrl, "user", "PATCH", body, token));
+    },
   };
+
+  async function lifecycle(baseUrl: string, endpoint: LifecycleEndpoint, method: string, body?: object, token?: string): Promise<object> {
+    return judge(baseUrl, endpoint, method, await call(baseUrl, LIFECYCLE[endpoint].path, method, body, token));
+  }
+}
+
+const NOT_OFFERED_HINT = "these commands need dj-rest-auth's endpoints under /account/ (password/change/, password/reset/, password/reset/confirm/, user/); check the URL, or ask the server's administrator";
+
+/** A lifecycle endpoint's answer: its JSON body when 2xx, else the refusal, the missing endpoint, or the surprise. */
+function judge(baseUrl: string, endpoint: LifecycleEndpoint, method: string, answer: Answer): object {
+  const { path, offers } = LIFECYCLE[endpoint];
+  const isObject = typeof answer.body === "object" && answer.body !== null && !answer.html;
+  if (answer.status >= 200 && answer.status <= 299 && isObject) return answer.body as object;
+  if (answer.status === 404 || answer.status === 405) {
+    throw new NotOffered(`${baseUrl} does not offer ${offers}: ${method} ${path} answered HTTP ${answer.status}`, NOT_OFFERED_HINT);
+  }
+  // 400: DRF's field errors; 401: no or a bad token; 403: not allowed; 429: throttled.
+  if ([400, 401, 403, 429].includes(answer.status) && isObject) throw refusal(answer.body as object, { url: baseUrl });
+  throw unexpected(baseUrl, path, answer);
+}
+
+function userOf(baseUrl: string, body: object): UserDetails {
+  const fields = body as Record<string, unknown>;
+  if (typeof fields.pk !== "number" || !hasStrings(body, "username", "email", "first_name", "last_name")) {
+    throw new ServerUnreachable(`unexpected answer from ${baseUrl}${LIFECYCLE.user.path}: no pk, username, email, first_name and last_name`);
+  }
+  return { pk: fields.pk, username: body.username, email: body.email, firstName: body.first_name, lastName: body.last_name };
 }
 
 function parseJson(text: string): unknown {
@@ -183,7 +271,7 @@ function detailOf(body: unknown): string | undefined {
 
 function refusalOrUnexpected(baseUrl: string, path: string, answer: Answer, username: string): Error {
   if (answer.status !== 400 || typeof answer.body !== "object" || answer.body === null) return unexpected(baseUrl, path, answer);
-  return refusal(answer.body, username);
+  return refusal(answer.body, { username });
 }
 
 const NOT_AN_API_HINT = "check the URL: give the base URL under which /account/login/ lives, e.g. https://example.com/api";

@@ -77,6 +77,12 @@ export class RequestFailed extends CliError {
   }
 }
 
+/** The server answers, but has no endpoint for what was asked (e.g. a DRF app without dj-rest-auth's password/ and user/). */
+export class NotOffered extends CliError {
+  readonly exitCode = ExitCode.unreachable;
+  readonly code = "not_offered";
+}
+
 export class NotLoggedIn extends CliError {
   readonly exitCode = ExitCode.notLoggedIn;
   readonly code = "not_logged_in";
@@ -100,7 +106,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   0    success
   1    the server refused (validation error, bad credentials, non-2xx for authctl api), or status found a token rejected or unchecked
   2    usage error (bad flag or URL, missing value without a terminal, password over plain HTTP)
-  3    server unreachable, timed out, or gave an unexpected answer
+  3    server unreachable, timed out, gave an unexpected answer, or does not offer the command's endpoint
   4    not logged in (no stored token for that server or account)
   5    secret storage (keychain or credentials file) failed
   130  cancelled (Ctrl-C at a prompt)

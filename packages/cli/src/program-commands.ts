@@ -1,9 +1,9 @@
-import { Command } from "commander";
+import { Command, type CommandOptions } from "commander";
 import type { CommandSpec } from "./commands/completion.js";
 import type { RegisterFromOptions } from "./commands/register-from.js";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
-import { examples } from "./help.js";
+import { examples, flagOf } from "./help.js";
 import { defineAdminCommands } from "./program-admin.js";
 import type { Io } from "./program.js";
 
@@ -20,6 +20,7 @@ export function defineCommands(program: Command, wiring: Wiring): void {
   const build = builders(program, wiring);
   defineCredentialCommands(build, wiring);
   defineAccountCommands(build);
+  defineLifecycleCommands(program, build);
   defineToolCommands(program, build, wiring);
   defineAdminCommands(program, wiring.context);
 }
@@ -34,9 +35,9 @@ function builders(program: Command, { context, setExitCode }: Wiring) {
       if (typeof code === "number") setExitCode(code);
     };
 
-  const command = (name: string, description: string) =>
-    program
-      .command(name)
+  const command = (name: string, description: string, parent: Command = program, options?: CommandOptions) =>
+    parent
+      .command(name, options)
       .description(description)
       .option("--url <url>", "base URL of the server (default: AUTHCTL_URL, else the current server)")
       .option("--json", "print the result, or the error, as JSON on stdout")
@@ -91,7 +92,7 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
       const options = withPositionalUrl(this, args);
       if (typeof options.from !== "string") {
         const bulkOnly = BULK_ONLY.find((key) => options[key] !== undefined);
-        if (bulkOnly) throw new UsageError(`--${bulkOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only applies with --from`);
+        if (bulkOnly) throw new UsageError(`${flagOf(bulkOnly)} only applies with --from`);
         await registerOne.call(this, ...args);
         return;
       }
@@ -127,6 +128,81 @@ function defineAccountCommands({ action, command }: Builders): void {
     .option("-u, --username <name>", "account to switch to (with two accounts: the other one; else chosen from a list)")
     .addHelpText("after", examples("authctl switch", "authctl switch -u grace", "authctl switch --url https://api.example.com -u ada"))
     .action(action(async () => (await import("./commands/switch.js")).runSwitch));
+}
+
+const TOKEN_KEPT = `DRF keeps the token when the password changes or is reset: the stored token goes on
+working, here and on every other client of the account. If the password was stolen,
+also revoke the token everywhere with authctl logout, then log in again.`;
+
+const LINK_HELP = `
+The link in the mail ends in …/UID/TOKEN/ (pasted whole, with or without the final
+slash or a query). It is a secret until used: --link - reads it from stdin, or asks
+for it at a terminal, where other users of the machine cannot see it; a link given
+as an argument is visible in the process list (authctl warns). It works once, and
+expires (after 3 days by default). With --link - --password-stdin, stdin holds the
+link, then the new password, one a line.`;
+
+/** dj-rest-auth's account lifecycle: password/change/, password/reset/(confirm/), user/. */
+function defineLifecycleCommands(program: Command, { action, command }: Builders): void {
+  const password = program
+    .command("password")
+    .description("change your password, or reset a forgotten one by e-mail")
+    .exitOverride()
+    .addHelpText("after", `\n${TOKEN_KEPT}\n`);
+
+  command("change", "change the account's password (the token stays valid)", password)
+    .option("-u, --username <name>", "account whose password to change (default: the current one; found on any server)")
+    .option("--password-stdin", "read the current password, then the new one, from stdin (one a line)")
+    .option("--insecure-http", "allow sending the passwords over plain http:// to another machine or through a proxy")
+    .addHelpText(
+      "after",
+      `\nAsks for the current password, then the new one twice (hidden). --password-stdin reads
+the current password, then the new one, one a line.\n\n${TOKEN_KEPT}\n${examples(
+        "authctl password change",
+        "authctl password change --url https://api.example.com -u ada",
+        `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin --json`,
+      )}`,
+    )
+    .action(action(async () => (await import("./commands/password-change.js")).runPasswordChange));
+
+  command("reset", "ask the server to mail a reset link, or set a new password with that link", password)
+    .option("-e, --email <address>", "where the server sends the link (prompted when missing)")
+    .option("--link <url>", "set the new password with the link from the mail; - reads it from stdin, or asks for it")
+    .option("--password-stdin", "with --link: read the new password from stdin instead of prompting")
+    .option("--insecure-http", "with --link: allow sending the password over plain http:// to another machine or through a proxy")
+    .addHelpText(
+      "after",
+      `${LINK_HELP}\n${examples(
+        "authctl password reset --email ada@example.com",
+        "authctl password reset --link -",
+        `printf '%s\\n' "$LINK" "$NEW" | authctl password reset --url https://api.example.com --link - --password-stdin`,
+      )}`,
+    )
+    .action(action(async () => (await import("./commands/password-reset.js")).runPasswordReset));
+
+  const user = program
+    .command("user")
+    .description("show or edit the account's details on the server (pk, username, email, names)")
+    .exitOverride()
+    .addHelpText("after", examples("authctl user", "authctl user --json", "authctl user edit --first-name Ada --last-name Lovelace"));
+
+  command("show", "show the account's pk, username, email, first and last name (the default)", user, { isDefault: true })
+    .option("-u, --username <name>", "account (default: the current one; found on any server)")
+    .addHelpText("after", examples("authctl user", "authctl user -u ada --json", "authctl user show --url https://api.example.com"))
+    .action(action(async () => (await import("./commands/user.js")).runUser));
+
+  command("edit", "change the account's username, first or last name (the email cannot be changed)", user)
+    .option("--username <name>", "the new username (the stored account is renamed; its token stays the same)")
+    .option("--first-name <name>", "the new first name (\"\" clears it)")
+    .option("--last-name <name>", "the new last name (\"\" clears it)")
+    .addHelpText(
+      "after",
+      `\nEdits the active account of the server (authctl switch picks another).\n${examples(
+        'authctl user edit --first-name Ada --last-name Lovelace',
+        "authctl user edit --username lovelace --json",
+      )}`,
+    )
+    .action(action(async () => (await import("./commands/user-edit.js")).runUserEdit));
 }
 
 function defineToolCommands(program: Command, { command }: Builders, { io, context }: Wiring): void {
@@ -191,5 +267,6 @@ function specs(program: Command): CommandSpec[] {
       description: option.description,
       takesValue: option.required || option.optional,
     })),
+    subcommands: specs(command),
   }));
 }

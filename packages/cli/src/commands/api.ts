@@ -3,7 +3,7 @@ import type { Context } from "../context.js";
 import { RequestFailed, UsageError } from "../errors.js";
 import { sanitize } from "../text.js";
 import { readStdin } from "../stdin.js";
-import { resolveAccount, resolveUrl, tokenFromEnv } from "./common.js";
+import { credentials } from "./common.js";
 
 export interface ApiCommandOptions {
   url?: string;
@@ -24,10 +24,7 @@ export async function runApi(path: string, options: ApiCommandOptions, ctx: Cont
   const body = await requestBody(options, ctx);
   const method = (options.method ?? (body === undefined ? "GET" : "POST")).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`invalid method "${method}"`);
-  const envToken = tokenFromEnv(ctx);
-  const target = envToken === undefined ? await resolveAccount(ctx, options.url, options.username) : undefined;
-  const url = target?.url ?? (await resolveUrl(ctx, options.url));
-  const token = envToken ?? (target ? await ctx.tokens.read(target) : undefined);
+  const { url, token } = await credentials(ctx, options.url, options.username);
   const answer = await ctx.api.request(url, { method, path: relative, token, ...(body === undefined ? {} : { body, contentType: "application/json" }) });
   if (answer.status < 200 || answer.status > 299) {
     throw new RequestFailed(`${method} ${relative} answered HTTP ${answer.status}`, answer.status, answer.body);

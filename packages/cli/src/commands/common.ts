@@ -24,6 +24,26 @@ export function tokenFromEnv(ctx: Context): string | undefined {
   return token;
 }
 
+/** Who a command acts as: the token it sends, and the stored account it came from (none for AUTHCTL_TOKEN). */
+export interface Credentials {
+  url: string;
+  token: string;
+  account?: StoredAccount;
+}
+
+/** AUTHCTL_TOKEN (with its notice) at the server in use, else the stored account `resolveAccount` finds, with its token. */
+export async function credentials(ctx: Context, flag: string | undefined, username: string | undefined): Promise<Credentials> {
+  const token = tokenFromEnv(ctx);
+  if (token !== undefined) return { url: await resolveUrl(ctx, flag), token };
+  const account = await resolveAccount(ctx, flag, username);
+  return { url: account.url, token: await ctx.tokens.read(account), account };
+}
+
+/** How messages name the account acted on. */
+export function whose({ url, account }: Credentials): string {
+  return account === undefined ? `the account of the ${TOKEN_ENV} token at ${url}` : `${account.username} at ${url}`;
+}
+
 /**
  * The stored account a command acts on. With a server named, its account
  * (`-u` or the active one). With only `-u`, whichever server holds that

@@ -29,12 +29,12 @@ export async function prepare(ctx: Context, url: string, options: CredentialOpti
 /**
  * A new password, asked twice at a terminal and compared here, so a typo
  * costs a retry rather than a refusal. Both answers still go to the server,
- * which judges them as `password` and `password2`.
+ * which judges them (as `password` and `password2` at registration).
  */
-export async function askNewPassword(ctx: Context): Promise<[string, string]> {
+export async function askNewPassword(ctx: Context, label = "Password"): Promise<[string, string]> {
   for (let attempt = 1; ; attempt += 1) {
-    const password = await ctx.prompter.secret("Password", "--password-stdin");
-    const again = await ctx.prompter.secret("Password (again)", "--password-stdin");
+    const password = await ctx.prompter.secret(label, "--password-stdin");
+    const again = await ctx.prompter.secret(`${label} (again)`, "--password-stdin");
     if (password === again || attempt === 3) return [password, again];
     ctx.out.warn("the passwords differ; try again");
   }

@@ -160,6 +160,32 @@ export class TokenStore {
     });
   }
 
+  /**
+   * Keeps the account's token under the new username the server gave it, in
+   * the same storage, active if it was: written under the new name before the
+   * old entry goes, so a failure in between loses nothing.
+   */
+  async rename(account: StoredAccount, username: string, token: string): Promise<StoredAccount> {
+    const backend = this.backend(account.storage);
+    try {
+      await backend.set(serviceFor(account.url), username, token);
+    } catch (error) {
+      if (error instanceof StorageFailed) throw error;
+      throw new StorageFailed(`cannot store the token under ${username} in ${this.describe(account.storage)}: ${(error as Error).message}`, KEYRING_HINT);
+    }
+    const replaced = await this.config.update((config) => {
+      const server = config.servers.get(account.url);
+      if (!server?.accounts.delete(account.username)) return undefined;
+      const before = server.accounts.get(username);
+      server.accounts.set(username, account.storage);
+      if (server.active === account.username) server.active = username;
+      return before;
+    });
+    if (replaced && replaced !== account.storage) await this.backend(replaced).delete(serviceFor(account.url), username).catch(() => false);
+    await backend.delete(serviceFor(account.url), account.username).catch(() => false);
+    return { ...account, username };
+  }
+
   async currentUrl(): Promise<string | undefined> {
     return (await this.config.read()).current;
   }
