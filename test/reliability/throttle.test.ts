@@ -89,15 +89,14 @@ async function timeLogins(t: TestContext, on: ServerProcess, off: ServerProcess,
       }
     }
     const [withThrottle, without] = times.map(median) as [number, number];
+    // A figure, not a verdict: timings move with the machine's load (the bench is where speed is judged).
     t.diagnostic(`${what}: successful login, median of ${rounds} (bcrypt cost 4): ${withThrottle.toFixed(2)} ms with the throttle, ${without.toFixed(2)} ms with AUTHCTL_THROTTLE=off`);
-    // Loose: a busy machine moves both; the throttle's share is a few short statements.
-    assert.ok(withThrottle < without + 5, `${withThrottle.toFixed(2)} ms vs ${without.toFixed(2)} ms`);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
 }
 
-describe("what the throttle costs a successful login", () => {
+describe("what the throttle costs a successful login (figures)", () => {
   it("adds little on SQLite: two short transactions", async (t) => {
     const dir = await tempDir();
     const env = { AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "1" };
