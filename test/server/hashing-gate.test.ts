@@ -95,7 +95,10 @@ describe("HashingGate", () => {
       assert.equal(error.headers["Retry-After"], "1");
       return true;
     });
+    // The same answer is given before a request spends anything else on it (a throttle's database write).
+    assert.throws(() => { gate.assertRoom("10.0.0.1"); }, (error: unknown) => error instanceof ServiceUnavailable && error.status === 503);
     // Another address is behind one of the flood's jobs only: admitted.
+    assert.doesNotThrow(() => { gate.assertRoom("10.0.0.2"); });
     assert.equal(gate.expectedWaitMs("10.0.0.2"), 80);
     const other = submit("10.0.0.2", "other");
     for (let i = 0; i < 4; i++) await finishOldest();

@@ -78,12 +78,26 @@ export class HashingGate {
     return Math.ceil((ahead + 1) / this.options.parallel) * this.averageMs;
   }
 
+  /**
+   * Throws the 503 a job from `address` would get now, before the request
+   * spends anything else (a throttle's database write) on an answer that
+   * will be a refusal anyway: a flood of refused logins stays cheap.
+   */
+  assertRoom(address: string): void {
+    const refusal = this.refusal(address);
+    if (refusal) throw refusal;
+  }
+
+  private refusal(address: string): ServiceUnavailable | undefined {
+    const wait = this.expectedWaitMs(address);
+    if (wait <= this.options.maxWaitMs) return undefined;
+    return new ServiceUnavailable("The server is busy checking passwords. Try again shortly.", Math.max(1, Math.ceil(wait / 1000)));
+  }
+
   /** Resolves when a slot is handed to this job; rejects when the wait would be too long or the client leaves. */
   private turn(address: string, gone: AbortSignal): Promise<void> {
-    const wait = this.expectedWaitMs(address);
-    if (wait > this.options.maxWaitMs) {
-      return Promise.reject(new ServiceUnavailable("The server is busy checking passwords. Try again shortly.", Math.max(1, Math.ceil(wait / 1000))));
-    }
+    const refusal = this.refusal(address);
+    if (refusal) return Promise.reject(refusal);
     return new Promise((resolve, reject) => {
       const leave = () => {
         this.remove(address, waiter);

@@ -32,6 +32,7 @@ export function loginView(deps: AccountDeps): ViewSpec {
     handlers: {
       POST: async (request) => {
         const { username, password } = await validate(await request.data(), fields);
+        deps.hashing.assertRoom(request.clientAddress);
         const admission = await deps.throttles.login.admit(username, request.clientAddress);
         if (!admission.admitted) throw new Throttled(admission.wait);
         const { attempt } = admission;

@@ -35,6 +35,7 @@ export function registerView({ store, hasher, tokens, throttles, hashing, passwo
           const problems = passwordProblems(values.password, { username: values.username, email: values.email }, passwordPolicy);
           if (problems.length > 0) throw new ValidationError({ password: problems });
         }
+        hashing.assertRoom(request.clientAddress);
         if (await store.emailTaken(values.email)) throw new ValidationError(EMAIL_TAKEN);
         const passwordHash = await hashing.run(request, () => hasher.hash(values.password));
         const key = tokens.generate();
