@@ -1,7 +1,7 @@
 import type { Middleware } from "koa";
 import { Throttled } from "../errors.js";
 import type { Rate } from "../throttle/rate.js";
-import { windowWait } from "../throttle/throttle.js";
+import { RateThrottle } from "../throttle/throttle.js";
 import type { ThrottleState } from "../throttle/throttle-state.js";
 import { clientAddress } from "./client-address.js";
 
@@ -20,9 +20,9 @@ export interface SuccessLimits {
  * every worker and instance counts the same successes.
  */
 export function successLimits(limits: SuccessLimits, state: ThrottleState, trustedProxies: number, now: () => number): Middleware {
-  const byPath = new Map<string, SuccessCount>();
-  if (limits.login) byPath.set("/account/login/", new SuccessCount("login-success", limits.login, state, now));
-  if (limits.register) byPath.set("/account/register/", new SuccessCount("register-success", limits.register, state, now));
+  const byPath = new Map<string, RateThrottle>();
+  if (limits.login) byPath.set("/account/login/", new RateThrottle("login-success", limits.login, state, now));
+  if (limits.register) byPath.set("/account/register/", new RateThrottle("register-success", limits.register, state, now));
   return async (ctx, next) => {
     const throttle = ctx.method === "POST" ? byPath.get(ctx.path) : undefined;
     if (!throttle) {
@@ -33,33 +33,8 @@ export function successLimits(limits: SuccessLimits, state: ThrottleState, trust
     const wait = await throttle.wait(address);
     if (wait !== undefined) throw new Throttled(wait);
     await next();
-    if (ctx.status === 200 || ctx.status === 201) await throttle.record(address);
+    // Checked before, counted after: the outcome is known only at the end, so concurrent requests may pass
+    // a few beyond the limit. This limits volume; it is not a guard against guessing.
+    if (ctx.status === 200 || ctx.status === 201) await throttle.count(address);
   };
-}
-
-/**
- * Successes under one kind of key: checked before the view, counted after it
- * succeeded. Not one atomic step (the outcome is known only at the end), so
- * concurrent requests may pass a few beyond the limit: this limits volume, it
- * is not a guard against guessing.
- */
-class SuccessCount {
-  constructor(
-    private readonly scope: string,
-    private readonly rate: Rate,
-    private readonly state: ThrottleState,
-    private readonly now: () => number,
-  ) {}
-
-  wait(key: string): Promise<number | undefined> {
-    const scoped = `${this.scope}:${key}`;
-    const now = this.now();
-    return this.state.admit([scoped], now, (histories) => ({ verdict: windowWait(histories.get(scoped) ?? [], this.rate, now), record: [] }));
-  }
-
-  async record(key: string): Promise<void> {
-    const scoped = `${this.scope}:${key}`;
-    const now = this.now();
-    await this.state.admit([scoped], now, () => ({ verdict: undefined, record: [{ key: scoped, at: now, expires: now + this.rate.windowMs }] }));
-  }
 }

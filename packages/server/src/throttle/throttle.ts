@@ -47,11 +47,32 @@ export class RateThrottle {
    * cannot overshoot the limit.
    */
   take(key: string): Promise<number | undefined> {
+    return this.step(key, true);
+  }
+
+  /** The seconds `key` would wait now, counting nothing (for events known only after the fact: see `count`). */
+  wait(key: string): Promise<number | undefined> {
+    return this.step(key, false);
+  }
+
+  /** Counts an event for `key` that already happened, whatever the limit says. */
+  async count(key: string): Promise<void> {
+    const scoped = `${this.scope}:${key}`;
+    const now = this.now();
+    await this.state.admit([scoped], now, () => ({ verdict: undefined, record: [this.event(scoped, now)] }));
+  }
+
+  private step(key: string, record: boolean): Promise<number | undefined> {
     const scoped = `${this.scope}:${key}`;
     const now = this.now();
     return this.state.admit([scoped], now, (histories) => {
       const wait = windowWait(histories.get(scoped) ?? [], this.rate, now);
-      return { verdict: wait, record: wait === undefined ? [{ key: scoped, at: now, expires: now + this.rate.windowMs }] : [] };
+      return { verdict: wait, record: record && wait === undefined ? [this.event(scoped, now)] : [] };
     });
   }
+
+  private event(key: string, now: number) {
+    return { key, at: now, expires: now + this.rate.windowMs };
+  }
+
 }
