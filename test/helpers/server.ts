@@ -63,7 +63,9 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
-  /** Sends SIGTERM and resolves with the exit code once all output is in. */
+  /** Resolves with the exit code once the process has ended and all its output is in, whenever that happened. */
+  closed: Promise<number | null>;
+  /** Sends SIGTERM and resolves as `closed` does; at once with the exit code if the process has ended already. */
   stop(): Promise<number | null>;
 }
 
@@ -76,6 +78,9 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
     detached: ownProcessGroup,
   });
   let output = "";
+  // Listened for from the start: a test that awaits the end after it happened still gets it.
+  // "close", not "exit": the last lines may still be in the pipes when the process ends.
+  const closed = once(child, "close").then(([code]) => code as number | null);
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -97,12 +102,11 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
     url,
     child,
     output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    closed,
+    stop: () => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
       child.kill("SIGTERM");
-      // "close", not "exit": the last lines may still be in the pipes when the process ends.
-      const [code] = (await once(child, "close")) as [number | null];
-      return code;
+      return closed;
     },
   };
 }

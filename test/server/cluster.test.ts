@@ -115,7 +115,7 @@ describe("AUTHCTL_WORKERS=2", () => {
       socket.write(body);
       await once(socket, "close");
       assert.match(received, /HTTP\/1\.1 201 Created/, "the request in flight was cut off");
-      const [code] = (await once(server.child, "close")) as [number | null];
+      const code = await server.closed;
       assert.equal(code, 0, server.output());
     } finally {
       await server.stop();
@@ -166,7 +166,7 @@ describe("AUTHCTL_WORKERS=2", () => {
       assert.ok(victim !== undefined && survivor !== undefined);
       process.kill(victim, "SIGKILL");
       await waitFor("the start-up error", () => /worker \d+ could not start: .*secret\.key\) is missing/.exec(server.output()) ?? undefined);
-      const [code] = (await once(server.child, "close")) as [number | null];
+      const code = await server.closed;
       assert.equal(code, 1, server.output());
       assert.match(server.output(), /error: 5 workers in a row failed to start/);
       assert.throws(() => process.kill(survivor, 0), { code: "ESRCH" }, "the worker still serving was stopped too");

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
@@ -91,7 +90,7 @@ for (const workers of ["1", "2"]) {
         assert.match(busy.received(), /HTTP\/1\.1 201 Created/);
         assert.match(busy.received(), /Connection: close/i, "a kept-alive connection is told it ends with this answer");
         await waitFor("the busy connection closed", busy.closed);
-        const [code] = (await once(server.child, "close")) as [number | null];
+        const code = await server.closed;
         assert.equal(code, 0, server.output());
       });
     });
@@ -103,7 +102,7 @@ for (const workers of ["1", "2"]) {
         server.child.kill("SIGTERM");
         const endings = await Promise.all(clients.map((client) => client.ended));
         assert.deepEqual(endings, Array(20).fill("close"));
-        const [code] = (await once(server.child, "close")) as [number | null];
+        const code = await server.closed;
         assert.equal(code, 0, server.output());
       });
     });
