@@ -60,7 +60,7 @@ describe("a database made by release 0.1", () => {
       const db = new Sqlite(join(dir.path, "authctl.sqlite3"), { readonly: true });
       try {
         const steps = db.prepare("SELECT name FROM authctl_migrations ORDER BY name").all() as { name: string }[];
-        assert.deepEqual(steps.map((step) => step.name), ["0001_accounts", "0002_servers", "0003_user_details"]);
+        assert.deepEqual(steps.map((step) => step.name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
         assert.ok((db.pragma("user_version", { simple: true }) as number) > 3, "a 0.1 server would refuse this database");
         const events = db.prepare("SELECT count(*) AS n FROM throttle_events").get() as { n: number };
         assert.ok(events.n >= 1, "the failed login 0.1 recorded is still counted");
@@ -103,7 +103,7 @@ describe("a database made by release 0.1", () => {
         await check.connect();
         try {
           const { rows } = await check.query<{ name: string }>("SELECT name FROM authctl_migrations ORDER BY name");
-          assert.deepEqual(rows.map((row) => row.name), ["0001_accounts", "0002_servers", "0003_user_details"]);
+          assert.deepEqual(rows.map((row) => row.name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
           const legacy = await check.query<{ top: number }>("SELECT max(version) AS top FROM authctl_schema");
           assert.ok((legacy.rows[0]?.top ?? 0) > 1, "a 0.1 server would refuse this database");
         } finally {
