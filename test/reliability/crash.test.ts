@@ -71,7 +71,7 @@ for (const model of MODELS) describe(`kill -9 during concurrent registrations, $
       try {
         const start = performance.now();
         const checks = [...acknowledged].map(async ([username, token]) => {
-          const me = await http.request("/account/me/", { headers: { authorization: `Token ${token}` } });
+          const me = await http.request("/account/me/", { method: "GET", headers: { authorization: `Token ${token}` } });
           assert.equal(me.status, 200, `${username}'s token works after the crashes`);
           const answer = await http.postJson("/account/login/", { username, password: "s3cret-pw" });
           assert.equal(answer.status, 200, `${username} logs in after the crashes`);
