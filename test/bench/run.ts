@@ -41,8 +41,8 @@ const SETTINGS = { workers: WORKERS, bcryptCost: COST, seconds: SECONDS, connect
 
 const logDir = mkdtempSync(join(tmpdir(), "authctl-bench-"));
 
-function startOurs(dataDir: string, name: string): Promise<Spawned> {
-  const env = { AUTHCTL_DATA_DIR: dataDir, AUTHCTL_PORT: "0", AUTHCTL_WORKERS: String(WORKERS), AUTHCTL_BCRYPT_COST: String(COST) };
+function startOurs(dataDir: string, name: string, settings: Record<string, string> = {}): Promise<Spawned> {
+  const env = { AUTHCTL_DATA_DIR: dataDir, AUTHCTL_PORT: "0", AUTHCTL_WORKERS: String(WORKERS), AUTHCTL_BCRYPT_COST: String(COST), ...settings };
   return spawnListening([SERVER_MAIN], env, join(logDir, `${name}.log`));
 }
 
@@ -154,6 +154,25 @@ async function latencyRow(ours: Spawned, token: string): Promise<Row> {
     `idle p99 ${idle.p99} ms, loaded p99 ${loaded.p99} ms, 400 req/s on 4 connections; autocannon reports whole ms`);
 }
 
+/**
+ * The token check with a TTL and sliding refresh (a write at most once a
+ * minute per token) against DRF's model, on the same database, A B B A.
+ */
+async function slidingRow(plain: Spawned, plainToken: string, dataDir: string): Promise<Row> {
+  const sliding = await startOurs(dataDir, "sliding", { AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding" });
+  try {
+    const token = await tokenOf(sliding.url);
+    const a1 = (await checked(meLoad(plain.url, plainToken), 200)).rps;
+    const b1 = (await checked(meLoad(sliding.url, token), 200)).rps;
+    const b2 = (await checked(meLoad(sliding.url, token), 200)).rps;
+    const a2 = (await checked(meLoad(plain.url, plainToken), 200)).rps;
+    return row("GET /account/me/ with a TTL and sliding refresh vs without", (b1 + b2) / 2, (a1 + a2) / 2, "req/s", atLeast(0.95),
+      "AUTHCTL_TOKEN_TTL=10h, AUTHCTL_TOKEN_REFRESH=sliding vs the defaults, one database, each the mean of two runs (A B B A)");
+  } finally {
+    await sliding.stop();
+  }
+}
+
 async function drfRow(ourLogout: number): Promise<Row> {
   const goal = atLeast(20);
   const figure = `POST /account/logout/ (401) vs DRF under gunicorn, ${WORKERS} workers`;
@@ -223,6 +242,7 @@ async function main(): Promise<void> {
     rows.push(row("POST /account/login/ vs the hash bound", login, threads / hashSeconds, "logins/s", atLeast(0.9),
       `bound = min(${WORKERS} proc × ${hashingThreads()} hashing threads, ${CORES} cores) / ${(hashSeconds * 1000).toFixed(0)} ms per bcrypt at cost ${COST} (${threads} at once)`));
     rows.push(await latencyRow(small, token));
+    rows.push(await slidingRow(small, token, smallDir));
     big = await startOurs(bigDir, "big");
     rows.push(...(await scaleRows(small, big)));
     rows.push(await bulkProvisioningRow());

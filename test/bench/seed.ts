@@ -48,7 +48,7 @@ async function insertUsers(database: Database, vault: TokenVault, users: number,
   const dateJoined = new Date().toISOString();
   const insert = async (conn: Conn, username: string, email: string) => {
     const id = await insertUser(conn, { username, email, passwordHash: hash, isActive: true, isStaff: false, isSuperuser: false, dateJoined });
-    await insertToken(conn, id, vault.seal(vault.generate()), { created: dateJoined });
+    await insertToken(conn, id, { sealed: vault.seal(vault.generate()), created: dateJoined, expiry: null, name: "" }, { perUser: true });
   };
   await database.transaction((conn) => insert(conn, BENCH_USER.username, BENCH_USER.email));
   for (let from = 1; from < users; from += BATCH) {

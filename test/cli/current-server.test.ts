@@ -68,7 +68,7 @@ describe("the current server, in process", () => {
     assert.deepEqual(jsonObject(out.stdout()).current, { url: A, username: "ada" });
     const human = run();
     await runLogout({}, human.ctx);
-    assert.match(human.stderr(), new RegExp(`Logged out of ${A.replace(/\./g, "\\.")} as ada; the token is revoked for every client of this account\\nCurrent server is now ${C} \\(account old\\)`));
+    assert.match(human.stderr(), new RegExp(`Logged out of ${A.replace(/\./g, "\\.")} as ada; the token is revoked \\(on a server with one token per user, for every client of this account\\)\\nCurrent server is now ${C} \\(account old\\)`));
     const printed = run();
     await runToken({}, printed.ctx);
     assertSameSecret(printed.stdout(), `${api.tokenOf("old") ?? ""}\n`, "the printed token of old");

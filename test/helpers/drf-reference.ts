@@ -13,11 +13,18 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REFERENCE = process.env.DRF_REFERENCE ?? join(ROOT, "..", "shared", "reference", "drf");
 const START = join(REFERENCE, "start.sh");
 
-/** Why the reference with dj-rest-auth cannot run here, or false when it can. */
-export function lifecycleReferenceSkipReason(): string | false {
+/** Why the plain reference (DRF's authtoken, no dj-rest-auth) cannot run here, or false when it can. */
+export function referenceSkipReason(): string | false {
   if (!existsSync(START)) return `no DRF reference at ${REFERENCE} (set DRF_REFERENCE to the directory holding its start.sh)`;
   const python = spawnSync("/usr/bin/python3", ["-c", "import django, rest_framework"]);
   if (python.status !== 0) return "the DRF reference needs Debian's python3-django and python3-djangorestframework";
+  return false;
+}
+
+/** Why the reference with dj-rest-auth cannot run here, or false when it can. */
+export function lifecycleReferenceSkipReason(): string | false {
+  const plain = referenceSkipReason();
+  if (plain) return plain;
   if (DJ_REST_AUTH === undefined) return "no dj-rest-auth: set DJ_REST_AUTH_PATH to a directory holding dj-rest-auth 5.0.2's dj_rest_auth package (see the reference's server.py)";
   return false;
 }

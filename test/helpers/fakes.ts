@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { LIFECYCLE, type Account, type Api, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
+import { LIFECYCLE, type Account, type Api, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type ServerToken, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
 import { ConfigFile } from "../../packages/cli/src/config-file.js";
 import type { Context } from "../../packages/cli/src/context.js";
 import { NotOffered, ServerUnreachable } from "../../packages/cli/src/errors.js";
@@ -99,6 +99,19 @@ export class FakeApi implements Api {
     const user = this.byToken(token);
     if (!user) return Promise.resolve({ state: "rejected", detail: "Invalid token." });
     return Promise.resolve(this.hasMe ? { state: "accepted", account: { username: user.username, email: user.email } } : { state: "accepted" });
+  }
+
+  /** Like DRF's authtoken, the fake keeps one token per user and has no per-device token endpoints. */
+  tokens(baseUrl: string): Promise<ServerToken[]> {
+    return Promise.reject(new NotOffered(`${baseUrl} does not offer per-device tokens: GET /account/tokens/ answered HTTP 404`));
+  }
+
+  revokeToken(baseUrl: string): Promise<void> {
+    return Promise.reject(new NotOffered(`${baseUrl} does not offer per-device tokens: DELETE /account/tokens/ answered HTTP 404`));
+  }
+
+  logoutAll(baseUrl: string): Promise<void> {
+    return Promise.reject(new NotOffered(`${baseUrl} does not offer per-device tokens: POST /account/logout/all/ answered HTTP 404`));
   }
 
   request(baseUrl: string, input: RawRequest): Promise<RawAnswer> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { TokenVault } from "../../packages/server/src/auth/tokens.js";
-import { UniqueViolation, type Store } from "../../packages/server/src/store/store.js";
+import { UniqueViolation, type NewToken, type Store } from "../../packages/server/src/store/store.js";
 
 /** A fresh, empty database behind a store, and a way to open the same database again. */
 export interface StoreFixture {
@@ -15,7 +15,12 @@ export interface StoreFixture {
 export function storeContract(name: string, fresh: () => Promise<StoreFixture>): void {
   describe(`${name} (store contract)`, () => {
     const vault = new TokenVault(randomBytes(32));
-    const sealed = () => vault.seal(vault.generate());
+    const sealed = (options: { key?: string; created?: string; expiry?: string | null; name?: string } = {}): NewToken => ({
+      sealed: vault.seal(options.key ?? vault.generate()),
+      created: options.created ?? new Date().toISOString(),
+      expiry: options.expiry ?? null,
+      name: options.name ?? "",
+    });
     const newUser = (username: string, email = `${username}@example.com`) => ({ username, email, passwordHash: "h" });
     let fixture: StoreFixture;
     let store: Store;
@@ -31,9 +36,9 @@ export function storeContract(name: string, fresh: () => Promise<StoreFixture>):
 
     it("creates normal users with their token", async () => {
       const key = vault.generate();
-      const user = await store.createUser(newUser("alice"), vault.seal(key));
+      const user = await store.createUser(newUser("alice"), sealed({ key }));
       assert.deepEqual([user.isActive, user.isStaff, user.isSuperuser], [true, false, false]);
-      assert.equal((await store.findUserByTokenDigest(vault.digest(key)))?.username, "alice");
+      assert.equal((await store.findTokenByDigest(vault.digest(key)))?.user.username, "alice");
       const found = await store.findUserByUsername("alice");
       assert.equal(found?.id, user.id);
       assert.equal(found.dateJoined, user.dateJoined);
@@ -76,12 +81,12 @@ export function storeContract(name: string, fresh: () => Promise<StoreFixture>):
 
     it("keeps one token per user until it is deleted", async () => {
       const user = await store.createUser(newUser("alice"), sealed());
-      const first = await store.getOrCreateToken(user.id, sealed);
-      const again = await store.getOrCreateToken(user.id, sealed);
+      const first = await store.getOrCreateToken(user.id, () => sealed());
+      const again = await store.getOrCreateToken(user.id, () => sealed());
       assert.deepEqual(again, first);
-      await store.deleteToken(user.id);
-      assert.equal(await store.findUserByTokenDigest(first.digest), undefined);
-      const fresh = await store.getOrCreateToken(user.id, sealed);
+      await store.deleteUserTokens(user.id);
+      assert.equal(await store.findTokenByDigest(first.digest), undefined);
+      const fresh = await store.getOrCreateToken(user.id, () => sealed());
       assert.notEqual(fresh.digest, first.digest);
       assert.equal(await store.countTokens(), 1);
     });
@@ -91,8 +96,54 @@ export function storeContract(name: string, fresh: () => Promise<StoreFixture>):
       const user = await store.createUser(newUser("alice"), first);
       const next = sealed();
       assert.equal(await store.replaceToken(user.id, "not-the-digest", sealed()), false);
-      assert.equal(await store.replaceToken(user.id, first.digest, next), true);
-      assert.deepEqual(await store.sampleToken(), next);
+      assert.equal(await store.replaceToken(user.id, first.sealed.digest, next), true);
+      assert.deepEqual(await store.sampleToken(), next.sealed);
+    });
+
+    it("keeps per-login tokens beside the DRF token, lists the live ones and deletes one, or all, of a user's", async () => {
+      const now = "2030-01-01T00:00:00.000Z";
+      const alice = await store.createUser(newUser("alice"), sealed({ created: "2029-12-01T00:00:00.000Z" }), { perUser: false });
+      const bob = await store.createUser(newUser("bob"), sealed());
+      const laptop = sealed({ created: "2029-12-02T00:00:00.000Z", expiry: "2030-01-02T00:00:00.000Z", name: "laptop" });
+      const gone = sealed({ expiry: "2029-12-31T23:59:59.999Z", name: "old" });
+      assert.equal(await store.addToken(alice.id, laptop), true);
+      assert.equal(await store.addToken(alice.id, gone), true);
+      const listed = await store.listTokens(alice.id, now);
+      assert.deepEqual(listed.map((token) => [token.name, token.expiry, token.lastUsed]), [["", null, null], ["laptop", "2030-01-02T00:00:00.000Z", null]]);
+      assert.equal(JSON.stringify(listed).includes(laptop.sealed.digest), false, "a listing holds no digest");
+      assert.equal((await store.findTokenByDigest(gone.sealed.digest))?.token.name, "old", "an expired token is still found; the caller judges it");
+      // The limit counts live tokens only: two live, so a third fits under 3 and not under 2.
+      assert.equal(await store.addToken(alice.id, sealed(), { max: 2, now }), false);
+      assert.equal(await store.addToken(alice.id, sealed(), { max: 3, now }), true);
+      const laptopId = listed[1]?.id ?? 0;
+      await store.touchToken(laptopId, now, "2030-01-05T00:00:00.000Z");
+      assert.deepEqual((await store.findTokenByDigest(laptop.sealed.digest))?.token, { id: laptopId, created: "2029-12-02T00:00:00.000Z", expiry: "2030-01-05T00:00:00.000Z", lastUsed: now, name: "laptop" });
+      assert.equal(await store.deleteTokenById(bob.id, laptopId), false, "one user cannot end another's token");
+      assert.equal(await store.deleteTokenById(alice.id, laptopId), true);
+      assert.equal(await store.findTokenByDigest(laptop.sealed.digest), undefined);
+      assert.equal(await store.pruneExpiredTokens(now, 100), 1);
+      assert.equal(await store.findTokenByDigest(gone.sealed.digest), undefined);
+      await store.deleteUserTokens(alice.id);
+      assert.deepEqual(await store.listTokens(alice.id, now), []);
+      assert.equal((await store.listTokens(bob.id, now)).length, 1, "bob's token is untouched");
+    });
+
+    it("prunes expired tokens in bounded batches", async () => {
+      const user = await store.createUser(newUser("alice"), sealed(), { perUser: false });
+      for (let i = 0; i < 5; i++) await store.addToken(user.id, sealed({ expiry: "2020-01-01T00:00:00.000Z" }));
+      assert.equal(await store.pruneExpiredTokens("2021-01-01T00:00:00.000Z", 3), 3);
+      assert.equal(await store.pruneExpiredTokens("2021-01-01T00:00:00.000Z", 3), 2);
+      assert.equal(await store.countTokens(), 1);
+    });
+
+    it("under concurrent logins, gives a user one DRF token, and never more per-login tokens than the limit", async () => {
+      const user = await store.createUser(newUser("alice"), sealed(), { perUser: false });
+      const drf = await Promise.all(Array.from({ length: 10 }, () => store.getOrCreateToken(user.id, () => sealed())));
+      assert.equal(new Set(drf.map((token) => token.digest)).size, 1);
+      const now = new Date().toISOString();
+      const added = await Promise.all(Array.from({ length: 10 }, () => store.addToken(user.id, sealed(), { max: 5, now })));
+      assert.equal(added.filter(Boolean).length, 3, "two live already (the first per-login token and the DRF one), three more fit");
+      assert.equal((await store.listTokens(user.id, now)).length, 5);
     });
 
     it("creates a user and their token in one transaction: a clash on the token leaves no user", async () => {

@@ -68,6 +68,30 @@ describe("server configuration", () => {
     assert.throws(() => loadConfig({ AUTHCTL_SMTP_URL: "http://mailer:s3cr3t@mail" }), (error: Error) => /AUTHCTL_SMTP_URL/.test(error.message) && !error.message.includes("s3cr3t"));
   });
 
+  it("keeps DRF's token model by default and reads knox's settings, refusing any that would have no effect", () => {
+    assert.deepEqual(loadConfig({}).tokenPolicy, { ttlMs: undefined, sliding: undefined, perLogin: false, limit: undefined });
+    assert.deepEqual(
+      loadConfig({ AUTHCTL_TOKENS: "per-login", AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding", AUTHCTL_TOKEN_MAX_TTL: "30d", AUTHCTL_TOKEN_LIMIT: "5" }).tokenPolicy,
+      { ttlMs: 36_000_000, sliding: { maxTtlMs: 30 * 86_400_000 }, perLogin: true, limit: 5 },
+    );
+    assert.equal(loadConfig({ AUTHCTL_TOKEN_TTL: "3s" }).tokenPolicy.ttlMs, 3000);
+    assert.equal(loadConfig({ AUTHCTL_TOKEN_TTL: "15m" }).tokenPolicy.ttlMs, 900_000);
+    const refusals: [Record<string, string>, RegExp][] = [
+      [{ AUTHCTL_TOKEN_TTL: "10" }, /AUTHCTL_TOKEN_TTL must be a whole number with s, m, h or d/],
+      [{ AUTHCTL_TOKEN_TTL: "0h" }, /AUTHCTL_TOKEN_TTL must be/],
+      [{ AUTHCTL_TOKEN_TTL: "1.5h" }, /AUTHCTL_TOKEN_TTL must be/],
+      [{ AUTHCTL_TOKEN_TTL: "3651d" }, /AUTHCTL_TOKEN_TTL must be/],
+      [{ AUTHCTL_TOKENS: "per-device" }, /AUTHCTL_TOKENS must be "per-user" or "per-login"/],
+      [{ AUTHCTL_TOKEN_REFRESH: "sliding" }, /needs AUTHCTL_TOKEN_TTL/],
+      [{ AUTHCTL_TOKEN_REFRESH: "always", AUTHCTL_TOKEN_TTL: "1h" }, /AUTHCTL_TOKEN_REFRESH must be "none" or "sliding"/],
+      [{ AUTHCTL_TOKEN_TTL: "1h", AUTHCTL_TOKEN_MAX_TTL: "2h" }, /only with AUTHCTL_TOKEN_REFRESH=sliding/],
+      [{ AUTHCTL_TOKEN_TTL: "2h", AUTHCTL_TOKEN_REFRESH: "sliding", AUTHCTL_TOKEN_MAX_TTL: "1h" }, /at least AUTHCTL_TOKEN_TTL/],
+      [{ AUTHCTL_TOKEN_LIMIT: "5" }, /only with AUTHCTL_TOKENS=per-login/],
+      [{ AUTHCTL_TOKENS: "per-login", AUTHCTL_TOKEN_LIMIT: "0" }, /AUTHCTL_TOKEN_LIMIT must be a whole number from 1/],
+    ];
+    for (const [env, message] of refusals) assert.throws(() => loadConfig(env), message, JSON.stringify(env));
+  });
+
   it("names the variable or argument that is wrong", () => {
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE: "maybe" }), /AUTHCTL_THROTTLE must be "on" or "off"/);
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_REGISTER: "lots" }), /AUTHCTL_THROTTLE_REGISTER must be a rate/);

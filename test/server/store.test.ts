@@ -83,7 +83,7 @@ for (const [name, place] of Object.entries(places)) {
         const [first] = opened;
         assert.ok(first);
         const steps = await first.db.selectFrom("authctl_migrations" as never).select("name" as never).execute();
-        assert.deepEqual(steps.map((row) => (row as { name: string }).name), ["0001_accounts", "0002_servers", "0003_user_details"]);
+        assert.deepEqual(steps.map((row) => (row as { name: string }).name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
         await Promise.all(opened.map((database) => database.close()));
       } finally {
         await at.remove();
@@ -133,10 +133,10 @@ describe("the data layer on SQLite", () => {
     const store = await openAccountStore({ dataDir: dir.path }, { lockTimeoutMs: 200 });
     const locker = new Sqlite(join(dir.path, DATABASE_FILE));
     try {
-      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { digest: "d", sealed: "s" });
+      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" });
       locker.exec("BEGIN IMMEDIATE");
       await assert.rejects(
-        store.createUser({ username: "bob", email: "bob@example.com", passwordHash: "h" }, { digest: "e", sealed: "t" }),
+        store.createUser({ username: "bob", email: "bob@example.com", passwordHash: "h" }, { sealed: { digest: "e", sealed: "t" }, created: new Date().toISOString(), expiry: null, name: "" }),
         (error: unknown) => error instanceof StoreBusy,
       );
       assert.equal((await store.findUserByUsername("alice"))?.username, "alice", "a read does not wait for the lock");
@@ -159,7 +159,7 @@ describe("the data layer on PostgreSQL", () => {
     await holder.connect();
     try {
       // Another session holds a row lock, so the update waits until the timeout cancels it.
-      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { digest: "d", sealed: "s" });
+      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" });
       await holder.query("BEGIN");
       await holder.query("SELECT 1 FROM users WHERE username = 'alice' FOR UPDATE");
       const user = await store.findUserByUsername("alice");

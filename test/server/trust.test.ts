@@ -93,7 +93,7 @@ describe("tokens sealed under a key the server no longer has", () => {
       const stranger = new TokenVault(randomBytes(32));
       const oldKey = stranger.generate();
       const hash = await new BcryptSha256Hasher(4).hash("pw");
-      await server.store.createUser({ username, email: `${username}@example.com`, passwordHash: hash }, stranger.seal(oldKey));
+      await server.store.createUser({ username, email: `${username}@example.com`, passwordHash: hash }, { sealed: stranger.seal(oldKey), created: new Date().toISOString(), expiry: null, name: "" });
       const answer = await login(server, username, "pw");
       assert.equal(answer.status, 200);
       const fresh = (answer.body as { token: string }).token;

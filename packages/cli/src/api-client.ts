@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { NotOffered, ServerUnreachable } from "./errors.js";
+import { NotOffered, ServerRefused, ServerUnreachable } from "./errors.js";
 import { describeProxy, proxyFor } from "./proxy.js";
 import { refusal } from "./refusals.js";
 import { sanitizeLine } from "./text.js";
@@ -41,6 +41,18 @@ export interface UserDetails {
   lastName: string;
 }
 
+/** One of the user's tokens as `GET /account/tokens/` lists it (never the token itself). */
+export interface ServerToken {
+  id: number;
+  name: string;
+  created: string;
+  /** When it stops working; null: never. */
+  expiry: string | null;
+  lastUsed: string | null;
+  /** The token this request presented. */
+  current: boolean;
+}
+
 export type UserChanges = Partial<Pick<UserDetails, "username" | "firstName" | "lastName">>;
 
 /** A new password as the lifecycle endpoints take it: twice, for the server to compare. */
@@ -64,10 +76,17 @@ export interface Api {
   /** Fails unless an account API answers at the URL: asked before any password is typed. */
   probe(baseUrl: string): Promise<void>;
   register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & { token: string }>;
-  login(baseUrl: string, username: string, password: string): Promise<string>;
+  /** `name` names this device's token where the server keeps one per login (knox's model); others ignore it. */
+  login(baseUrl: string, username: string, password: string, name?: string): Promise<string>;
   /** Revokes the token; `rejected` when the server no longer knew it. */
   logout(baseUrl: string, token: string): Promise<"revoked" | "rejected">;
   check(baseUrl: string, token: string): Promise<TokenCheck>;
+  /** The user's live tokens (`GET /account/tokens/`); NotOffered where the server has no such endpoint (DRF). */
+  tokens(baseUrl: string, token: string): Promise<ServerToken[]>;
+  /** Ends one of the user's tokens (`DELETE /account/tokens/{id}/`). */
+  revokeToken(baseUrl: string, token: string, id: number): Promise<void>;
+  /** Ends every token of the user (`POST /account/logout/all/`, knox's `logoutall`). */
+  logoutAll(baseUrl: string, token: string): Promise<void>;
   /** Any request, for `authctl api`; the answer whatever its status. */
   request(baseUrl: string, input: RawRequest): Promise<RawAnswer>;
   /**
@@ -176,8 +195,8 @@ export function createApi(options: ApiOptions): Api {
       if (answer.status === 201 && hasStrings(answer.body, "username", "email", "token")) return answer.body;
       throw refusalOrUnexpected(baseUrl, "/account/register/", answer, username);
     },
-    async login(baseUrl, username, password) {
-      const answer = await call(baseUrl, "/account/login/", "POST", { username, password });
+    async login(baseUrl, username, password, name) {
+      const answer = await call(baseUrl, "/account/login/", "POST", name === undefined ? { username, password } : { username, password, name });
       if (answer.status === 200 && hasStrings(answer.body, "token")) return answer.body.token;
       throw refusalOrUnexpected(baseUrl, "/account/login/", answer, username);
     },
@@ -198,6 +217,25 @@ export function createApi(options: ApiOptions): Api {
       if (options.status === 200) return { state: "accepted" };
       if (options.status === 401) return { state: "rejected", detail: detailOf(options.body) ?? "rejected" };
       throw unexpected(baseUrl, "/account/register/", options);
+    },
+    async tokens(baseUrl, token) {
+      const answer = await call(baseUrl, TOKENS_PATH, "GET", undefined, token);
+      const body = tokenEndpoint(baseUrl, "GET", TOKENS_PATH, answer, 200);
+      if (!Array.isArray(body)) throw unexpected(baseUrl, TOKENS_PATH, answer);
+      return body.map((entry) => serverToken(baseUrl, entry));
+    },
+    async revokeToken(baseUrl, token, id) {
+      const path = `${TOKENS_PATH}${id}/`;
+      const answer = await call(baseUrl, path, "DELETE", undefined, token);
+      if (answer.status === 404 && detailOf(answer.body) === "Not found.") {
+        // Our server answers an unknown id so; a server without the endpoint would too, so the listing tells which.
+        await this.tokens(baseUrl, token);
+        throw new ServerRefused(`no token ${id} among the account's tokens at ${baseUrl}`, { detail: "Not found." }, `list them with: authctl tokens --url ${baseUrl}`);
+      }
+      tokenEndpoint(baseUrl, "DELETE", path, answer, 204);
+    },
+    async logoutAll(baseUrl, token) {
+      tokenEndpoint(baseUrl, "POST", LOGOUT_ALL_PATH, await call(baseUrl, LOGOUT_ALL_PATH, "POST", undefined, token), 204);
     },
     request: send,
     async offers(baseUrl, endpoint, token) {
@@ -228,6 +266,29 @@ export function createApi(options: ApiOptions): Api {
   async function lifecycle(baseUrl: string, endpoint: LifecycleEndpoint, method: string, body?: object, token?: string): Promise<object> {
     return judge(baseUrl, endpoint, method, await call(baseUrl, LIFECYCLE[endpoint].path, method, body, token));
   }
+}
+
+const TOKENS_PATH = "/account/tokens/";
+const LOGOUT_ALL_PATH = "/account/logout/all/";
+const NO_TOKEN_LIST_HINT = "the server keeps DRF's one token per user: authctl logout revokes it for every client";
+
+/** An answer of the token endpoints (our additions): the body on `expected`, else the refusal, the missing endpoint, or the surprise. */
+function tokenEndpoint(baseUrl: string, method: string, path: string, answer: Answer, expected: number): unknown {
+  if (answer.status === expected && !answer.html) return answer.body;
+  if (answer.status === 404 || answer.status === 405) {
+    throw new NotOffered(`${baseUrl} does not offer per-device tokens: ${method} ${path} answered HTTP ${answer.status}`, NO_TOKEN_LIST_HINT);
+  }
+  if ([401, 403, 429].includes(answer.status) && typeof answer.body === "object" && answer.body !== null) throw refusal(answer.body, { url: baseUrl });
+  throw unexpected(baseUrl, path, answer);
+}
+
+function serverToken(baseUrl: string, entry: unknown): ServerToken {
+  const fields = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+  const time = (value: unknown) => (typeof value === "string" ? value : null);
+  if (typeof fields.id !== "number" || typeof fields.created !== "string" || typeof fields.current !== "boolean") {
+    throw new ServerUnreachable(`unexpected answer from ${baseUrl}${TOKENS_PATH}: a token without id, created or current`);
+  }
+  return { id: fields.id, name: typeof fields.name === "string" ? sanitizeLine(fields.name) : "", created: fields.created, expiry: time(fields.expiry), lastUsed: time(fields.last_used), current: fields.current };
 }
 
 const NOT_OFFERED_HINT = "these commands need dj-rest-auth's endpoints under /account/ (password/change/, password/reset/, password/reset/confirm/, user/); check the URL, or ask the server's administrator";

@@ -102,17 +102,19 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
 
   credentialCommand("login", "log in with a username and password (or a token) and keep the token")
     .option("--with-token", "read a token (not a password) from stdin, check it with the server and keep it")
+    .option("--name <name>", "name this device's token, where the server keeps one per login (default: this machine's host name)")
     .addHelpText("after", examples("authctl login", "authctl login https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json', 'printf %s "$TOKEN" | authctl login --url https://api.example.com --with-token', 'TOKEN=$(printf %s "$PW" | authctl login -u ada --password-stdin --no-store)'))
     .action(action(async () => (await import("./commands/login.js")).runLogin));
 }
 
 function defineAccountCommands({ action, command }: Builders): void {
 
-  command("logout", "revoke the token on the server — for every client of the account — and forget it")
+  command("logout", "revoke the token on the server and forget it")
     .option("-u, --username <name>", "account to log out (default: the current one; found on any server)")
+    .option("--all", "revoke every token of the account, on every device")
     .option("--forget", "remove the token locally even if the server cannot be reached")
     .option("--local", "only forget the token here; it stays valid on the server")
-    .addHelpText("after", `\nDRF keeps one token per user: logging out revokes it for every client of the\naccount (other machines, scripts). Use --local to only forget it here.\n${examples("authctl logout", "authctl logout -u ada", "authctl logout --url https://api.example.com --local")}`)
+    .addHelpText("after", `\nA DRF server keeps one token per user: logging out revokes it for every client of\nthe account (other machines, scripts). A server with a token per login (knox's\nmodel) revokes only this device's; --all revokes them all. Use --local to only\nforget it here.\n${examples("authctl logout", "authctl logout -u ada", "authctl logout --all", "authctl logout --url https://api.example.com --local")}`)
     .action(action(async () => (await import("./commands/logout.js")).runLogout));
 
   command("status", "show stored accounts, the current server first, and whether each server accepts its token")
@@ -123,6 +125,16 @@ function defineAccountCommands({ action, command }: Builders): void {
     .option("-u, --username <name>", "account (default: the current one; found on any server)")
     .addHelpText("after", examples('curl -H "Authorization: Token $(authctl token)" http://127.0.0.1:8000/account/me/', "authctl token -u ada"))
     .action(action(async () => (await import("./commands/token.js")).runToken));
+
+  const tokens = command("tokens", "list the account's tokens on the server, one per device where the server keeps one per login")
+    .option("-u, --username <name>", "account (default: the current one; found on any server)")
+    .addHelpText("after", examples("authctl tokens", "authctl tokens --json", "authctl tokens revoke 7"))
+    .action(action(async () => (await import("./commands/tokens.js")).runTokens));
+  command("revoke", "revoke one of the account's tokens (one device), by its ID from authctl tokens", tokens)
+    .argument("<id>", "the token's ID, as authctl tokens lists it")
+    .option("-u, --username <name>", "account (default: the current one; found on any server)")
+    .addHelpText("after", examples("authctl tokens revoke 7", "authctl tokens revoke 7 --url https://api.example.com --json"))
+    .action(action(async () => (await import("./commands/tokens.js")).runTokenRevoke));
 
   command("switch", "make another stored account (and its server) the current one")
     .option("-u, --username <name>", "account to switch to (with two accounts: the other one; else chosen from a list)")
@@ -248,11 +260,13 @@ function defineToolCommands(program: Command, { command }: Builders, { io, conte
     });
 }
 
-/** `authctl login URL` means `authctl login --url URL`. */
+/** `authctl login URL` means `authctl login --url URL`; another command's argument (`tokens revoke ID`) goes under its name. */
 function withPositionalUrl(command: Command, args: unknown[]): Record<string, unknown> {
   const options: Record<string, unknown> = { ...command.opts() };
-  const positional = command.registeredArguments.length > 0 ? args[0] : undefined;
-  if (typeof positional !== "string") return options;
+  const argument = command.registeredArguments[0]?.name();
+  const positional = args[0];
+  if (argument === undefined || typeof positional !== "string") return options;
+  if (argument !== "url") return { ...options, [argument]: positional };
   if (typeof options.url === "string" && options.url !== positional) throw new UsageError(`two URLs given: ${positional} and --url ${options.url}`);
   options.url = positional;
   return options;

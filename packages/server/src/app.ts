@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Hasher } from "./auth/hasher.js";
 import { HashingGate } from "./auth/hashing-gate.js";
+import { DRF_TOKEN_POLICY, type TokenPolicy } from "./auth/token-policy.js";
 import type { TokenVault } from "./auth/tokens.js";
 import { NotFound } from "./errors.js";
 import { appendSlash } from "./http/append-slash.js";
@@ -42,6 +43,8 @@ export interface AppConfig {
   resetTimeoutSeconds: number;
   /** Where reset links point. */
   resetLink: ResetLinkSettings;
+  /** DRF's token model (the default) or knox's: per-login, expiring tokens. */
+  tokenPolicy: TokenPolicy;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -65,6 +68,7 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
   registerPasswordRules: false,
   resetTimeoutSeconds: DEFAULT_RESET_TIMEOUT_SECONDS,
   resetLink: { publicUrl: undefined, linkTemplate: undefined },
+  tokenPolicy: DRF_TOKEN_POLICY,
 };
 
 export interface AppDeps {
@@ -76,7 +80,7 @@ export interface AppDeps {
   jsonParser?: JsonBodyParser;
   /** Throttle history; one process's memory unless a shared state is given. */
   throttleState?: ThrottleState;
-  /** The time (ms) throttles read: Date.now unless a test injects a clock. */
+  /** The time (ms) throttles and token expiry read: Date.now unless a test injects a clock. */
   clock?: () => number;
   log?: Logger;
   /** Schedules password hashing; on all cores, bounded by `hashingMaxWaitMs`, unless given. */
@@ -99,6 +103,8 @@ export function createApp(deps: AppDeps): Koa {
     store,
     hasher,
     tokens,
+    tokenPolicy: settings.tokenPolicy,
+    clock,
     throttles: accountThrottles(settings.throttle, state, clock),
     hashing: hashing ?? new HashingGate({ parallel: availableParallelism(), maxWaitMs: settings.hashingMaxWaitMs }),
     passwordPolicy: settings.passwordPolicy,

@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS, PG_DEFAULTS, type DatabaseConfig } from "./sto
 import { parseDatabaseUrl } from "./store/open-store.js";
 import type { ThrottleConfig } from "./throttle/account-throttles.js";
 import { parseDelayAfter, parseRate, type Rate } from "./throttle/rate.js";
+import type { TokenPolicy } from "./auth/token-policy.js";
 import { DEFAULT_PASSWORD_POLICY, PASSWORD_RULE_NAMES, type PasswordRuleName } from "./validation/password-rules.js";
 
 export interface ServerConfig extends AppConfig, DatabaseConfig {
@@ -73,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
     lockTimeoutMs: integer(env, "AUTHCTL_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, 0, 600_000),
     revokeTokens: argv.includes(REVOKE_FLAG),
     workers: integer(env, "AUTHCTL_WORKERS", availableParallelism(), 1, 256),
+    tokenPolicy: tokenPolicyConfig(env),
     ...lifecycleConfig(env),
     ...databaseConfig(env),
   };
@@ -190,6 +192,44 @@ function successLimitsConfig(env: NodeJS.ProcessEnv): SuccessLimits {
   if (Object.keys(throttleConfig(env)).length === 0) return {};
   const rate = (name: string) => (env[name] ? parseRate(env[name], name) : undefined);
   return { login: rate("AUTHCTL_THROTTLE_LOGIN_SUCCESS"), register: rate("AUTHCTL_THROTTLE_REGISTER_SUCCESS") };
+}
+
+/**
+ * AUTHCTL_TOKENS, AUTHCTL_TOKEN_TTL, AUTHCTL_TOKEN_REFRESH, AUTHCTL_TOKEN_MAX_TTL
+ * and AUTHCTL_TOKEN_LIMIT: DRF's model unless set; settings that would have
+ * no effect are refused rather than ignored.
+ */
+export function tokenPolicyConfig(env: NodeJS.ProcessEnv): TokenPolicy {
+  const model = (env.AUTHCTL_TOKENS || "per-user").trim().toLowerCase();
+  if (model !== "per-user" && model !== "per-login") throw new Error(`AUTHCTL_TOKENS must be "per-user" or "per-login", got "${env.AUTHCTL_TOKENS}"`);
+  const refresh = (env.AUTHCTL_TOKEN_REFRESH || "none").trim().toLowerCase();
+  if (refresh !== "none" && refresh !== "sliding") throw new Error(`AUTHCTL_TOKEN_REFRESH must be "none" or "sliding", got "${env.AUTHCTL_TOKEN_REFRESH}"`);
+  const ttlMs = duration(env, "AUTHCTL_TOKEN_TTL");
+  const maxTtlMs = duration(env, "AUTHCTL_TOKEN_MAX_TTL");
+  if (refresh === "sliding" && ttlMs === undefined) throw new Error("AUTHCTL_TOKEN_REFRESH=sliding needs AUTHCTL_TOKEN_TTL");
+  if (maxTtlMs !== undefined && refresh !== "sliding") throw new Error("AUTHCTL_TOKEN_MAX_TTL applies only with AUTHCTL_TOKEN_REFRESH=sliding");
+  if (maxTtlMs !== undefined && ttlMs !== undefined && maxTtlMs < ttlMs) throw new Error("AUTHCTL_TOKEN_MAX_TTL must be at least AUTHCTL_TOKEN_TTL");
+  const limitSet = env.AUTHCTL_TOKEN_LIMIT !== undefined && env.AUTHCTL_TOKEN_LIMIT !== "";
+  if (limitSet && model !== "per-login") throw new Error("AUTHCTL_TOKEN_LIMIT applies only with AUTHCTL_TOKENS=per-login");
+  return {
+    ttlMs,
+    sliding: refresh === "sliding" ? { maxTtlMs } : undefined,
+    perLogin: model === "per-login",
+    limit: limitSet ? integer(env, "AUTHCTL_TOKEN_LIMIT", 0, 1, 1_000_000) : undefined,
+  };
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/** A duration such as `3s`, `10h` or `30d` (whole numbers, up to ten years), in ms; undefined when unset. */
+function duration(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return undefined;
+  const unit = DURATION_UNITS_MS[raw.slice(-1)];
+  const count = raw.slice(0, -1);
+  const ms = unit === undefined || !/^[0-9]{1,9}$/.test(count) ? NaN : Number(count) * unit;
+  if (!(ms > 0 && ms <= 3650 * DAY_MS)) throw new Error(`${name} must be a whole number with s, m, h or d (e.g. 10h, 30d), from 1s to 3650d, got "${env[name]}"`);
+  return ms;
 }
 
 /** 1024, or less when the process may open fewer files than that plus headroom. */

@@ -69,6 +69,13 @@ export class NotAuthenticated extends ApiError {
   }
 }
 
+/** 403, knox's answer to a login past the per-user token limit. */
+export class TokenLimitReached extends ApiError {
+  constructor() {
+    super(403, { error: "Maximum amount of tokens allowed per user exceeded." });
+  }
+}
+
 export class NotFound extends ApiError {
   constructor() {
     super(404, { detail: "Not found." });

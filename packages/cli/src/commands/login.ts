@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Context } from "../context.js";
 import { ServerRefused, UsageError } from "../errors.js";
 import { readSecretFromStdin } from "../stdin.js";
@@ -8,6 +9,8 @@ import { deliverToken, prepare, type CredentialOptions } from "./credentials.js"
 export interface LoginOptions extends CredentialOptions {
   /** Read a token (not a password) on stdin and keep it. */
   withToken?: boolean;
+  /** Names this device's token where the server keeps one per login (default: this machine's host name). */
+  name?: string;
 }
 
 const TRIES = 3;
@@ -21,7 +24,7 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<voi
   for (let attempt = 1; ; attempt += 1) {
     const password = piped ?? (await ctx.prompter.secret("Password", "--password-stdin"));
     try {
-      const token = await ctx.api.login(url, username, password);
+      const token = await ctx.api.login(url, username, password, options.name ?? hostname());
       await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
       return;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Context } from "../context.js";
-import { NotLoggedIn, ServerUnreachable } from "../errors.js";
+import { NotLoggedIn, NotOffered, ServerUnreachable, UsageError } from "../errors.js";
 import type { RemoveResult, StoredAccount } from "../secrets/token-store.js";
 import { resolveAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
@@ -8,13 +8,17 @@ export interface LogoutOptions {
   username?: string;
   forget?: boolean;
   local?: boolean;
+  /** Revoke every token of the account (every device), not only this one. */
+  all?: boolean;
 }
 
-type Outcome = "revoked" | "rejected" | "forgotten" | "local";
+type Outcome = "revoked" | "revoked-all" | "rejected" | "forgotten" | "local";
 
 /**
- * Revokes the token on the server — for every client of the account, since
- * DRF keeps one token per user — then forgets it. `--local` only forgets it
+ * Revokes the token on the server — for every client of the account where
+ * the server keeps one token per user (DRF), for this device where it keeps
+ * one per login (knox); with `--all`, every token of the account — then
+ * forgets it. `--local` only forgets it
  * here. A token the server no longer knows is forgotten too; an unreachable
  * server keeps it (unless --forget), because a token we forget but the
  * server keeps is a leak.
@@ -22,15 +26,17 @@ type Outcome = "revoked" | "rejected" | "forgotten" | "local";
 export async function runLogout(options: LogoutOptions, ctx: Context): Promise<void> {
   const envToken = tokenFromEnv(ctx);
   if (envToken) return logoutEnvToken(options, ctx, envToken);
+  if (options.all && (options.local || options.forget)) throw new UsageError("--all revokes on the server: it does not go with --local or --forget");
   const account = await resolveAccount(ctx, options.url, options.username);
   // --local needs no token: there is nothing to send.
   const token = options.local ? "" : await readOrForget(ctx, account);
   if (token === undefined) return;
-  const outcome = options.local ? "local" : await revoke(ctx, account, token, options.forget === true);
+  const outcome = options.local ? "local" : options.all ? await revokeAll(ctx, account.url, token) : await revoke(ctx, account, token, options.forget === true);
   const moved = await ctx.tokens.remove(account);
   const { url, username } = account;
   const messages: Record<Outcome, string> = {
-    revoked: `Logged out of ${url} as ${username}; the token is revoked for every client of this account`,
+    revoked: `Logged out of ${url} as ${username}; the token is revoked (on a server with one token per user, for every client of this account)`,
+    "revoked-all": `Logged out of ${url} as ${username} on every device; every token of this account is revoked`,
     rejected: `The server had already revoked the token of ${username}; removed it locally`,
     forgotten: `Removed the token of ${username} at ${url} locally`,
     local: `Removed the token of ${username} at ${url} locally; it stays valid on the server`,
@@ -43,9 +49,24 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
 async function logoutEnvToken(options: LogoutOptions, ctx: Context, token: string): Promise<void> {
   const url = await resolveUrl(ctx, options.url);
   const outcome = await ctx.api.logout(url, token);
-  const said = outcome === "revoked" ? "is revoked for every client of its account" : "was already invalid";
+  const said = outcome === "revoked" ? "is revoked" : "was already invalid";
   ctx.out.success(`The token from ${TOKEN_ENV} ${said} at ${url}; stored accounts are unchanged`);
   ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome, ...resultOfMoves({}) });
+}
+
+/**
+ * `--all`: knox's `logoutall`. A server without it (DRF) keeps one token per
+ * user, so revoking that one logs every client out just the same.
+ */
+async function revokeAll(ctx: Context, url: string, token: string): Promise<Outcome> {
+  try {
+    await ctx.api.logoutAll(url, token);
+    return "revoked-all";
+  } catch (error) {
+    if (!(error instanceof NotOffered)) throw error;
+    const outcome = await ctx.api.logout(url, token);
+    return outcome === "revoked" ? "revoked-all" : outcome;
+  }
 }
 
 async function revoke(ctx: Context, account: StoredAccount, token: string, forget: boolean): Promise<Outcome> {

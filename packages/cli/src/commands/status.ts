@@ -4,6 +4,7 @@ import type { Context } from "../context.js";
 import { CliError, ExitCode, NotLoggedIn, type ExitCodeValue } from "../errors.js";
 import { sanitizeLine } from "../text.js";
 import { resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
+import { expiresIn } from "./tokens.js";
 
 export interface StatusOptions {
   url?: string;
@@ -21,6 +22,8 @@ interface Row {
   source: string;
   location: string;
   state: State;
+  /** When the token expires, where the server says (null: never; absent: the server cannot say). */
+  expiry?: string | null;
   detail?: string;
   /** What to run when the token is not accepted. */
   fix?: string;
@@ -63,7 +66,7 @@ async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> 
   );
 }
 
-type Outcome = TokenCheck | { state: "unreachable" | "unreadable"; detail: string };
+type Outcome = (TokenCheck & { expiry?: string | null }) | { state: "unreachable" | "unreadable"; detail: string };
 
 async function checkToken(ctx: Context, url: string, token: () => Promise<string>): Promise<Outcome> {
   let value: string;
@@ -74,15 +77,28 @@ async function checkToken(ctx: Context, url: string, token: () => Promise<string
     throw error;
   }
   try {
-    return await ctx.api.check(url, value);
+    const check = await ctx.api.check(url, value);
+    return check.state === "accepted" ? { ...check, ...(await expiryOf(ctx, url, value)) } : check;
   } catch (error) {
     if (error instanceof CliError) return { state: "unreachable", detail: error.message };
     throw error;
   }
 }
 
-function describe(outcome: Outcome): { state: State; detail?: string } {
-  return "detail" in outcome ? { state: outcome.state, detail: sanitizeLine(outcome.detail) } : { state: outcome.state };
+/** The token's expiry from the server's token list; nothing where the server has none (DRF). */
+async function expiryOf(ctx: Context, url: string, token: string): Promise<{ expiry?: string | null }> {
+  try {
+    const mine = (await ctx.api.tokens(url, token)).find((each) => each.current);
+    return mine ? { expiry: mine.expiry } : {};
+  } catch (error) {
+    if (error instanceof CliError) return {};
+    throw error;
+  }
+}
+
+function describe(outcome: Outcome): { state: State; detail?: string; expiry?: string | null } {
+  if ("detail" in outcome) return { state: outcome.state, detail: sanitizeLine(outcome.detail) };
+  return "expiry" in outcome && outcome.expiry !== undefined ? { state: outcome.state, expiry: outcome.expiry } : { state: outcome.state };
 }
 
 function render(rows: Row[], ctx: Context): string {
@@ -101,6 +117,7 @@ function render(rows: Row[], ctx: Context): string {
       lines.push(`  ${row.username ?? "(unknown account)"}${row.active ? color.cyan(" (active)") : ""}`);
       lines.push(`    token in ${row.location}${row.source === "file" ? color.yellow(" — plaintext") : ""}`);
       lines.push(`    ${verdicts[row.state]}${row.detail ? `: ${row.detail}` : ""}`);
+      if (row.expiry !== undefined) lines.push(`    ${row.expiry === null ? "the token does not expire" : `the token expires ${expiresIn(row.expiry, Date.now())} (${row.expiry})`}`);
       if (row.fix) lines.push(`    ${color.dim("fix:")} ${row.fix}`);
     }
   }

@@ -49,7 +49,10 @@ export async function copyDatabase(from: string, to: string, options: CopyOption
               throw new AdminError(`${target.name} already holds ${before.users} users: copy only into an empty database`);
             }
             for await (const user of usersInPages(snapshot)) await insertUser(tx, user);
-            for (const token of await allTokens(snapshot)) await insertToken(tx, token.userId, token, { created: token.created });
+            for (const token of await allTokens(snapshot)) {
+              const carried = { sealed: { digest: token.digest, sealed: token.sealed }, created: token.created, expiry: token.expiry, name: token.name };
+              await insertToken(tx, token.userId, carried, { perUser: token.perUser, lastUsed: token.lastUsed });
+            }
             if (fingerprint !== undefined) await recordKeyFingerprint(tx, fingerprint);
             await resetIdSequence(tx);
             const after = await counts(tx);

@@ -152,7 +152,7 @@ async function importToken(tx: Conn, userId: number, user: DjangoUser, vault: To
     summary.skipped.push({ username: user.username, reason: "its Django token is another user's token here (not imported)" });
     return;
   }
-  await insertToken(tx, userId, vault.seal(user.token));
+  await insertToken(tx, userId, { sealed: vault.seal(user.token), created: new Date().toISOString(), expiry: null, name: "" }, { perUser: true });
   summary.tokens.imported += 1;
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { decodeKey, keyFingerprint, syncDirectory, writePrivateFile } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
 import { describeServers, runningServers } from "../store/heartbeat.js";
-import { allTokens, recordKeyFingerprint, replaceToken } from "../store/queries.js";
+import { allTokens, recordKeyFingerprint, resealToken } from "../store/queries.js";
 import { AdminError } from "./admin-error.js";
 import type { AdminTarget } from "./open-admin.js";
 
@@ -58,7 +58,7 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
           unopenable += 1;
           continue;
         }
-        await replaceToken(tx, token.userId, newVault.seal(value));
+        await resealToken(tx, token.id, newVault.seal(value));
         resealed += 1;
       }
       await recordKeyFingerprint(tx, keyFingerprint(key));

@@ -1,5 +1,6 @@
 import { AUTH_KEYWORD, AuthenticationFailed } from "../errors.js";
-import type { Store, UserRecord } from "../store/store.js";
+import { StoreBusy, type Store, type TokenOwner } from "../store/store.js";
+import { isExpired, useOf, type TokenPolicy } from "./token-policy.js";
 import type { TokenVault } from "./tokens.js";
 
 
@@ -7,22 +8,45 @@ import type { TokenVault } from "./tokens.js";
 const ASCII_WHITESPACE = /[ \t\n\r\x0b\x0c]+/;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
+export interface TokenCheck {
+  store: Store;
+  vault: TokenVault;
+  policy: TokenPolicy;
+  /** The time (ms) expiry is judged at. */
+  clock: () => number;
+}
+
 /**
  * DRF's TokenAuthentication. No header or another scheme means anonymous
  * (undefined); a malformed or unknown token is an error even on views that
- * need no login, exactly as DRF answers.
+ * need no login, exactly as DRF answers. An expired token answers as an
+ * unknown one and is deleted (knox). Under knox's models a use is recorded,
+ * and with sliding refresh the expiry moved on, at most once a minute.
  */
-export async function authenticateToken(
-  header: string | undefined,
-  store: Store,
-  vault: TokenVault,
-): Promise<UserRecord | undefined> {
+export async function authenticateToken(header: string | undefined, { store, vault, policy, clock }: TokenCheck): Promise<TokenOwner | undefined> {
   const key = plainTokenKey(header) ?? keyFromHeader(header);
   if (key === undefined) return undefined;
-  const user = await store.findUserByTokenDigest(vault.digest(key));
-  if (!user) throw new AuthenticationFailed("Invalid token.");
-  if (!user.isActive) throw new AuthenticationFailed("User inactive or deleted.");
-  return user;
+  const owner = await store.findTokenByDigest(vault.digest(key));
+  if (!owner) throw new AuthenticationFailed("Invalid token.");
+  const now = clock();
+  if (isExpired(owner.token, now)) {
+    // Pruning removes it later if the database is busy now: the answer is the same.
+    await store.deleteTokenById(owner.user.id, owner.token.id).catch(busyIsFine);
+    throw new AuthenticationFailed("Invalid token.");
+  }
+  if (!owner.user.isActive) throw new AuthenticationFailed("User inactive or deleted.");
+  const use = useOf(policy, owner.token, now);
+  if (use) {
+    // A use not recorded now (the database busy) is recorded at the next request.
+    await store.touchToken(owner.token.id, use.lastUsed, use.expiry).catch(busyIsFine);
+    owner.token = { ...owner.token, ...use };
+  }
+  return owner;
+}
+
+/** A write the token check may skip while another process holds the database's write lock. */
+function busyIsFine(error: unknown): void {
+  if (!(error instanceof StoreBusy)) throw error;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Context, Middleware } from "koa";
 import { authenticateToken } from "../auth/token-authentication.js";
+import type { TokenPolicy } from "../auth/token-policy.js";
 import type { TokenVault } from "../auth/tokens.js";
 import { MethodNotAllowed, NotAuthenticated, Throttled } from "../errors.js";
-import type { Store, UserRecord } from "../store/store.js";
+import type { Store, TokenRecord, UserRecord } from "../store/store.js";
 import { PARSER_MEDIA_TYPES, type ParserName } from "./body-parsers.js";
 import { clientAddress } from "./client-address.js";
 import { clientGone } from "./client-gone.js";
@@ -17,6 +18,12 @@ export interface ViewRequest {
   /** The client's address as throttles see it. */
   clientAddress: string;
   user: UserRecord | undefined;
+  /** The token that authenticated the request (never its key). */
+  token: TokenRecord | undefined;
+  /** The route's parameters, e.g. `id` of `/account/tokens/:id/`. */
+  params: Readonly<Record<string, string>>;
+  /** The User-Agent header, unchecked. */
+  userAgent: string | undefined;
   /** Aborted once the client has gone before its answer (made on first use). */
   gone(): AbortSignal;
   /** The Host header, as Django's `request.get_host()` reads it (unchecked). */
@@ -37,8 +44,8 @@ export type Handler = (request: ViewRequest) => Promise<Reply>;
 export interface ViewSpec {
   /** The name OPTIONS reports, as DRF derives it from the view. */
   name: string;
-  /** In DRF's order of `http_method_names` (get, post, put, patch, head), which `Allow` follows. */
-  handlers: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "HEAD", Handler>>;
+  /** In DRF's order of `http_method_names` (get, post, put, patch, delete, head), which `Allow` follows. */
+  handlers: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD", Handler>>;
   /** The view's docstring, as OPTIONS reports it. */
   description?: string;
   parsers: readonly ParserName[];
@@ -52,6 +59,9 @@ export interface ViewSpec {
 export interface ViewDeps {
   store: Store;
   tokens: TokenVault;
+  tokenPolicy: TokenPolicy;
+  /** The time (ms) token expiry is judged at. */
+  clock: () => number;
   bodyLimit: number;
   trustedProxies: number;
   jsonParser: JsonBodyParser;
@@ -66,14 +76,17 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
   return async (ctx: Context) => {
     ctx.set("Allow", allow);
     (ctx.state as ApiState).accepted = negotiate(ctx.req.headers.accept, lastValue(ctx.query.format));
-    const user = await authenticateToken(ctx.req.headers.authorization, deps.store, deps.tokens);
-    if (spec.requireAuth && !user) throw new NotAuthenticated();
+    const owner = await authenticateToken(ctx.req.headers.authorization, { store: deps.store, vault: deps.tokens, policy: deps.tokenPolicy, clock: deps.clock });
+    if (spec.requireAuth && !owner) throw new NotAuthenticated();
     let data: Promise<RequestData> | undefined;
     let gone: AbortSignal | undefined;
     const request: ViewRequest = {
       method: ctx.method,
       clientAddress: clientAddress(ctx, deps.trustedProxies),
-      user,
+      user: owner?.user,
+      token: owner?.token,
+      params: (ctx as Context & { params?: Record<string, string> }).params ?? {},
+      userAgent: ctx.req.headers["user-agent"],
       gone: () => (gone ??= clientGone(ctx.res)),
       host: ctx.req.headers.host,
       data: () => (data ??= readRequestData(ctx, spec.parsers, deps.bodyLimit, deps.jsonParser)),

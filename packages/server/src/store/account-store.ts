@@ -1,7 +1,8 @@
 import type { SealedToken } from "../auth/tokens.js";
 import type { Database } from "./database.js";
+import { lockKeys } from "./dialect.js";
 import * as q from "./queries.js";
-import type { NewUser, Store, UserDetails, UserRecord } from "./store.js";
+import type { NewToken, NewUser, Store, StoredToken, TokenOwner, TokenRecord, UserDetails, UserRecord } from "./store.js";
 
 /** /healthz asks whether a read and a write could start now; it must answer fast, so it waits less than a request would. */
 const HEALTH_LOCK_TIMEOUT_MS = 250;
@@ -18,11 +19,12 @@ export class AccountStore implements Store {
     return this.database.run((conn) => q.emailTaken(conn, email));
   }
 
-  createUser(user: NewUser, token: SealedToken): Promise<UserRecord> {
-    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: new Date().toISOString(), firstName: "", lastName: "", lastLogin: null };
+  /** The token is the user's one DRF token when `perUser`, else their first per-login token. */
+  createUser(user: NewUser, token: NewToken, options: { perUser: boolean } = { perUser: true }): Promise<UserRecord> {
+    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: token.created, firstName: "", lastName: "", lastLogin: null };
     return this.database.transaction(async (conn) => {
       const id = await q.insertUser(conn, record);
-      await q.insertToken(conn, id, token, { created: record.dateJoined });
+      await q.insertToken(conn, id, token, options);
       return { id, ...record };
     });
   }
@@ -31,27 +33,53 @@ export class AccountStore implements Store {
     return this.database.run((conn) => q.userByUsername(conn, username));
   }
 
-  findUserByTokenDigest(digest: string): Promise<UserRecord | undefined> {
-    return this.database.run((conn) => q.userByTokenDigest(conn, digest));
+  findTokenByDigest(digest: string): Promise<TokenOwner | undefined> {
+    return this.database.run((conn) => q.tokenOwnerByDigest(conn, digest));
   }
 
-  getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken> {
+  getOrCreateToken(userId: number, create: () => NewToken): Promise<StoredToken> {
     return this.database.run(async (conn) => {
       const existing = await q.tokenOfUser(conn, userId);
       if (existing) return existing;
-      await q.insertToken(conn, userId, create(), { ifNone: true });
+      await q.insertToken(conn, userId, create(), { perUser: true, ifNone: true });
       const stored = await q.tokenOfUser(conn, userId);
       if (!stored) throw new Error(`user ${userId} has no token after creating one`);
       return stored;
     });
   }
 
-  replaceToken(userId: number, digest: string, next: SealedToken): Promise<boolean> {
+  replaceToken(userId: number, digest: string, next: NewToken): Promise<boolean> {
     return this.database.run((conn) => q.replaceToken(conn, userId, next, digest));
   }
 
-  async deleteToken(userId: number): Promise<void> {
+  addToken(userId: number, token: NewToken, limit?: { max: number; now: string }): Promise<boolean> {
+    if (!limit) return this.database.run(async (conn) => (await q.insertToken(conn, userId, token, { perUser: false }), true));
+    return this.database.transaction(async (conn) => {
+      await lockKeys(conn, [`tokens:${userId}`]);
+      if ((await q.liveTokenCount(conn, userId, limit.now)) >= limit.max) return false;
+      await q.insertToken(conn, userId, token, { perUser: false });
+      return true;
+    });
+  }
+
+  listTokens(userId: number, now: string): Promise<TokenRecord[]> {
+    return this.database.run((conn) => q.liveTokens(conn, userId, now));
+  }
+
+  async touchToken(tokenId: number, lastUsed: string, expiry: string | null): Promise<void> {
+    await this.database.run((conn) => q.touchToken(conn, tokenId, lastUsed, expiry));
+  }
+
+  deleteTokenById(userId: number, tokenId: number): Promise<boolean> {
+    return this.database.run((conn) => q.deleteTokenById(conn, userId, tokenId));
+  }
+
+  async deleteUserTokens(userId: number): Promise<void> {
     await this.database.run((conn) => q.deleteTokens(conn, userId));
+  }
+
+  pruneExpiredTokens(now: string, batch: number): Promise<number> {
+    return this.database.run((conn) => q.deleteExpiredTokens(conn, now, batch));
   }
 
   async countTokens(): Promise<number> {

@@ -2,8 +2,8 @@ import { sql, type Compilable, type CompiledQuery } from "kysely";
 import type { SealedToken } from "../auth/tokens.js";
 import type { Conn, Queryable } from "./database.js";
 import { emailEquals, type DialectName } from "./dialect.js";
-import { KEY_FINGERPRINT, timestamp, USER_COLUMNS, userFromRow } from "./schema.js";
-import type { UserDetails, UserRecord } from "./store.js";
+import { KEY_FINGERPRINT, timestamp, tokenFromRow, USER_COLUMNS, userFromRow } from "./schema.js";
+import type { NewToken, StoredToken, TokenOwner, TokenRecord, UserDetails, UserRecord } from "./store.js";
 
 /**
  * Every query of the data layer, written once for both databases: the
@@ -14,10 +14,16 @@ import type { UserDetails, UserRecord } from "./store.js";
 /** A user as administration sees and writes it (every column of `users`; names and last login default to Django's). */
 export type AdminUser = Omit<UserRecord, "id" | "firstName" | "lastName" | "lastLogin"> & Partial<Pick<UserRecord, "firstName" | "lastName" | "lastLogin">>;
 
-export interface StoredToken extends SealedToken {
+/** A token row as copies and key rotation carry it over. */
+export interface TokenRow extends StoredToken {
   userId: number;
-  created: string;
+  perUser: boolean;
 }
+
+/** The `per_user` value of a user's one DRF token; per-login tokens have null. */
+const PER_USER = 1;
+
+const TOKEN_COLUMNS = ["id", "digest", "sealed", "created", "expiry", "last_used", "name"] as const;
 
 // --- the request path's hot queries -----------------------------------------
 
@@ -52,22 +58,33 @@ const userByDigestQuery = hotQuery(
       .selectFrom("tokens")
       .innerJoin("users", "users.id", "tokens.user_id")
       .select(USER_COLUMNS.map((column) => `users.${column}` as const))
+      .select(["tokens.id as token_id", "tokens.created as token_created", "tokens.expiry as token_expiry", "tokens.last_used as token_last_used", "tokens.name as token_name"])
       .where("tokens.digest", "=", digest),
   1,
 );
 const userByUsernameQuery = hotQuery((db, username: string) => selectUsers(db).where("username", "=", username), 1);
-const tokenOfUserQuery = hotQuery((db, userId: number) => db.selectFrom("tokens").select(["digest", "sealed"]).where("user_id", "=", userId), 1);
+const tokenOfUserQuery = hotQuery(
+  // per_user is PER_USER or null: "is not null" keeps the compiled query free of a constant parameter.
+  (db, userId: number) => db.selectFrom("tokens").select(TOKEN_COLUMNS).where("user_id", "=", userId).where("per_user", "is not", null),
+  1,
+);
 
-export async function userByTokenDigest(conn: Conn, digest: string): Promise<UserRecord | undefined> {
-  return userFromRow(await userByDigestQuery(conn, digest));
+/** The token with this digest and its user, in one indexed read. */
+export async function tokenOwnerByDigest(conn: Conn, digest: string): Promise<TokenOwner | undefined> {
+  const row = await userByDigestQuery(conn, digest);
+  if (!row) return undefined;
+  const token = tokenFromRow({ id: row.token_id, created: row.token_created, expiry: row.token_expiry, last_used: row.token_last_used, name: row.token_name });
+  return { user: userFromRow(row), token };
 }
 
 export async function userByUsername(conn: Conn, username: string): Promise<UserRecord | undefined> {
   return userFromRow(await userByUsernameQuery(conn, username));
 }
 
-export function tokenOfUser(conn: Conn, userId: number): Promise<SealedToken | undefined> {
-  return tokenOfUserQuery(conn, userId);
+/** The user's one DRF token (per-user model). */
+export async function tokenOfUser(conn: Conn, userId: number): Promise<StoredToken | undefined> {
+  const row = await tokenOfUserQuery(conn, userId);
+  return row && { ...tokenFromRow(row), digest: row.digest, sealed: row.sealed };
 }
 
 // --- users ---------------------------------------------------------------
@@ -176,38 +193,108 @@ export async function resetIdSequence({ db, dialect }: Conn): Promise<void> {
 
 // --- tokens --------------------------------------------------------------
 
-/** The one write of a token row. `ifNone`: keep the user's existing token if a concurrent login stored one first. */
-export async function insertToken({ db }: Conn, userId: number, token: SealedToken, options: { created?: string; ifNone?: boolean } = {}): Promise<void> {
-  let insert = db.insertInto("tokens").values({ user_id: userId, digest: token.digest, sealed: token.sealed, created: options.created ?? new Date().toISOString() });
-  if (options.ifNone) insert = insert.onConflict((conflict) => conflict.column("user_id").doNothing());
+/**
+ * The one write of a token row. `perUser`: the user's one DRF token, and with
+ * `ifNone` a concurrent login's stored first is kept; otherwise one more
+ * per-login token.
+ */
+export async function insertToken(
+  { db }: Conn,
+  userId: number,
+  token: NewToken,
+  options: { perUser: boolean; ifNone?: boolean; lastUsed?: string | null },
+): Promise<void> {
+  let insert = db.insertInto("tokens").values({
+    user_id: userId,
+    digest: token.sealed.digest,
+    sealed: token.sealed.sealed,
+    created: token.created,
+    expiry: token.expiry,
+    last_used: options.lastUsed ?? null,
+    name: token.name,
+    per_user: options.perUser ? PER_USER : null,
+  });
+  if (options.ifNone) insert = insert.onConflict((conflict) => conflict.columns(["user_id", "per_user"]).doNothing());
   await insert.execute();
 }
 
 export async function tokenDigestTaken({ db }: Conn, digest: string): Promise<boolean> {
-  return (await db.selectFrom("tokens").select("user_id").where("digest", "=", digest).executeTakeFirst()) !== undefined;
+  return (await db.selectFrom("tokens").select("id").where("digest", "=", digest).executeTakeFirst()) !== undefined;
 }
 
-export async function allTokens({ db }: Conn): Promise<StoredToken[]> {
-  const rows = await db.selectFrom("tokens").select(["user_id", "digest", "sealed", "created"]).orderBy("user_id").execute();
-  return rows.map((row) => ({ userId: row.user_id, digest: row.digest, sealed: row.sealed, created: timestamp(row.created) }));
+export async function allTokens({ db }: Conn): Promise<TokenRow[]> {
+  const rows = await db.selectFrom("tokens").select([...TOKEN_COLUMNS, "user_id", "per_user"]).orderBy("id").execute();
+  return rows.map((row) => ({ ...tokenFromRow(row), digest: row.digest, sealed: row.sealed, userId: row.user_id, perUser: row.per_user !== null }));
 }
 
 export async function anyToken({ db }: Conn): Promise<SealedToken | undefined> {
   return db.selectFrom("tokens").select(["digest", "sealed"]).limit(1).executeTakeFirst();
 }
 
-/** Swaps the user's token for `next`; with `ifDigest`, only if it is still that one. Whether it was swapped. */
-export async function replaceToken({ db }: Conn, userId: number, next: SealedToken, ifDigest?: string): Promise<boolean> {
-  let update = db.updateTable("tokens").set({ digest: next.digest, sealed: next.sealed }).where("user_id", "=", userId);
+/** Swaps the user's DRF token for `next`; with `ifDigest`, only if it is still that one. Whether it was swapped. */
+export async function replaceToken({ db }: Conn, userId: number, next: NewToken, ifDigest?: string): Promise<boolean> {
+  let update = db
+    .updateTable("tokens")
+    .set({ digest: next.sealed.digest, sealed: next.sealed.sealed, created: next.created, expiry: next.expiry, last_used: null, name: next.name })
+    .where("user_id", "=", userId)
+    .where("per_user", "=", PER_USER);
   if (ifDigest !== undefined) update = update.where("digest", "=", ifDigest);
   return (await update.executeTakeFirst()).numUpdatedRows === 1n;
 }
 
-/** Deletes one user's token, or every token; the number deleted. */
+/** Re-seals one token under another key (its value, and so its digest, unchanged). */
+export async function resealToken({ db }: Conn, tokenId: number, sealed: SealedToken): Promise<void> {
+  await db.updateTable("tokens").set({ sealed: sealed.sealed }).where("id", "=", tokenId).where("digest", "=", sealed.digest).execute();
+}
+
+/** How many of the user's tokens are live at `now`. */
+export async function liveTokenCount({ db }: Conn, userId: number, now: string): Promise<number> {
+  const row = await db
+    .selectFrom("tokens")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("user_id", "=", userId)
+    .where((eb) => eb.or([eb("expiry", "is", null), eb("expiry", ">", now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The user's tokens live at `now`, oldest first. */
+export async function liveTokens({ db }: Conn, userId: number, now: string): Promise<TokenRecord[]> {
+  const rows = await db
+    .selectFrom("tokens")
+    .select(["id", "created", "expiry", "last_used", "name"])
+    .where("user_id", "=", userId)
+    .where((eb) => eb.or([eb("expiry", "is", null), eb("expiry", ">", now)]))
+    .orderBy("id")
+    .execute();
+  return rows.map(tokenFromRow);
+}
+
+/** Records a use of the token and its expiry (moved on by sliding refresh). */
+export async function touchToken({ db }: Conn, tokenId: number, lastUsed: string, expiry: string | null): Promise<void> {
+  await db.updateTable("tokens").set({ last_used: lastUsed, expiry }).where("id", "=", tokenId).execute();
+}
+
+/** Deletes one token of the user; whether there was one. */
+export async function deleteTokenById({ db }: Conn, userId: number, tokenId: number): Promise<boolean> {
+  const result = await db.deleteFrom("tokens").where("id", "=", tokenId).where("user_id", "=", userId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Deletes one user's tokens, or every token; the number deleted. */
 export async function deleteTokens({ db }: Conn, userId: number | undefined): Promise<number> {
   let remove = db.deleteFrom("tokens");
   if (userId !== undefined) remove = remove.where("user_id", "=", userId);
   return Number((await remove.executeTakeFirst()).numDeletedRows);
+}
+
+/** Deletes up to `batch` tokens expired at `now` (by the expiry index); the number deleted. */
+export async function deleteExpiredTokens({ db }: Conn, now: string, batch: number): Promise<number> {
+  const result = await db
+    .deleteFrom("tokens")
+    .where("id", "in", (eb) => eb.selectFrom("tokens").select("id").where("expiry", "<=", now).limit(batch))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export async function counts({ db }: Conn): Promise<{ users: number; tokens: number }> {

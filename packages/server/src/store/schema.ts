@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { UserRecord } from "./store.js";
+import type { TokenRecord, UserRecord } from "./store.js";
 
 /**
  * The tables, as Kysely sees them. Both drivers read some columns back in
@@ -25,10 +25,19 @@ export interface UsersTable {
 }
 
 export interface TokensTable {
+  id: Generated<number>;
   user_id: number;
   digest: string;
   sealed: string;
   created: Timestamp;
+  /** When the token stops working; null: never (DRF's tokens). */
+  expiry: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  /** When it last authenticated a request, to the minute; null: not recorded. */
+  last_used: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  /** The device it was issued to (a login's `name`, else its User-Agent). */
+  name: ColumnType<string, string | undefined, string>;
+  /** 1 for the user's one DRF token (unique per user), null for per-login tokens (knox's). */
+  per_user: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface MetaTable {
@@ -91,4 +100,17 @@ const flag = (value: boolean | number) => value === true || value === 1;
 /** A stored time as ISO text, whichever driver read it. */
 export function timestamp(value: Date | string): string {
   return value instanceof Date ? value.toISOString() : value;
+}
+
+type TokenRow = Pick<Selectable<TokensTable>, "id" | "created" | "expiry" | "last_used" | "name">;
+
+/** A token row as its owner may see it (never its key or digest). */
+export function tokenFromRow(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    created: timestamp(row.created),
+    expiry: row.expiry === null ? null : timestamp(row.expiry),
+    lastUsed: row.last_used === null ? null : timestamp(row.last_used),
+    name: row.name,
+  };
 }

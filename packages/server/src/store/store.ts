@@ -23,6 +23,35 @@ export interface UserDetails {
   lastName?: string | undefined;
 }
 
+/** A token as its owner may see it: never its key or digest. */
+export interface TokenRecord {
+  id: number;
+  created: string;
+  /** When it stops working; null: never (DRF's tokens). */
+  expiry: string | null;
+  /** When it last authenticated a request, to the minute; null: not recorded. */
+  lastUsed: string | null;
+  /** The device it was issued to. */
+  name: string;
+}
+
+/** A stored token: its record, and the key sealed. */
+export interface StoredToken extends TokenRecord, SealedToken {}
+
+/** A token about to be stored. */
+export interface NewToken {
+  sealed: SealedToken;
+  created: string;
+  expiry: string | null;
+  name: string;
+}
+
+/** Who a token authenticates, and which token it is. */
+export interface TokenOwner {
+  user: UserRecord;
+  token: TokenRecord;
+}
+
 export interface NewUser {
   username: string;
   email: string;
@@ -65,15 +94,31 @@ export interface Store {
   usernameTaken(username: string): Promise<boolean>;
   /** Case-insensitive, like Django's `email__iexact` on SQLite. */
   emailTaken(email: string): Promise<boolean>;
-  /** Creates a normal (never staff, never superuser) user and their token at once. */
-  createUser(user: NewUser, token: SealedToken): Promise<UserRecord>;
+  /** Creates a normal (never staff, never superuser) user and their token at once: their one DRF token unless `perUser` is false. */
+  createUser(user: NewUser, token: NewToken, options?: { perUser: boolean }): Promise<UserRecord>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
-  findUserByTokenDigest(digest: string): Promise<UserRecord | undefined>;
-  /** The user's token; if they have none, the one `create` makes is stored (a concurrent login may win). */
-  getOrCreateToken(userId: number, create: () => SealedToken): Promise<SealedToken>;
-  /** Swaps the user's token for `next` if it is still `digest`; false when someone changed it first. */
-  replaceToken(userId: number, digest: string, next: SealedToken): Promise<boolean>;
-  deleteToken(userId: number): Promise<void>;
+  /** The token with this digest and its user, in one indexed read; expired tokens too (the caller judges). */
+  findTokenByDigest(digest: string): Promise<TokenOwner | undefined>;
+  /** The user's one DRF token; if they have none, the one `create` makes is stored (a concurrent login may win). */
+  getOrCreateToken(userId: number, create: () => NewToken): Promise<StoredToken>;
+  /** Swaps the user's DRF token for `next` if it is still `digest`; false when someone changed it first. */
+  replaceToken(userId: number, digest: string, next: NewToken): Promise<boolean>;
+  /**
+   * Stores one more token for the user (knox's per-login tokens); with a
+   * `limit`, only while fewer than that are live at `now` (checked and
+   * inserted under a per-user lock). Whether it was stored.
+   */
+  addToken(userId: number, token: NewToken, limit?: { max: number; now: string }): Promise<boolean>;
+  /** The user's tokens live at `now`, oldest first. */
+  listTokens(userId: number, now: string): Promise<TokenRecord[]>;
+  /** Records a use of the token (and, with sliding refresh, its new expiry). */
+  touchToken(tokenId: number, lastUsed: string, expiry: string | null): Promise<void>;
+  /** Deletes one token of the user; false when the user has no such token. */
+  deleteTokenById(userId: number, tokenId: number): Promise<boolean>;
+  /** Deletes every token of the user. */
+  deleteUserTokens(userId: number): Promise<void>;
+  /** Deletes up to `batch` tokens expired at `now`; the number deleted. */
+  pruneExpiredTokens(now: string, batch: number): Promise<number>;
   countTokens(): Promise<number>;
   /** Any one stored token, to test which key sealed them. */
   sampleToken(): Promise<SealedToken | undefined>;

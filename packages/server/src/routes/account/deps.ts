@@ -1,6 +1,7 @@
 import type { HashingGate } from "../../auth/hashing-gate.js";
 import type { Hasher } from "../../auth/hasher.js";
 import type { ResetTokens } from "../../auth/reset-tokens.js";
+import type { TokenPolicy } from "../../auth/token-policy.js";
 import type { TokenVault } from "../../auth/tokens.js";
 import type { PasswordResetMail } from "../../mail/password-reset-mail.js";
 import type { Store } from "../../store/store.js";
@@ -11,6 +12,9 @@ export interface AccountDeps {
   store: Store;
   hasher: Hasher;
   tokens: TokenVault;
+  tokenPolicy: TokenPolicy;
+  /** The time (ms) tokens are created and expire by. */
+  clock: () => number;
   throttles: AccountThrottles;
   hashing: HashingGate;
   /** Django's AUTH_PASSWORD_VALIDATORS for the lifecycle endpoints. */

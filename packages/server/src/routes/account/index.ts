@@ -2,18 +2,22 @@ import Router from "@koa/router";
 import { apiView, type ViewDeps, type ViewSpec } from "../../http/api-view.js";
 import type { AccountDeps } from "./deps.js";
 import { loginView } from "./login.js";
+import { logoutAllView } from "./logout-all.js";
 import { logoutView } from "./logout.js";
 import { meView } from "./me.js";
 import { passwordChangeView } from "./password-change.js";
 import { passwordResetConfirmView } from "./password-reset-confirm.js";
 import { passwordResetView } from "./password-reset.js";
 import { registerView } from "./register.js";
+import { tokensView, tokenView } from "./tokens.js";
 import { userDetailsView } from "./user-details.js";
 
 const VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
   "/account/register/": registerView,
   "/account/login/": loginView,
   "/account/logout/": logoutView,
+  "/account/logout/all/": logoutAllView,
+  "/account/tokens/": tokensView,
   "/account/me/": meView,
   "/account/password/change/": passwordChangeView,
   "/account/password/reset/": passwordResetView,
@@ -21,10 +25,15 @@ const VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
   "/account/user/": userDetailsView,
 };
 
+/** Views at a path with a parameter (no slash is appended to these). */
+const PARAMETER_VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
+  "/account/tokens/:id/": tokenView,
+};
+
 export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(Object.keys(VIEWS));
 
 export function accountRouter(deps: AccountDeps & ViewDeps): Router {
   const router = new Router({ strict: true, sensitive: true });
-  for (const [path, view] of Object.entries(VIEWS)) router.all(path, apiView(view(deps), deps));
+  for (const [path, view] of Object.entries({ ...VIEWS, ...PARAMETER_VIEWS })) router.all(path, apiView(view(deps), deps));
   return router;
 }

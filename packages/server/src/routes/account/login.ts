@@ -1,10 +1,10 @@
 import type { ViewSpec } from "../../http/api-view.js";
 import { Throttled, ValidationError } from "../../errors.js";
-import type { TokenVault } from "../../auth/tokens.js";
-import type { Store, UserRecord } from "../../store/store.js";
+import type { UserRecord } from "../../store/store.js";
 import { charField } from "../../validation/fields.js";
 import { validate } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
+import { expiryField, loginToken, pruneAfter, tokenName } from "./issue-token.js";
 
 const BAD_CREDENTIALS = { non_field_errors: ["Unable to log in with provided credentials."] };
 
@@ -17,7 +17,9 @@ const fieldInfo = (label: string, readOnly = false) => ({
 
 /**
  * `POST /account/login/`: DRF's `obtain_auth_token`. Returns the user's
- * existing token, creating one if they have none. Failed logins are limited
+ * existing token, creating one if they have none; or, in knox's model, a new
+ * token for this device (named by a `name` field, else the User-Agent), with
+ * its `expiry` when tokens expire. Failed logins are limited
  * per username and per client address (throttle/login-throttle.ts): a valid
  * attempt is counted before its password is checked and uncounted if it
  * succeeds; one past a limit is answered 429 without looking at the password.
@@ -31,7 +33,8 @@ export function loginView(deps: AccountDeps): ViewSpec {
     actions: { POST: { username: fieldInfo("Username"), password: fieldInfo("Password"), token: fieldInfo("Token", true) } },
     handlers: {
       POST: async (request) => {
-        const { username, password } = await validate(await request.data(), fields);
+        const data = await request.data();
+        const { username, password } = await validate(data, fields);
         deps.hashing.assertRoom(request.clientAddress);
         const admission = await deps.throttles.login.admit(username, request.clientAddress);
         if (!admission.admitted) throw new Throttled(admission.wait);
@@ -47,25 +50,12 @@ export function loginView(deps: AccountDeps): ViewSpec {
         // A failure stays counted.
         if (!user) throw new ValidationError(BAD_CREDENTIALS);
         await attempt.succeeded();
-        return { status: 200, body: { token: await tokenOf(deps.store, deps.tokens, user.id) } };
+        const issued = await loginToken(deps, user.id, tokenName(request, data));
+        pruneAfter(request, deps);
+        return { status: 200, body: { ...expiryField(issued.expiry), token: issued.key } };
       },
     },
   };
-}
-
-/**
- * The user's token, made if they have none. One sealed under a key this server
- * no longer has (a restored database, a replaced key) is replaced by a new
- * token rather than failing the login; a concurrent login that replaced it
- * first wins, so both hand out the same token.
- */
-async function tokenOf(store: Store, tokens: TokenVault, userId: number): Promise<string> {
-  const stored = await store.getOrCreateToken(userId, () => tokens.seal(tokens.generate()));
-  const key = tokens.tryOpen(stored);
-  if (key !== undefined) return key;
-  const fresh = tokens.generate();
-  if (await store.replaceToken(userId, stored.digest, tokens.seal(fresh))) return fresh;
-  return tokenOf(store, tokens, userId);
 }
 
 /**
