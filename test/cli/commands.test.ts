@@ -42,14 +42,15 @@ describe("commands in process, with fakes", () => {
     assert.equal(api.users.get("ada")?.password, "same");
   });
 
-  it("gives three tries for a wrong typed password", async () => {
+  it("gives three tries, asking the username and password again with the attempt count", async () => {
     api.addUser("ada", "right");
-    const third = run({ answers: ["ada", "wrong1", "wrong2", "right"] });
+    const third = run({ answers: ["adda", "right", "ada", "wrong", "ada", "right"] });
     await runLogin({ url: URL_A }, third.ctx);
     assert.equal((third.stderr().match(/error: wrong username or password/g) ?? []).length, 2);
-    const never = run({ answers: ["ada", "a", "b", "c"] });
-    await assert.rejects(runLogin({ url: URL_A }, never.ctx), ServerRefused);
-    assert.equal(never.prompter.asked.length, 4);
+    assert.deepEqual(third.prompter.asked, ["Username", "Password", "Username (attempt 2 of 3)", "Password (attempt 2 of 3)", "Username (attempt 3 of 3)", "Password (attempt 3 of 3)"]);
+    const named = run({ answers: ["a", "b", "c"] });
+    await assert.rejects(runLogin({ url: URL_A, username: "ada" }, named.ctx), ServerRefused);
+    assert.deepEqual(named.prompter.asked, ["Password", "Password (attempt 2 of 3)", "Password (attempt 3 of 3)"]);
   });
 
   it("with --no-store prints the token and keeps nothing", async () => {

@@ -26,7 +26,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 
 function cancel(): void {
   if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code: "cancelled", message: "cancelled" } })}\n`);
-  else process.stderr.write("error: cancelled\n");
+  else process.stderr.write("cancelled\n");
   // The entry point is the one place allowed to end the process: pending requests must not outlive Ctrl-C.
   process.exit(130);
 }

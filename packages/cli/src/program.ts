@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import type { Context } from "./context.js";
-import { CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
+import { Cancelled, CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
 import { CURRENT_SERVER_HELP, ENVIRONMENT_HELP } from "./help.js";
 import type { Output } from "./output.js";
 import { defineCommands } from "./program-commands.js";
@@ -51,6 +51,11 @@ function reportError(error: unknown, out: Output, debug: boolean): number {
       if (error.body.trim() !== "") out.info(sanitize(error.body).trimEnd());
       out.error(error.message);
     }
+    return error.exitCode;
+  }
+  // Ctrl-C is the person's choice, not a failure: one plain line.
+  if (error instanceof Cancelled && !out.json) {
+    out.info(error.message);
     return error.exitCode;
   }
   if (error instanceof CliError) {
