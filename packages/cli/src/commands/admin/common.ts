@@ -14,15 +14,24 @@ export function loadServer(): Promise<ServerModule> {
   return import("@authctl/server");
 }
 
-/** Opens the database a server with this environment uses (AUTHCTL_DATABASE_URL, else the data directory), runs `work`, closes it. */
-export async function withTarget<T>(ctx: Context, options: AdminOptions, work: (target: AdminTarget, server: ServerModule) => Promise<T>): Promise<T> {
+/**
+ * Opens the database a server with this environment uses (AUTHCTL_DATABASE_URL, else the data directory), runs `work`, closes it.
+ * A missing SQLite database is a usage error, unless the command `creates` one; then it says so.
+ */
+export async function withTarget<T>(
+  ctx: Context,
+  options: AdminOptions,
+  work: (target: AdminTarget, server: ServerModule) => Promise<T>,
+  creates = false,
+): Promise<T> {
   const server = await loadServer();
   let target: AdminTarget;
   try {
-    target = await server.admin.openAdminTarget(ctx.env, options.dataDir);
+    target = await server.admin.openAdminTarget(ctx.env, options.dataDir, { create: creates });
   } catch (error) {
     throw asCliError(error, server, true);
   }
+  if (target.created) ctx.out.info(`Created a new database at ${target.name}`);
   try {
     return await work(target, server);
   } catch (error) {

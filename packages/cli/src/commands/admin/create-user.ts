@@ -22,6 +22,7 @@ export async function runCreateUser(username: string, options: CreateUserOptions
       isStaff: options.staff === true || options.superuser === true,
       isSuperuser: options.superuser === true,
     }),
+    true,
   );
   const role = user.isSuperuser ? "superuser" : user.isStaff ? "staff user" : "user";
   ctx.out.success(`Created ${role} ${user.username} <${user.email}>`);
