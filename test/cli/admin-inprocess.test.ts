@@ -218,7 +218,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await assert.rejects(runSetPassword("eve", { passwordStdin: true }, admin().ctx), usage(/--password-stdin needs the password piped in/));
     const typedTwice = admin({ answers: ["eve@example.com", "one-pass", "another-pass"] });
     await assert.rejects(runCreateUser("eve", {}, typedTwice.ctx), usage(/^the two passwords differ$/));
-    assert.deepEqual(typedTwice.prompter.asked, ["Email", "Password", "Password (again)"]);
+    assert.deepEqual(typedTwice.prompter.asked, ["Email", "New password for eve", "New password for eve (again)"]);
     await assert.rejects(runRevokeTokens({}, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runRevokeTokens({ user: "eve", all: true }, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runImportDjango({}, admin().ctx), usage(/--from is required/));
@@ -237,7 +237,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       assert.equal(before.status, 200);
       const typed = admin({ answers: ["ada-pass-2", "ada-pass-2"], json: true });
       await runSetPassword("ada", {}, typed.ctx);
-      assert.deepEqual(typed.prompter.asked, ["Password", "Password (again)"]);
+      assert.deepEqual(typed.prompter.asked, ["New password for ada", "New password for ada (again)"]);
       assert.deepEqual(JSON.parse(typed.stdout()), { username: "ada", passwordChanged: true });
       assert.equal((await login(url, "ada", PASSWORD.ada)).status, 400);
       const after = await login(url, "ada", "ada-pass-2");

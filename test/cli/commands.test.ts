@@ -125,6 +125,20 @@ describe("commands in process, with fakes", () => {
     await assert.rejects(runApi("/missing/", {}, run().ctx), (error: unknown) => error instanceof RequestFailed && error.status === 404 && error.body.includes("Not found."));
   });
 
+  it("authctl api hints at the trailing slash after a redirect, and at logging in again after a 401", async () => {
+    api.addUser("ada");
+    await runLogin({ url: URL_A, username: "ada", passwordStdin: true }, run({ stdin: "pw" }).ctx);
+    api.answers.set("GET /account/me", { status: 301, contentType: "text/html", body: "" });
+    await assert.rejects(runApi("account/me", {}, run().ctx), (error: unknown) => {
+      assert.ok(error instanceof RequestFailed);
+      assert.equal(error.hint, "Django redirects to the path with a trailing slash: authctl api /account/me/");
+      return true;
+    });
+    api.answers.set("GET /orders/", { status: 401, contentType: "application/json", body: '{"detail":"Invalid token."}' });
+    await assert.rejects(runApi("/orders/", {}, run().ctx), { hint: `the server no longer accepts the token of ada; log in again: authctl login --url ${URL_A} --username ada` });
+    await assert.rejects(runApi("/orders/", {}, run({ env: { AUTHCTL_TOKEN: "0".repeat(40) } }).ctx), { hint: /set it to a valid token, or unset it/ });
+  });
+
   it("strips escape sequences from what the server says", async () => {
     const { refusal } = await import("../../packages/cli/src/refusals.js");
     const hostile = refusal({ username: ["\u001b]8;;http://evil\u0007click\u001b]8;;\u0007 \u001b[2J\u001b[31mred\u009b\u202e"] });

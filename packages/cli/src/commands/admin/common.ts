@@ -56,11 +56,11 @@ export function asCliError(error: unknown, server: ServerModule, opening: boolea
   return error;
 }
 
-/** A new password: from stdin with --password-stdin, else asked twice at the terminal. */
-export async function newPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
+/** A new password for `username`: from stdin with --password-stdin, else asked twice at the terminal, naming whose it is. */
+export async function newPassword(ctx: Context, username: string, fromStdin: boolean | undefined): Promise<string> {
   if (fromStdin) return readSecretFromStdin(ctx.stdin, { command: "authctl admin set-password NAME" });
-  const first = await ctx.prompter.secret("Password", "--password-stdin");
-  const again = await ctx.prompter.secret("Password (again)", "--password-stdin");
+  const first = await ctx.prompter.secret(`New password for ${username}`, "--password-stdin");
+  const again = await ctx.prompter.secret(`New password for ${username} (again)`, "--password-stdin");
   if (first !== again) throw new UsageError("the two passwords differ");
   return first;
 }
