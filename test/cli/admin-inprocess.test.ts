@@ -15,6 +15,7 @@ import { runRotateKey } from "../../packages/cli/src/commands/admin/rotate-key.j
 import { runSetPassword } from "../../packages/cli/src/commands/admin/set-password.js";
 import { AdminRefused, ExitCode, UsageError } from "../../packages/cli/src/errors.js";
 import { terminalPrompter } from "../../packages/cli/src/prompter.js";
+import { createEmptyDatabase } from "../helpers/database.js";
 import { fakeContext, type FakeRun, type FakeSetup } from "../helpers/fakes.js";
 import { post } from "../helpers/http.js";
 import { assertSameSecret } from "../helpers/secrets.js";
@@ -110,7 +111,8 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
   afterEach(() => root.remove());
 
   it("create-user makes a user, a staff user and a superuser, and list-users shows them without a hash", async () => {
-    assert.deepEqual((await listUsersJson()).users, [], "a new data directory lists no one");
+    await createEmptyDatabase(dataDir);
+    assert.deepEqual((await listUsersJson()).users, [], "a new database lists no one");
     const ada = await createUser("ada");
     const bob = await createUser("bob", { staff: true });
     const human = admin({ stdin: PASSWORD.root });
@@ -142,6 +144,29 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     }
   });
 
+  it("refuses a missing database with exit 2 naming the path and --data-dir, creating nothing; create-user says it creates one", async () => {
+    const typo = join(root.path, "typo");
+    for (const command of [
+      (ctx: FakeRun["ctx"]) => runListUsers({}, ctx),
+      (ctx: FakeRun["ctx"]) => runListUsers({ dataDir: typo }, ctx),
+      (ctx: FakeRun["ctx"]) => runSetActive(false, "nobody", { dataDir: typo }, ctx),
+      (ctx: FakeRun["ctx"]) => runRevokeTokens({ all: true, dataDir: typo }, ctx),
+    ]) {
+      await assert.rejects(command(admin().ctx), (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(error.exitCode, ExitCode.usage);
+        assert.match(error.message, /^no database at \/.*\/(data|typo)\/authctl\.sqlite3$/);
+        assert.match(error.hint ?? "", /--data-dir/);
+        return true;
+      });
+    }
+    assert.ok(!existsSync(dataDir) && !existsSync(typo), "a data directory was created");
+    const run = admin({ stdin: PASSWORD.ada });
+    await runCreateUser("ada", { email: "ada@example.com", passwordStdin: true }, run.ctx);
+    assert.match(run.stderr(), new RegExp(`^Created a new database at ${join(dataDir, "authctl.sqlite3")}\n`));
+    assert.deepEqual((await listUsersJson()).users.map((user) => user.username), ["ada"]);
+  });
+
   it("create-user --json prints no password", async () => {
     const { created, printed } = await createUser("ada");
     assert.ok(!("password" in created), "the created user has a password field");
@@ -149,6 +174,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
   });
 
   it("leaves no database file open after a command", { skip: process.platform !== "linux" && "reads /proc/self/fd" }, async () => {
+    await createUser("ada");
     await runListUsers({}, admin().ctx);
     assert.deepEqual(openFilesUnder(root.path), [], "files of the data directory are still open");
   });
@@ -168,6 +194,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
 
   it("refuses commands on a user who does not exist, with a hint to list them", async () => {
     const unknown = { name: "AdminRefused", exitCode: ExitCode.refused, message: "no user named nobody", hint: "list them with: authctl admin list-users" };
+    await createEmptyDatabase(dataDir);
     await assert.rejects(runSetActive(false, "nobody", {}, admin().ctx), unknown);
     await assert.rejects(runSetPassword("nobody", { passwordStdin: true }, admin({ stdin: "x-pass" }).ctx), unknown);
     await assert.rejects(runRevokeTokens({ user: "nobody" }, admin().ctx), unknown);
@@ -191,7 +218,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await assert.rejects(runSetPassword("eve", { passwordStdin: true }, admin().ctx), usage(/--password-stdin needs the password piped in/));
     const typedTwice = admin({ answers: ["eve@example.com", "one-pass", "another-pass"] });
     await assert.rejects(runCreateUser("eve", {}, typedTwice.ctx), usage(/^the two passwords differ$/));
-    assert.deepEqual(typedTwice.prompter.asked, ["Email", "Password", "Password (again)"]);
+    assert.deepEqual(typedTwice.prompter.asked, ["Email", "New password for eve", "New password for eve (again)"]);
     await assert.rejects(runRevokeTokens({}, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runRevokeTokens({ user: "eve", all: true }, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runImportDjango({}, admin().ctx), usage(/--from is required/));
@@ -210,7 +237,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       assert.equal(before.status, 200);
       const typed = admin({ answers: ["ada-pass-2", "ada-pass-2"], json: true });
       await runSetPassword("ada", {}, typed.ctx);
-      assert.deepEqual(typed.prompter.asked, ["Password", "Password (again)"]);
+      assert.deepEqual(typed.prompter.asked, ["New password for ada", "New password for ada (again)"]);
       assert.deepEqual(JSON.parse(typed.stdout()), { username: "ada", passwordChanged: true });
       assert.equal((await login(url, "ada", PASSWORD.ada)).status, 400);
       const after = await login(url, "ada", "ada-pass-2");
@@ -329,6 +356,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await createUser("root", { superuser: true });
     const token = await withServer(async (url) => (await login(url, "ada", PASSWORD.ada)).token);
     const otherDir = join(root.path, "other");
+    await createEmptyDatabase(otherDir);
     assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users, [], "--data-dir wins over AUTHCTL_DATA_DIR");
     const copy = { from: `sqlite://${dataDir}`, to: `sqlite://${otherDir}` };
     const summary = await jsonResult<serverAdmin.CopySummary>((ctx) => runCopy(copy, ctx));
@@ -347,7 +375,7 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await withServer(async (url) => {
       await assert.rejects(runCopy(copy, admin().ctx), { name: "AdminRefused", message: /in use by 1 server process/ });
       assert.ok(!existsSync(otherDir), "nothing was written to the target");
-      assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users, [], "an empty target");
+      await createEmptyDatabase(otherDir);
       // Registrations and logouts go on during the copy: the copy is one moment of the source, never a mix.
       const done = new AbortController();
       const traffic = (async () => {

@@ -42,14 +42,15 @@ describe("commands in process, with fakes", () => {
     assert.equal(api.users.get("ada")?.password, "same");
   });
 
-  it("gives three tries for a wrong typed password", async () => {
+  it("gives three tries, asking the username and password again with the attempt count", async () => {
     api.addUser("ada", "right");
-    const third = run({ answers: ["ada", "wrong1", "wrong2", "right"] });
+    const third = run({ answers: ["adda", "right", "ada", "wrong", "ada", "right"] });
     await runLogin({ url: URL_A }, third.ctx);
     assert.equal((third.stderr().match(/error: wrong username or password/g) ?? []).length, 2);
-    const never = run({ answers: ["ada", "a", "b", "c"] });
-    await assert.rejects(runLogin({ url: URL_A }, never.ctx), ServerRefused);
-    assert.equal(never.prompter.asked.length, 4);
+    assert.deepEqual(third.prompter.asked, ["Username", "Password", "Username (attempt 2 of 3)", "Password (attempt 2 of 3)", "Username (attempt 3 of 3)", "Password (attempt 3 of 3)"]);
+    const named = run({ answers: ["a", "b", "c"] });
+    await assert.rejects(runLogin({ url: URL_A, username: "ada" }, named.ctx), ServerRefused);
+    assert.deepEqual(named.prompter.asked, ["Password", "Password (attempt 2 of 3)", "Password (attempt 3 of 3)"]);
   });
 
   it("with --no-store prints the token and keeps nothing", async () => {
@@ -122,6 +123,20 @@ describe("commands in process, with fakes", () => {
     assert.deepEqual([sent?.method, sent?.path, sent?.token === api.tokenOf("ada")], ["POST", "/things/", true]);
     assert.deepEqual(Object.entries(JSON.parse(sent?.body ?? "") as object), [["name", "box"], ["__proto__", "x"]]);
     await assert.rejects(runApi("/missing/", {}, run().ctx), (error: unknown) => error instanceof RequestFailed && error.status === 404 && error.body.includes("Not found."));
+  });
+
+  it("authctl api hints at the trailing slash after a redirect, and at logging in again after a 401", async () => {
+    api.addUser("ada");
+    await runLogin({ url: URL_A, username: "ada", passwordStdin: true }, run({ stdin: "pw" }).ctx);
+    api.answers.set("GET /account/me", { status: 301, contentType: "text/html", body: "" });
+    await assert.rejects(runApi("account/me", {}, run().ctx), (error: unknown) => {
+      assert.ok(error instanceof RequestFailed);
+      assert.equal(error.hint, "Django redirects to the path with a trailing slash: authctl api /account/me/");
+      return true;
+    });
+    api.answers.set("GET /orders/", { status: 401, contentType: "application/json", body: '{"detail":"Invalid token."}' });
+    await assert.rejects(runApi("/orders/", {}, run().ctx), { hint: `the server no longer accepts the token of ada; log in again: authctl login --url ${URL_A} --username ada` });
+    await assert.rejects(runApi("/orders/", {}, run({ env: { AUTHCTL_TOKEN: "0".repeat(40) } }).ctx), { hint: /set it to a valid token, or unset it/ });
   });
 
   it("strips escape sequences from what the server says", async () => {

@@ -59,19 +59,46 @@ describe("the current server, in process", () => {
     await assert.rejects(runToken({ username: "nobody" }, run().ctx), NotLoggedIn);
   });
 
-  it("moves to the most recently used server that still has an account when the current one loses its last", async () => {
-    await login(C, "old");
+  it("stays put when the current server loses its last account, so the next login goes there too", async () => {
     await login(A, "ada");
     await login(B, "linus");
     const out = run({ json: true });
     await runLogout({}, out.ctx);
-    assert.deepEqual(jsonObject(out.stdout()).current, { url: A, username: "ada" });
-    const human = run();
-    await runLogout({}, human.ctx);
-    assert.match(human.stderr(), new RegExp(`Logged out of ${A.replace(/\./g, "\\.")} as ada; the token is revoked \\(on a server with one token per user, for every client of this account\\)\\nCurrent server is now ${C} \\(account old\\)`));
+    assert.deepEqual(jsonObject(out.stdout()).current, { url: B, username: null });
+
+    const needs = run();
+    await assert.rejects(runToken({}, needs.ctx), (error: unknown) => {
+      assert.ok(error instanceof NotLoggedIn);
+      assert.equal(error.message, `not logged in to ${B}`);
+      assert.match(error.hint ?? "", new RegExp(`^authctl login --url ${B.replace(/\./g, "\\.")}`));
+      return true;
+    });
+
+    await login(B, "carol");
     const printed = run();
     await runToken({}, printed.ctx);
-    assertSameSecret(printed.stdout(), `${api.tokenOf("old") ?? ""}\n`, "the printed token of old");
+    assertSameSecret(printed.stdout(), `${api.tokenOf("carol") ?? ""}\n`, "the printed token of carol");
+    assert.deepEqual(
+      (await run().ctx.tokens.list()).map(({ url, username }) => `${username} at ${url}`),
+      [`carol at ${B}`, `ada at ${A}`],
+    );
+  });
+
+  it("says the current server stays, and how to log in there, when its last account logs out", async () => {
+    await login(A, "ada");
+    await login(B, "linus");
+    const human = run();
+    await runLogout({}, human.ctx);
+    const b = B.replace(/\./g, "\\.");
+    assert.match(
+      human.stderr(),
+      new RegExp(`Logged out of ${b} as linus; the token is revoked \\(on a server with one token per user, for every client of this account\\)\\n${b} stays the current server, with no account now; log in there with: authctl login --url ${b}, or authctl switch to a stored account on another server\\n`),
+    );
+    assert.doesNotMatch(human.stderr(), /Current server is now/);
+    await runSwitch({}, run().ctx);
+    const printed = run();
+    await runToken({}, printed.ctx);
+    assertSameSecret(printed.stdout(), `${api.tokenOf("ada") ?? ""}\n`, "the printed token of ada");
   });
 
   it("says which account became active when the active one logs out", async () => {

@@ -7,10 +7,26 @@ const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "p
 
 it("prints the version of the CLI package", async () => {
   const { version } = JSON.parse(await readFile(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
-  for (const flag of ["--version", "-V"]) {
+  for (const flag of ["--version", "-V", "-v"]) {
     const result = await runCli([flag]);
     assert.deepEqual([result.exitCode, result.stdout], [0, `authctl ${version}\n`]);
+    const json = await runCli([flag, "--json"]);
+    assert.deepEqual([json.exitCode, JSON.parse(json.stdout)], [0, { version }]);
   }
+});
+
+it("points --password at --password-stdin, and prints a usage error once (as JSON with --json)", async () => {
+  const dir = await configDir();
+  const env = { AUTHCTL_CONFIG_DIR: dir.path };
+  const typed = await runCli(["login", "-u", "ada", "--password", "not-a-real-secret"], { env });
+  assert.equal(typed.exitCode, 2);
+  assert.match(typed.stderr, /^error: unknown option '--password'\nhint: a password is never taken from an argument .*--password-stdin, or leave it out to be asked\n$/);
+  assert.ok(!typed.stderr.includes("not-a-real-secret"), "the argument was echoed");
+  const json = await runCli(["bogus", "--json"], { env });
+  assert.equal(json.exitCode, 2);
+  assert.equal(json.stderr, "", "the JSON error was said again as text");
+  assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, "usage");
+  await dir.remove();
 });
 
 it("documents exit codes and environment in the top-level help", async () => {

@@ -83,13 +83,46 @@ describe("interactive prompts in a terminal", () => {
     assert.match(login.screen(), new RegExp(`Logged in to .* as ${username}`));
   });
 
+  it("checks the username and email as they are typed, with the server's words, and asks that field again", async () => {
+    const username = uniqueName("tty");
+    const term = startTerminal(["register", server.url, "--insecure-storage"], env);
+    await answer(term, [[/Username/, "no spaces!"]]);
+    await term.waitFor(/Enter a valid username\. This value may contain only letters, numbers, and @\/\.\/\+\/-\/_ characters\./);
+    term.type(`${"\x7f".repeat("no spaces!".length)}${username}\r`);
+    await answer(term, [[/Email/, "not-an-email"]]);
+    await term.waitFor(/Enter a valid email address\./);
+    term.type(`${"\x7f".repeat("not-an-email".length)}${username}@example.com\r`);
+    await answer(term, [
+      [/Password/, "typed-secret"],
+      [/Password \(again\)/, "typed-secret"],
+    ]);
+    assert.equal(await term.exited, 0, term.screen());
+    assert.match(term.screen(), new RegExp(`Registered ${username} at`));
+  });
+
+  it("asks the username and the password again after a refused login, counting the attempts", async () => {
+    const username = uniqueName("tty");
+    const made = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
+    await answer(made, [[/Password/, "right-one"], [/Password \(again\)/, "right-one"]]);
+    assert.equal(await made.exited, 0, made.screen());
+    const login = startTerminal(["login", "--url", server.url, "--insecure-storage"], env);
+    await answer(login, [[/Username/, `${username}-typo`], [/Password/, "right-one"]]);
+    await login.waitFor(/error: wrong username or password/);
+    await login.waitFor(/Username \(attempt 2 of 3\)/);
+    login.type(`${"\x7f".repeat(`${username}-typo`.length)}${username}\r`);
+    await answer(login, [[/Password \(attempt 2 of 3\)/, "right-one"]]);
+    assert.equal(await login.exited, 0, login.screen());
+    assert.match(login.screen(), new RegExp(`Logged in to .* as ${username}`));
+  });
+
   it("cancels with exit code 130 on Ctrl-C at a prompt, storing nothing", async () => {
     const term = startTerminal(["login", "--url", server.url], env);
     await answer(term, [[/Username/, "ada"]]);
     await term.waitFor(/Password/);
     term.type("\x03");
     assert.equal(await term.exited, 130, term.screen());
-    assert.match(term.screen(), /error: cancelled/);
+    assert.match(term.screen(), /cancelled\r?\n$/);
+    assert.doesNotMatch(term.screen(), /error/);
   });
 
   it("cancels with exit code 130 on Ctrl-C between two prompts", async () => {
@@ -100,7 +133,8 @@ describe("interactive prompts in a terminal", () => {
       await stalling.posted;
       term.type("\x03");
       assert.equal(await term.exited, 130, term.screen());
-      assert.match(term.screen(), /error: cancelled/);
+      assert.match(term.screen(), /cancelled\r?\n$/);
+      assert.doesNotMatch(term.screen(), /error/);
     } finally {
       await stalling.close();
     }

@@ -18,3 +18,8 @@ export function databaseConfig(where: { dataDir?: string; databaseUrl?: string }
 export async function openAccountStore(where: { dataDir?: string; databaseUrl?: string }, overrides: Partial<DatabaseConfig> = {}): Promise<AccountStore> {
   return new AccountStore(await Database.open(databaseConfig(where, overrides)));
 }
+
+/** An empty, migrated SQLite database in `dataDir`, as a server's first start leaves it. */
+export async function createEmptyDatabase(dataDir: string): Promise<void> {
+  await (await Database.open(databaseConfig({ dataDir }))).close();
+}

@@ -7,13 +7,16 @@ import { tempDir } from "./temp.js";
  * A session bus that accepts connections and never answers: point
  * DBUS_SESSION_BUS_ADDRESS at `address` and the Secret Service hangs.
  */
-export async function startHungBus(): Promise<{ address: string; connections: () => number; close(): Promise<void> }> {
+export async function startHungBus(): Promise<{ address: string; connections: () => number; nextConnection: () => Promise<void>; close(): Promise<void> }> {
   const dir = await tempDir("authctl-bus-");
   const path = join(dir.path, "bus");
   const sockets = new Set<Socket>();
   let count = 0;
+  const waiting = new Set<() => void>();
   const server = createServer((socket) => {
     count += 1;
+    for (const resolve of waiting) resolve();
+    waiting.clear();
     sockets.add(socket);
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
@@ -24,6 +27,8 @@ export async function startHungBus(): Promise<{ address: string; connections: ()
   return {
     address: `unix:path=${path}`,
     connections: () => count,
+    /** Resolves at the next connection: a state to wait for, however slow the machine. */
+    nextConnection: () => new Promise<void>((resolve) => waiting.add(resolve)),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

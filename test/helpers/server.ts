@@ -69,6 +69,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+const START_GUARD_MS = 90_000;
+
 /** The built server (`npm start`'s entry point, or `entry` such as `authctl serve`) as a child process on a free port. */
 export async function spawnServer(env: Record<string, string>, args: string[] = [], { ownProcessGroup = false, entry = [SERVER_MAIN] } = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...entry, ...args], {
@@ -84,7 +86,12 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`server did not start:\n${output}`)); }, 15_000);
+    // A guard against a server that never starts, not a measurement: a machine busy with other
+    // tests (load 9 seen) takes many seconds to start node and its workers, so the bound is generous.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start within ${START_GUARD_MS} ms:\n${output}`));
+    }, START_GUARD_MS);
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {

@@ -72,8 +72,9 @@ export class RequestFailed extends CliError {
     message: string,
     readonly status: number,
     readonly body: string,
+    hint?: string,
   ) {
-    super(message);
+    super(message, hint);
   }
 }
 

@@ -13,8 +13,9 @@ export const ENVIRONMENT_HELP = `Environment:
   DEBUG=authctl             prints stack traces of unexpected errors`;
 
 export const CURRENT_SERVER_HELP = `The current server is the one the last login, register or switch used;
-commands go there unless --url or AUTHCTL_URL names another. With -u NAME
-and no --url, the account is looked up on whichever server holds it.`;
+commands go there unless --url or AUTHCTL_URL names another. It stays current
+when logout removes its last account. With -u NAME and no --url, the account
+is looked up on whichever server holds it.`;
 
 /** An "Examples:" block for a command's --help. */
 export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { VERSION } from "./version.js";
+import { isVersionFlag, VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
 // A reader that went away (`authctl --help | head`, on stdout or stderr) ends the run quietly, with the
@@ -11,7 +11,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 // `--version` alone answers before the command parser loads: scripts call it often.
-if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+if (argv.length === 1 && isVersionFlag(argv[0] ?? "")) {
   process.stdout.write(`authctl ${VERSION}\n`);
 } else {
   // Ctrl-C outside a prompt (while waiting for the server, between prompts)
@@ -26,7 +26,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 
 function cancel(): void {
   if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code: "cancelled", message: "cancelled" } })}\n`);
-  else process.stderr.write("error: cancelled\n");
+  else process.stderr.write("cancelled\n");
   // The entry point is the one place allowed to end the process: pending requests must not outlive Ctrl-C.
   process.exit(130);
 }

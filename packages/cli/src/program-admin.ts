@@ -5,8 +5,10 @@ import { examples } from "./help.js";
 const TARGET_HELP = `
 The database is the one a server started with the same environment uses:
 AUTHCTL_DATABASE_URL (postgres://…) when set, else authctl.sqlite3 in
---data-dir (default AUTHCTL_DATA_DIR or ./data). Token keys come from
-AUTHCTL_SECRET_KEY or the data directory's secret.key, as for the server.`;
+--data-dir (default AUTHCTL_DATA_DIR or ./data); a missing one is refused
+(exit 2), except by create-user and import-django, which create it. Token
+keys come from AUTHCTL_SECRET_KEY or the data directory's secret.key, as for
+the server.`;
 
 type Load = () => Promise<(...args: never[]) => Promise<unknown>>;
 

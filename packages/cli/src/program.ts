@@ -1,11 +1,11 @@
 import { Command, CommanderError } from "commander";
 import type { Context } from "./context.js";
-import { CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
+import { Cancelled, CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
 import { CURRENT_SERVER_HELP, ENVIRONMENT_HELP } from "./help.js";
 import type { Output } from "./output.js";
 import { defineCommands } from "./program-commands.js";
 import { sanitize } from "./text.js";
-import { VERSION } from "./version.js";
+import { isVersionFlag, VERSION } from "./version.js";
 
 export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -17,8 +17,8 @@ export interface Io {
 /** Parses argv, runs one command and returns the exit code; it never calls process.exit. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const json = argv.includes("--json");
-  if (json && argv.some((arg) => arg === "--version" || arg === "-V")) {
-    io.stdout.write(`${JSON.stringify({ version: VERSION })}\n`);
+  if (argv.some(isVersionFlag) && (json || argv.length === 1)) {
+    io.stdout.write(json ? `${JSON.stringify({ version: VERSION })}\n` : `authctl ${VERSION}\n`);
     return ExitCode.ok;
   }
   let exitCode: number = ExitCode.ok;
@@ -42,15 +42,22 @@ function reportError(error: unknown, out: Output, debug: boolean): number {
   if (error instanceof CommanderError) {
     // Help and --version end parsing with exit code 0.
     if (error.exitCode === 0) return ExitCode.ok;
-    if (out.json) out.jsonError("usage", error.message.replace(/^error: /, ""));
+    const message = error.message.replace(/^error: /, "");
+    if (out.json) out.jsonError("usage", message);
+    else out.error(message, usageHint(error));
     return ExitCode.usage;
   }
   if (error instanceof RequestFailed) {
     if (out.json) out.jsonError(error.code, error.message, { status: error.status, body: error.body });
     else {
       if (error.body.trim() !== "") out.info(sanitize(error.body).trimEnd());
-      out.error(error.message);
+      out.error(error.message, error.hint);
     }
+    return error.exitCode;
+  }
+  // Ctrl-C is the person's choice, not a failure: one plain line.
+  if (error instanceof Cancelled && !out.json) {
+    out.info(error.message);
     return error.exitCode;
   }
   if (error instanceof CliError) {
@@ -64,13 +71,22 @@ function reportError(error: unknown, out: Output, debug: boolean): number {
   return 1;
 }
 
+/** A pointer to what was meant, for the usage errors people make at first. */
+function usageHint(error: CommanderError): string | undefined {
+  if (error.code === "commander.unknownOption" && /'--password(=[^']*)?'/.test(error.message)) {
+    return "a password is never taken from an argument (other users see it in the process list): pipe it in with --password-stdin, or leave it out to be asked";
+  }
+  return undefined;
+}
+
 function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command("authctl")
     .description("Register, log in and keep API tokens for DRF-style token-auth servers.")
-    .version(`authctl ${VERSION}`, "-V, --version", "print the version (with --json: as JSON)")
+    .version(`authctl ${VERSION}`, "-V, --version", "print the version (-v too; with --json: as JSON)")
     .option("--no-color", "turn colors off")
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    // Parse errors are printed once, by reportError (as JSON with --json), not by commander too.
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => undefined })
     .showSuggestionAfterError()
     .addHelpText("after", `\n${CURRENT_SERVER_HELP}\n\n${EXIT_CODE_HELP}\n\n${ENVIRONMENT_HELP}\n`);
 

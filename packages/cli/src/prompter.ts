@@ -2,10 +2,17 @@ import { Cancelled, UsageError } from "./errors.js";
 
 /** Asks the person at the terminal; `flag` names what to pass instead when there is none. */
 export interface Prompter {
-  text(message: string, flag: string): Promise<string>;
+  text(message: string, flag: string, options?: TextOptions): Promise<string>;
   secret(message: string, flag: string): Promise<string>;
   /** Resolves the `value` of the chosen entry. */
   choose(message: string, choices: Choice[], flag: string): Promise<string>;
+}
+
+export interface TextOptions {
+  /** Taken when Enter is pressed on an empty line (shown in the prompt). */
+  default?: string;
+  /** A problem with the typed value, shown under the prompt, which asks again; undefined when fine. */
+  check?: (value: string) => Promise<string | undefined>;
 }
 
 export interface Choice {
@@ -29,10 +36,11 @@ export function terminalPrompter(streams: PromptStreams): Prompter {
     if (!streams.input.isTTY) throw new UsageError(`${flag} is required when not running in a terminal`);
   };
   return {
-    async text(message, flag) {
+    async text(message, flag, options = {}) {
       ensureTerminal(flag);
       const { input } = await import("@inquirer/prompts");
-      return cancellable(() => input({ message, required: true, validate: (value) => value.trim() !== "" || "required" }, context));
+      const validate = async (value: string) => (value.trim() === "" ? "required" : ((await options.check?.(value)) ?? true));
+      return cancellable(() => input({ message, default: options.default, required: true, validate }, context));
     },
     async secret(message, flag) {
       ensureTerminal(flag);

@@ -3,7 +3,7 @@ import type { Context } from "../context.js";
 import { RequestFailed, UsageError } from "../errors.js";
 import { sanitize } from "../text.js";
 import { readStdin } from "../stdin.js";
-import { credentials } from "./common.js";
+import { credentials, TOKEN_ENV, type Credentials } from "./common.js";
 
 export interface ApiCommandOptions {
   url?: string;
@@ -24,12 +24,24 @@ export async function runApi(path: string, options: ApiCommandOptions, ctx: Cont
   const body = await requestBody(options, ctx);
   const method = (options.method ?? (body === undefined ? "GET" : "POST")).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`invalid method "${method}"`);
-  const { url, token } = await credentials(ctx, options.url, options.username);
+  const who = await credentials(ctx, options.url, options.username);
+  const { url, token } = who;
   const answer = await ctx.api.request(url, { method, path: relative, token, ...(body === undefined ? {} : { body, contentType: "application/json" }) });
   if (answer.status < 200 || answer.status > 299) {
-    throw new RequestFailed(`${method} ${relative} answered HTTP ${answer.status}`, answer.status, answer.body);
+    throw new RequestFailed(`${method} ${relative} answered HTTP ${answer.status}`, answer.status, answer.body, hintFor(answer.status, relative, who));
   }
   ctx.out.data(ctx.out.stdoutIsTerminal ? sanitize(answer.body) : answer.body);
+}
+
+/** What to do about the answers people get at first: Django's slash redirect, a token the server no longer accepts. */
+function hintFor(status: number, path: string, { url, account }: Credentials): string | undefined {
+  const [pathname = "", query] = path.split(/\?(.*)/s);
+  if ((status === 301 || status === 308) && !pathname.endsWith("/")) {
+    return `Django redirects to the path with a trailing slash: authctl api ${pathname}/${query === undefined ? "" : `?${query}`}`;
+  }
+  if (status !== 401) return undefined;
+  if (account === undefined) return `the server rejected the token from ${TOKEN_ENV}: set it to a valid token, or unset it`;
+  return `the server no longer accepts the token of ${account.username}; log in again: authctl login --url ${url} --username ${account.username}`;
 }
 
 /** `-f key=value` fields as a JSON object, or the bytes of `--input FILE` (`-` for stdin). */

@@ -20,15 +20,19 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<voi
   const url = await resolveUrl(ctx, options.url);
   if (options.withToken) return loginWithToken(options, ctx, url);
   const piped = await prepare(ctx, url, options, "Logging in to");
-  const username = (options.username ?? (await ctx.prompter.text("Username", "--username"))).trim();
+  let typed: string | undefined;
   for (let attempt = 1; ; attempt += 1) {
-    const password = piped ?? (await ctx.prompter.secret("Password", "--password-stdin"));
+    // After a refusal both are asked again (the username offered as the default): either may be the typo.
+    const count = attempt === 1 ? "" : ` (attempt ${attempt} of ${TRIES})`;
+    typed = options.username ?? (await ctx.prompter.text(`Username${count}`, "--username", { default: typed }));
+    const username = typed.trim();
+    const password = piped ?? (await ctx.prompter.secret(`Password${count}`, "--password-stdin"));
     try {
       const token = await ctx.api.login(url, username, password, options.name ?? hostname());
       await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
       return;
     } catch (error) {
-      // A typed password gets three tries, as sudo gives; a piped one cannot change.
+      // Typed credentials get three tries, as sudo gives; a piped password cannot change.
       if (!(error instanceof ServerRefused) || piped !== undefined || attempt === TRIES) throw error;
       ctx.out.error(error.human);
     }

@@ -42,8 +42,8 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
     local: `Removed the token of ${username} at ${url} locally; it stays valid on the server`,
   };
   ctx.out.success(messages[outcome]);
-  reportMoves(ctx, account, moved);
-  ctx.out.result({ url, username, source: account.storage, outcome, ...resultOfMoves(moved) });
+  await reportMoves(ctx, account, moved);
+  ctx.out.result({ url, username, source: account.storage, outcome, ...resultOfMoves(account, moved) });
 }
 
 async function logoutEnvToken(options: LogoutOptions, ctx: Context, token: string): Promise<void> {
@@ -51,7 +51,7 @@ async function logoutEnvToken(options: LogoutOptions, ctx: Context, token: strin
   const outcome = await ctx.api.logout(url, token);
   const said = outcome === "revoked" ? "is revoked" : "was already invalid";
   ctx.out.success(`The token from ${TOKEN_ENV} ${said} at ${url}; stored accounts are unchanged`);
-  ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome, ...resultOfMoves({}) });
+  ctx.out.result({ url, username: null, source: TOKEN_ENV, outcome, active: null, current: null });
 }
 
 /**
@@ -82,18 +82,19 @@ async function revoke(ctx: Context, account: StoredAccount, token: string, forge
   }
 }
 
-function reportMoves(ctx: Context, account: StoredAccount, moved: RemoveResult): void {
+async function reportMoves(ctx: Context, account: StoredAccount, moved: RemoveResult): Promise<void> {
   if (moved.nextActive !== undefined) ctx.out.info(`Active account at ${account.url} is now ${moved.nextActive}`);
-  if (moved.nextCurrent !== undefined) {
-    const who = moved.nextCurrent.username === undefined ? "" : ` (account ${moved.nextCurrent.username})`;
-    ctx.out.info(`Current server is now ${moved.nextCurrent.url}${who}`);
+  if (moved.currentEmptied) {
+    const elsewhere = (await ctx.tokens.list()).length > 0 ? ", or authctl switch to a stored account on another server" : "";
+    ctx.out.info(`${account.url} stays the current server, with no account now; log in there with: authctl login --url ${account.url}${elsewhere}`);
   }
 }
 
-function resultOfMoves(moved: RemoveResult): Record<string, unknown> {
+/** `current` is set when the current server was left without an account (it stays current). */
+function resultOfMoves(account: StoredAccount, moved: RemoveResult): Record<string, unknown> {
   return {
     active: moved.nextActive ?? null,
-    current: moved.nextCurrent ? { url: moved.nextCurrent.url, username: moved.nextCurrent.username ?? null } : null,
+    current: moved.currentEmptied ? { url: account.url, username: null } : null,
   };
 }
 
@@ -105,8 +106,8 @@ async function readOrForget(ctx: Context, account: StoredAccount): Promise<strin
     if (!(error instanceof NotLoggedIn)) throw error;
     const moved = await ctx.tokens.forget(account);
     ctx.out.success(`No token of ${account.username} was left in ${ctx.tokens.describe(account.storage)}; removed the account`);
-    reportMoves(ctx, account, moved);
-    ctx.out.result({ url: account.url, username: account.username, source: account.storage, outcome: "missing", ...resultOfMoves(moved) });
+    await reportMoves(ctx, account, moved);
+    ctx.out.result({ url: account.url, username: account.username, source: account.storage, outcome: "missing", ...resultOfMoves(account, moved) });
     return undefined;
   }
 }

@@ -8,14 +8,17 @@ export interface RegisterOptions extends CredentialOptions {
 }
 
 /**
- * Creates an account and keeps its token. A prompted password is asked twice
- * and both answers go to the server, as the API's `password` and `password2`.
+ * Creates an account and keeps its token. A typed username and email are
+ * checked as typed, by the server's own rules (all but uniqueness). A
+ * prompted password is asked twice and both answers go to the server, as the
+ * API's `password` and `password2`.
  */
 export async function runRegister(options: RegisterOptions, ctx: Context): Promise<void> {
   const url = await resolveUrl(ctx, options.url);
   const piped = await prepare(ctx, url, options, "Registering at");
-  const username = options.username ?? (await ctx.prompter.text("Username", "--username"));
-  const email = options.email ?? (await ctx.prompter.text("Email", "--email"));
+  const { firstProblem, registrationEmailField, usernameField } = await import("@authctl/server/account-fields");
+  const username = options.username ?? (await ctx.prompter.text("Username", "--username", { check: (value) => firstProblem(usernameField(), value) }));
+  const email = options.email ?? (await ctx.prompter.text("Email", "--email", { check: (value) => firstProblem(registrationEmailField(), value) }));
   const [password, password2] = piped === undefined ? await askNewPassword(ctx) : [piped, piped];
   const account = await ctx.api.register(url, { username, email, password, password2 });
   const name = sanitizeLine(account.username);

@@ -10,8 +10,8 @@ export interface SwitchOptions {
 
 /**
  * Makes another stored account the current one (and its server the current
- * server). With exactly two accounts it switches to the other directly;
- * otherwise it asks, marking the current account.
+ * server). With exactly one account besides the current one it switches to
+ * it directly; otherwise it asks, marking the current account.
  */
 export async function runSwitch(options: SwitchOptions, ctx: Context): Promise<void> {
   const scoped = urlGiven(ctx, options.url);
@@ -34,10 +34,9 @@ async function named(ctx: Context, accounts: StoredAccount[], options: SwitchOpt
 }
 
 async function choose(ctx: Context, accounts: StoredAccount[]): Promise<StoredAccount> {
-  const isCurrent = (account: StoredAccount) => account.active && (account.current || accounts.every((other) => other.url === account.url));
-  const others = accounts.filter((account) => !isCurrent(account));
-  const [other] = others;
-  if (accounts.length === 2 && others.length === 1 && other) return other;
+  const isCurrent = (account: StoredAccount) => account.active && account.current;
+  const [other, ...more] = accounts.filter((account) => !isCurrent(account));
+  if (other && more.length === 0) return other;
   const choices = accounts.map((account, index) => ({
     name: `${account.username} at ${account.url}${isCurrent(account) ? " (current)" : ""}`,
     value: String(index),

@@ -23,8 +23,8 @@ export interface SaveResult {
 export interface RemoveResult {
   /** The account of the same server that became active, if the removed one was. */
   nextActive?: string;
-  /** Where the current server moved, when the removed account was the last of the current one. */
-  nextCurrent?: { url: string; username?: string };
+  /** The removed account was the last of the current server, which stays current with no account. */
+  currentEmptied?: true;
 }
 
 /** What to do when the OS keychain does not answer. */
@@ -92,8 +92,8 @@ export class TokenStore {
 
   /**
    * Removes the token and the account. The server's next account becomes
-   * active; a current server left without accounts hands over to the most
-   * recently used server that still has one (and stays current if none has).
+   * active; a current server left without accounts stays current: only
+   * `switch` or an explicit --url moves commands to another server.
    */
   async remove(account: StoredAccount): Promise<RemoveResult> {
     try {
@@ -117,12 +117,7 @@ export class TokenStore {
       }
       if (server.accounts.size > 0) return result;
       config.servers.delete(account.url);
-      if (config.current !== account.url) return result;
-      const [next] = [...config.servers].sort(([, a], [, b]) => b.lastUsed - a.lastUsed);
-      // With no account left anywhere, the server stays current: the next login goes there.
-      if (!next) return result;
-      config.current = next[0];
-      result.nextCurrent = { url: next[0], username: next[1].active };
+      if (config.current === account.url) result.currentEmptied = true;
       return result;
     });
   }

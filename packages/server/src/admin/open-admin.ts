@@ -18,6 +18,8 @@ export interface AdminTarget {
   db: Database;
   /** The database's name for messages: a path, or a URL without its password. */
   name: string;
+  /** This open created the SQLite database (allowed only when asked for with `create`). */
+  created: boolean;
   keySource: KeySource;
   /** The server key, checked against the database's fingerprint as the server checks it. */
   vault(): Promise<TokenVault>;
@@ -26,10 +28,23 @@ export interface AdminTarget {
   close(): Promise<void>;
 }
 
-/** Opens the database a server with this environment would use: AUTHCTL_DATABASE_URL, else the data directory. */
-export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: string): Promise<AdminTarget> {
+/**
+ * Opens the database a server with this environment would use: AUTHCTL_DATABASE_URL, else the data directory.
+ * A SQLite database that does not exist yet is refused (a mistyped or forgotten data directory would
+ * otherwise become a new, empty one) unless `create` is set, for the commands that fill a new database.
+ */
+export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: string, options: { create?: boolean } = {}): Promise<AdminTarget> {
   const dataDir = resolve(dataDirOption ?? (env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir));
-  const db = await Database.open({ ...databaseConfig(env), dataDir, lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS });
+  const config = { ...databaseConfig(env), dataDir, lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS };
+  const created = config.databaseUrl === undefined && !existsSync(join(dataDir, DATABASE_FILE));
+  if (created && options.create !== true) {
+    throw new AdminError(
+      `no database at ${join(dataDir, DATABASE_FILE)}`,
+      "usage",
+      "name the server's data directory with --data-dir (or AUTHCTL_DATA_DIR); create-user or import-django creates a new one",
+    );
+  }
+  const db = await Database.open(config);
   const source = keySource(dataDir, env.AUTHCTL_SECRET_KEY || undefined);
   let key: Promise<Buffer> | undefined;
   const serverKey = () => (key ??= openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }));
@@ -37,6 +52,7 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
   return {
     db,
     name: db.name,
+    created,
     keySource: source,
     vault: async () => {
       vault ??= new TokenVault(await serverKey());

@@ -14,15 +14,24 @@ export function loadServer(): Promise<ServerModule> {
   return import("@authctl/server");
 }
 
-/** Opens the database a server with this environment uses (AUTHCTL_DATABASE_URL, else the data directory), runs `work`, closes it. */
-export async function withTarget<T>(ctx: Context, options: AdminOptions, work: (target: AdminTarget, server: ServerModule) => Promise<T>): Promise<T> {
+/**
+ * Opens the database a server with this environment uses (AUTHCTL_DATABASE_URL, else the data directory), runs `work`, closes it.
+ * A missing SQLite database is a usage error, unless the command `creates` one; then it says so.
+ */
+export async function withTarget<T>(
+  ctx: Context,
+  options: AdminOptions,
+  work: (target: AdminTarget, server: ServerModule) => Promise<T>,
+  creates = false,
+): Promise<T> {
   const server = await loadServer();
   let target: AdminTarget;
   try {
-    target = await server.admin.openAdminTarget(ctx.env, options.dataDir);
+    target = await server.admin.openAdminTarget(ctx.env, options.dataDir, { create: creates });
   } catch (error) {
     throw asCliError(error, server, true);
   }
+  if (target.created) ctx.out.info(`Created a new database at ${target.name}`);
   try {
     return await work(target, server);
   } catch (error) {
@@ -47,11 +56,11 @@ export function asCliError(error: unknown, server: ServerModule, opening: boolea
   return error;
 }
 
-/** A new password: from stdin with --password-stdin, else asked twice at the terminal. */
-export async function newPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
+/** A new password for `username`: from stdin with --password-stdin, else asked twice at the terminal, naming whose it is. */
+export async function newPassword(ctx: Context, username: string, fromStdin: boolean | undefined): Promise<string> {
   if (fromStdin) return readSecretFromStdin(ctx.stdin, { command: "authctl admin set-password NAME" });
-  const first = await ctx.prompter.secret("Password", "--password-stdin");
-  const again = await ctx.prompter.secret("Password (again)", "--password-stdin");
+  const first = await ctx.prompter.secret(`New password for ${username}`, "--password-stdin");
+  const again = await ctx.prompter.secret(`New password for ${username} (again)`, "--password-stdin");
   if (first !== again) throw new UsageError("the two passwords differ");
   return first;
 }

@@ -13,7 +13,7 @@ export interface CreateUserOptions extends AdminOptions {
 export async function runCreateUser(username: string, options: CreateUserOptions, ctx: Context): Promise<void> {
   const email = options.email ?? (await ctx.prompter.text("Email", "--email"));
   if (email === "") throw new UsageError("--email must not be empty");
-  const password = await newPassword(ctx, options.passwordStdin);
+  const password = await newPassword(ctx, username, options.passwordStdin);
   const user = await withTarget(ctx, options, (target, server) =>
     server.admin.createUser(target, ctx.env, {
       username,
@@ -22,6 +22,7 @@ export async function runCreateUser(username: string, options: CreateUserOptions
       isStaff: options.staff === true || options.superuser === true,
       isSuperuser: options.superuser === true,
     }),
+    true,
   );
   const role = user.isSuperuser ? "superuser" : user.isStaff ? "staff user" : "user";
   ctx.out.success(`Created ${role} ${user.username} <${user.email}>`);

@@ -12,7 +12,7 @@ export async function runImportDjango(options: ImportDjangoOptions, ctx: Context
   const from = options.from;
   if (from === undefined) throw new UsageError("--from is required: sqlite:///path/to/db.sqlite3 or postgres://…");
   warnIfPasswordInArgument(ctx, from, "--from");
-  const summary = await withTarget(ctx, options, async (target, server) => server.admin.importDjango(target, from, await target.vault()));
+  const summary = await withTarget(ctx, options, async (target, server) => server.admin.importDjango(target, from, await target.vault()), true);
   const { users, tokens } = summary;
   ctx.out.info(`Read ${users.read} users from ${summary.source}`);
   ctx.out.info(`  imported ${users.imported}, already there ${users.alreadyThere}, skipped ${users.skipped}`);

@@ -1,7 +1,8 @@
 import type { ViewSpec } from "../../http/api-view.js";
 import { ValidationError } from "../../errors.js";
 import { UniqueViolation } from "../../store/store.js";
-import { charField, validUsername, type Validator } from "../../validation/fields.js";
+import { registrationEmailField, usernameField } from "../../validation/account-fields.js";
+import { charField, type Validator } from "../../validation/fields.js";
 import { passwordProblems } from "../../validation/password-rules.js";
 import { validate } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
@@ -17,8 +18,8 @@ export function registerView(deps: AccountDeps): ViewSpec {
   const { registerPerAddress } = throttles;
   const uniqueUsername: Validator = async (value) => ((await store.usernameTaken(value)) ? [USERNAME_TAKEN] : []);
   const fields = [
-    charField("username", { maxLength: 150, validators: [validUsername, uniqueUsername] }),
-    charField("email", { maxLength: 254, email: true }),
+    usernameField([uniqueUsername]),
+    registrationEmailField(),
     charField("password", { maxLength: 128, trim: false }),
     charField("password2", { trim: false }),
   ];

@@ -1,7 +1,8 @@
 import { ValidationError } from "../../errors.js";
 import type { Handler, ViewSpec } from "../../http/api-view.js";
 import { UniqueViolation, type UserRecord } from "../../store/store.js";
-import { charField, validUsername } from "../../validation/fields.js";
+import { usernameField } from "../../validation/account-fields.js";
+import { charField } from "../../validation/fields.js";
 import { validateSome } from "../../validation/serializer.js";
 import type { AccountDeps } from "./deps.js";
 
@@ -36,7 +37,7 @@ export function userDetailsView({ store }: AccountDeps): ViewSpec {
         return owner && owner.id !== user.id ? [USERNAME_TAKEN] : [];
       };
       const fields = [
-        charField("username", { maxLength: 150, validators: [validUsername, uniqueUsername] }),
+        usernameField([uniqueUsername]),
         charField("first_name", { maxLength: 150, required: false, allowBlank: true }),
         charField("last_name", { maxLength: 150, required: false, allowBlank: true }),
       ];
