@@ -170,6 +170,10 @@ function modelsOn(name: string, where: Where): void {
         const phoneId = listed[2]?.id ?? 0;
         const other = tokenOf(await post(`${h.url}/account/register/`, registration("bob")));
         assert.deepEqual(await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", other), { status: 404, text: '{"detail":"Not found."}', body: { detail: "Not found." } });
+        const unslashed = await fetch(`${h.url}/account/tokens/${phoneId}`, { method: "DELETE", redirect: "manual", headers: { authorization: `Token ${laptop}` } });
+        assert.deepEqual([unslashed.status, unslashed.headers.get("location")], [301, `/account/tokens/${phoneId}/`], "APPEND_SLASH, as Django answers a path it knows once slashed");
+        assert.equal((await call(`${h.url}/account/me/`, "GET", phone)).status, 200, "the redirect deleted nothing");
+        assert.equal((await fetch(`${h.url}/account/tokens/x`, { method: "DELETE", redirect: "manual" })).status, 404, "no view answers tokens/x/, so no redirect");
         assert.equal((await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", laptop)).status, 204);
         assert.equal((await call(`${h.url}/account/me/`, "GET", phone)).status, 401);
         assert.equal((await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", laptop)).status, 404);

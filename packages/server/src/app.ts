@@ -12,7 +12,7 @@ import { inlineJsonParser, type JsonBodyParser } from "./http/json-body-parser.j
 import { requestLog } from "./http/request-log.js";
 import { successLimits, type SuccessLimits } from "./http/success-limits.js";
 import { silentLogger, type Logger } from "./logger.js";
-import { ACCOUNT_PATHS, accountRouter } from "./routes/account/index.js";
+import { accountRouter, isAccountPath } from "./routes/account/index.js";
 import { healthRouter } from "./routes/health.js";
 import { DEFAULT_RESET_TIMEOUT_SECONDS, ResetTokens } from "./auth/reset-tokens.js";
 import type { Mailer } from "./mail/mailer.js";
@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(log));
   const { loginPerAddress, loginPerUsername } = settings.throttle;
   if (settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername)) app.use(proxyWarning(log));
-  app.use(appendSlash((path) => ACCOUNT_PATHS.has(path) || isResetPagePath(path)));
+  app.use(appendSlash((path) => isAccountPath(path) || isResetPagePath(path)));
   app.use(successLimits(settings.successLimits, state, settings.trustedProxies, clock));
   // The account routes first: they take nearly every request, so most skip matching /healthz.
   app.use(account.routes());

@@ -25,12 +25,17 @@ const VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
   "/account/user/": userDetailsView,
 };
 
-/** Views at a path with a parameter (no slash is appended to these). */
+/** Views at a path with a parameter. */
 const PARAMETER_VIEWS: Record<string, (deps: AccountDeps) => ViewSpec> = {
   "/account/tokens/:id/": tokenView,
 };
 
-export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(Object.keys(VIEWS));
+const ACCOUNT_PATHS: ReadonlySet<string> = new Set(Object.keys(VIEWS));
+/** The paths of PARAMETER_VIEWS as Django's `<int:id>` converter matches them. */
+const PARAMETER_PATH = /^\/account\/tokens\/[0-9]+\/$/;
+
+/** Whether an account view answers at `path` (Django's URL resolver: what APPEND_SLASH redirects to). */
+export const isAccountPath = (path: string): boolean => ACCOUNT_PATHS.has(path) || PARAMETER_PATH.test(path);
 
 export function accountRouter(deps: AccountDeps & ViewDeps): Router {
   const router = new Router({ strict: true, sensitive: true });
