@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli, type CliResult } from "../helpers/cli.js";
+import { configDir, runCli, type CliResult } from "../helpers/cli.js";
 import { startPostgres, type PostgresCluster } from "../helpers/postgres.js";
 import { post, registration, spawnServer, type ServerProcess } from "../helpers/server.js";
 import { tempDir } from "../helpers/temp.js";
@@ -94,9 +94,18 @@ describe("authctl admin", () => {
     assert.equal((await admin(["set-password", "ada", "--password-stdin"], "new-pass-2")).exitCode, 0);
     assert.equal((await login(server.url, "ada", "s3cret-pw")).status, 400);
     assert.deepEqual((await login(server.url, "ada", "new-pass-2")).body, { token });
+    const config = await configDir();
+    const cli = (args: string[], input?: string) =>
+      runCli(args, { env: { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server?.url }, ...(input === undefined ? {} : { input }) });
+    assert.equal((await cli(["login", "--with-token", "--insecure-storage"], token)).exitCode, 0);
     const off = (json(await admin(["deactivate", "ada", "--json"])) as { changed: boolean });
     assert.equal(off.changed, true);
     assert.equal(await me(server.url, token), 401);
+    const status = await cli(["status"]);
+    assert.equal(status.exitCode, 1);
+    assert.match(status.stdout, /✗ token rejected by the server: User inactive or deleted\.\n {4}fix: the account is deactivated on the server: an administrator can reactivate it/);
+    assert.doesNotMatch(status.stdout, /fix: authctl login/, "logging in cannot help a deactivated account");
+    await config.remove();
     assert.equal((json(await admin(["deactivate", "ada", "--json"])) as { changed: boolean }).changed, false);
     await admin(["activate", "ada"]);
     assert.equal(await me(server.url, token), 200);

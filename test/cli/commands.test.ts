@@ -64,7 +64,7 @@ describe("commands in process, with fakes", () => {
 
   it("with --with-token checks the token and keeps it under the name the server gives", async () => {
     api.addUser("ada");
-    const token = await api.login(URL_A, "ada", "pw");
+    const { token } = await api.login(URL_A, "ada", "pw");
     const out = run({ stdin: `${token}\n`, json: true });
     await runLogin({ url: URL_A, withToken: true }, out.ctx);
     assert.deepEqual(JSON.parse(out.stdout()), { url: URL_A, username: "ada", storage: "keychain" });

@@ -99,7 +99,8 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
       assert.match(result.stderr, /warning: token stored in plaintext in .*credentials\.json: --insecure-storage was given/);
       assert.equal(secretToolLookup(server.url, username), "");
       const status = await runCli(["status"], { env });
-      assert.match(status.stdout, /token in .*credentials\.json \(plaintext\) — plaintext/);
+      assert.match(status.stdout, /token in .*credentials\.json \(plaintext\)\n/);
+      assert.equal(status.stdout.split("plaintext").length, 2, "plaintext is said once");
     } finally {
       await config.remove();
     }

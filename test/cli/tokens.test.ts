@@ -74,6 +74,32 @@ describe("authctl's per-device token commands", { skip }, () => {
     });
   });
 
+  it("says a token has expired, once the server refuses it after the expiry it gave at login", async () => {
+    await withServer({ AUTHCTL_TOKEN_TTL: "2s" }, async (url, cli) => {
+      const username = uniqueName("ttl");
+      await post(`${url}/account/register/`, registration(username, PASSWORD));
+      const login = await cli(["login", "-u", username, "--password-stdin"], PASSWORD);
+      assert.equal(login.exitCode, 0, login.stderr);
+      assert.match(login.stderr, /; it expires in [12] s \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
+      // The state waited for: the server refuses the token (it expired there).
+      let user = await cli(["user"]);
+      for (const deadline = Date.now() + 60_000; user.exitCode === 0 && Date.now() < deadline; ) user = await cli(["user"]);
+      assert.equal(user.exitCode, 1, "the documented code for a token the server refuses");
+      assert.match(user.stderr, new RegExp(`error: the token of ${username} at ${url.replace(/\./g, "\\.")} expired at \\d{4}-[\\d:T.-]+Z\nhint: log in again: authctl login --url `));
+      assert.equal((JSON.parse((await cli(["user", "--json"])).stdout) as { error: { code: string } }).error.code, "token_expired");
+
+      const status = await cli(["status"]);
+      assert.equal(status.exitCode, 1);
+      assert.match(status.stdout, /✗ token expired\n {4}the token expired at \d{4}-[\d:T.-]+Z\n {4}fix: authctl login --url /);
+      const api = await cli(["api", "account/me/"]);
+      assert.equal(api.exitCode, 1);
+      assert.match(api.stderr, /hint: the token of .* expired at .*; log in again: authctl login/);
+      const logout = await cli(["logout"]);
+      assert.equal(logout.exitCode, 0, logout.stderr);
+      assert.match(logout.stderr, /had expired; removed it locally/);
+    });
+  });
+
   it("against DRF's model (the default): one token, no expiry, logout --all revokes it", async () => {
     await withServer({}, async (url, cli) => {
       const username = uniqueName("drf");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { LIFECYCLE, type Account, type Api, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type ServerToken, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
+import { LIFECYCLE, type Account, type Api, type Issued, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type ServerToken, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
 import { ConfigFile } from "../../packages/cli/src/config-file.js";
 import type { Context } from "../../packages/cli/src/context.js";
 import { NotOffered, ServerUnreachable } from "../../packages/cli/src/errors.js";
@@ -71,7 +71,7 @@ export class FakeApi implements Api {
     return Promise.resolve();
   }
 
-  register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & { token: string }> {
+  register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & Issued> {
     this.reach(baseUrl, "register");
     if (input.password !== input.password2) return Promise.reject(refusal({ error: "P1 and P2 should be same!" }));
     if (this.users.has(input.username)) return Promise.reject(refusal({ username: ["A user with that username already exists."] }, { username: input.username }));
@@ -79,11 +79,11 @@ export class FakeApi implements Api {
     return Promise.resolve({ username: user.username, email: user.email, token: this.issue(user) });
   }
 
-  login(baseUrl: string, username: string, password: string): Promise<string> {
+  login(baseUrl: string, username: string, password: string): Promise<Issued> {
     this.reach(baseUrl, "login");
     const user = this.users.get(username);
     if (user?.password !== password) return Promise.reject(refusal({ non_field_errors: ["Unable to log in with provided credentials."] }, { username }));
-    return Promise.resolve(this.issue(user));
+    return Promise.resolve({ token: this.issue(user) });
   }
 
   logout(baseUrl: string, token: string): Promise<"revoked" | "rejected"> {

@@ -41,6 +41,12 @@ export interface UserDetails {
   lastName: string;
 }
 
+/** A token as login and registration hand it out, with its `expiry` where the server sets one (knox's model). */
+export interface Issued {
+  token: string;
+  expiry?: string;
+}
+
 /** One of the user's tokens as `GET /account/tokens/` lists it (never the token itself). */
 export interface ServerToken {
   id: number;
@@ -75,9 +81,9 @@ export type LifecycleEndpoint = keyof typeof LIFECYCLE;
 export interface Api {
   /** Fails unless an account API answers at the URL: asked before any password is typed. */
   probe(baseUrl: string): Promise<void>;
-  register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & { token: string }>;
+  register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & Issued>;
   /** `name` names this device's token where the server keeps one per login (knox's model); others ignore it. */
-  login(baseUrl: string, username: string, password: string, name?: string): Promise<string>;
+  login(baseUrl: string, username: string, password: string, name?: string): Promise<Issued>;
   /** Revokes the token; `rejected` when the server no longer knew it. */
   logout(baseUrl: string, token: string): Promise<"revoked" | "rejected">;
   check(baseUrl: string, token: string): Promise<TokenCheck>;
@@ -192,12 +198,14 @@ export function createApi(options: ApiOptions): Api {
     },
     async register(baseUrl, { username, email, password, password2 }) {
       const answer = await call(baseUrl, "/account/register/", "POST", { username, email, password, password2 });
-      if (answer.status === 201 && hasStrings(answer.body, "username", "email", "token")) return answer.body;
+      if (answer.status === 201 && hasStrings(answer.body, "username", "email", "token")) {
+        return { username: answer.body.username, email: answer.body.email, ...issued(answer.body) };
+      }
       throw refusalOrUnexpected(baseUrl, "/account/register/", answer, username);
     },
     async login(baseUrl, username, password, name) {
       const answer = await call(baseUrl, "/account/login/", "POST", name === undefined ? { username, password } : { username, password, name });
-      if (answer.status === 200 && hasStrings(answer.body, "token")) return answer.body.token;
+      if (answer.status === 200 && hasStrings(answer.body, "token")) return issued(answer.body);
       throw refusalOrUnexpected(baseUrl, "/account/login/", answer, username);
     },
     async logout(baseUrl, token) {
@@ -320,6 +328,12 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** The token and, when the server gave a well-formed one, its expiry. */
+function issued(body: { token: string }): Issued {
+  const { expiry } = body as { expiry?: unknown };
+  return typeof expiry === "string" && !Number.isNaN(Date.parse(expiry)) ? { token: body.token, expiry } : { token: body.token };
 }
 
 function hasStrings<K extends string>(body: unknown, ...keys: K[]): body is Record<K, string> {

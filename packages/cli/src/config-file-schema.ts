@@ -12,7 +12,7 @@ const fileSchema = z.object({
       url: z.string(),
       active: z.string().optional(),
       lastUsed: z.number(),
-      accounts: z.array(z.object({ username: z.string(), storage })),
+      accounts: z.array(z.object({ username: z.string(), storage, expiry: z.string().optional() })),
     }),
   ),
 });
@@ -31,7 +31,7 @@ export const configSchema = z.union([fileSchema.transform(fromFile), legacySchem
 function fromFile(data: ConfigOnDisk): Config {
   const servers = new Map<string, ServerConfig>();
   for (const server of data.servers) {
-    const accounts = new Map(server.accounts.map((account) => [account.username, account.storage] as const));
+    const accounts = new Map(server.accounts.map(({ username, ...account }) => [username, account] as const));
     servers.set(server.url, { active: server.active, lastUsed: server.lastUsed, accounts });
   }
   return { current: data.current, servers };
@@ -40,7 +40,7 @@ function fromFile(data: ConfigOnDisk): Config {
 function fromLegacy(data: z.infer<typeof legacySchema>): Config {
   const servers = new Map<string, ServerConfig>();
   for (const [url, host] of Object.entries(data.hosts)) {
-    const accounts = new Map(Object.entries(host.users).map(([username, user]) => [username, user.storage] as const));
+    const accounts = new Map(Object.entries(host.users).map(([username, user]) => [username, { storage: user.storage }] as const));
     servers.set(url, { active: host.active, lastUsed: url === data.lastUrl ? 1 : 0, accounts });
   }
   return { current: data.lastUrl, servers };

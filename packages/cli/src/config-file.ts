@@ -5,11 +5,18 @@ import { readJsonFile, withFileLock, writeJsonFile, type JsonFileKind } from "./
 
 export type Storage = "keychain" | "file";
 
+/** What the config says of one stored account: where its token lives, and when the server said it expires. */
+export interface AccountConfig {
+  storage: Storage;
+  /** ISO 8601, from the login or registration answer (knox's `expiry`); absent where the server gave none (DRF). */
+  expiry?: string;
+}
+
 /** One server: its accounts (username → where the token lives), the active one, when it was last used. */
 export interface ServerConfig {
   active?: string;
   lastUsed: number;
-  accounts: Map<string, Storage>;
+  accounts: Map<string, AccountConfig>;
 }
 
 /**
@@ -56,7 +63,7 @@ function toFile(config: Config): ConfigOnDisk {
       url,
       active: server.active,
       lastUsed: server.lastUsed,
-      accounts: [...server.accounts].map(([username, where]) => ({ username, storage: where })),
+      accounts: [...server.accounts].map(([username, { storage, expiry }]) => ({ username, storage, expiry })),
     })),
   };
 }

@@ -78,6 +78,12 @@ export class RequestFailed extends CliError {
   }
 }
 
+/** A stored token that the server rejects after the expiry it gave at login: said so, with the way back. */
+export class TokenExpired extends CliError {
+  readonly exitCode = ExitCode.refused;
+  readonly code = "token_expired";
+}
+
 /** The server answers, but has no endpoint for what was asked (e.g. a DRF app without dj-rest-auth's password/ and user/). */
 export class NotOffered extends CliError {
   readonly exitCode = ExitCode.unreachable;

@@ -58,6 +58,11 @@ export function describeRefusal(body: object): string {
   return refusalLines(body, (text) => text);
 }
 
+/** Whether the server refused because it does not (or no longer) accept the token sent. */
+export function isTokenRejection(error: unknown): boolean {
+  return error instanceof ServerRefused && JSON.stringify(error.details).includes(INVALID_TOKEN);
+}
+
 export function humanizeRefusal(body: object): string {
   return refusalLines(body, (text, table) => plainly(table, text));
 }

@@ -3,7 +3,7 @@ import type { Context } from "../context.js";
 import { RequestFailed, UsageError } from "../errors.js";
 import { sanitize } from "../text.js";
 import { readStdin } from "../stdin.js";
-import { credentials, TOKEN_ENV, type Credentials } from "./common.js";
+import { credentials, expiredToken, TOKEN_ENV, type Credentials } from "./common.js";
 
 export interface ApiCommandOptions {
   url?: string;
@@ -41,6 +41,8 @@ function hintFor(status: number, path: string, { url, account }: Credentials): s
   }
   if (status !== 401) return undefined;
   if (account === undefined) return `the server rejected the token from ${TOKEN_ENV}: set it to a valid token, or unset it`;
+  const expired = expiredToken(account);
+  if (expired) return `${expired.message}; ${expired.hint ?? ""}`;
   return `the server no longer accepts the token of ${account.username}; log in again: authctl login --url ${url} --username ${account.username}`;
 }
 

@@ -1,6 +1,7 @@
 import { resolveBaseUrl } from "../base-url.js";
 import type { Context } from "../context.js";
-import { NotLoggedIn, StorageFailed, UsageError } from "../errors.js";
+import { NotLoggedIn, StorageFailed, TokenExpired, UsageError } from "../errors.js";
+import { isTokenRejection } from "../refusals.js";
 import type { StoredAccount } from "../secrets/token-store.js";
 
 export const TOKEN_ENV = "AUTHCTL_TOKEN";
@@ -37,6 +38,26 @@ export async function credentials(ctx: Context, flag: string | undefined, userna
   if (token !== undefined) return { url: await resolveUrl(ctx, flag), token };
   const account = await resolveAccount(ctx, flag, username);
   return { url: account.url, token: await ctx.tokens.read(account), account };
+}
+
+/**
+ * Runs `work` as the account `credentials` finds. A refusal of its token
+ * after the expiry the server gave at login is reported as an expired token.
+ */
+export async function asSignedIn<T>(ctx: Context, flag: string | undefined, username: string | undefined, work: (signedIn: Credentials) => Promise<T>): Promise<T> {
+  const signedIn = await credentials(ctx, flag, username);
+  try {
+    return await work(signedIn);
+  } catch (error) {
+    throw (isTokenRejection(error) && expiredToken(signedIn.account)) || error;
+  }
+}
+
+/** The stored account's token has passed the expiry the server gave for it: how to say so. */
+export function expiredToken(account: StoredAccount | undefined, now = Date.now()): TokenExpired | undefined {
+  if (account?.expiry === undefined || Date.parse(account.expiry) > now) return undefined;
+  const { url, username, expiry } = account;
+  return new TokenExpired(`the token of ${username} at ${url} expired at ${expiry}`, `log in again: authctl login --url ${url} --username ${username}`);
 }
 
 /** How messages name the account acted on. */
@@ -76,10 +97,11 @@ export async function keepToken(
   username: string,
   token: string,
   insecureStorage: boolean | undefined,
+  expiry?: string,
 ): Promise<{ storage: string; location: string }> {
   let saved;
   try {
-    saved = await ctx.tokens.save(url, username, token, insecureStorage === true);
+    saved = await ctx.tokens.save(url, username, token, insecureStorage === true, expiry);
   } catch (error) {
     if (!(error instanceof StorageFailed)) throw error;
     // Nothing is lost: the server keeps the token and hands it out again at login.

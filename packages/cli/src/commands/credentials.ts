@@ -2,6 +2,7 @@ import { assertSafeForPassword } from "../base-url.js";
 import type { Context } from "../context.js";
 import { readSecretFromStdin } from "../stdin.js";
 import { keepToken } from "./common.js";
+import { expiresIn } from "./tokens.js";
 
 /** The flags register and login share. */
 export interface CredentialOptions {
@@ -40,20 +41,24 @@ export async function askNewPassword(ctx: Context, label = "Password"): Promise<
   }
 }
 
-/** Keeps the token and reports the result, or with --no-store prints the token and keeps nothing. */
+/**
+ * Keeps the token (with the expiry the server gave, if any) and reports the
+ * result, or with --no-store prints the token and keeps nothing.
+ */
 export async function deliverToken(
   ctx: Context,
-  account: { url: string; username: string; token: string; email?: string },
+  account: { url: string; username: string; token: string; expiry?: string; email?: string },
   options: CredentialOptions,
   done: string,
 ): Promise<void> {
   const { token, ...shown } = account;
+  const expires = account.expiry === undefined ? "" : `; it expires ${expiresIn(account.expiry, Date.now())} (${account.expiry})`;
   if (options.store === false) {
-    ctx.out.success(`${done}; token not stored (--no-store)`);
+    ctx.out.success(`${done}; token not stored (--no-store)${expires}`);
     ctx.out.result({ ...shown, storage: "none", token }, token);
     return;
   }
-  const { storage, location } = await keepToken(ctx, account.url, account.username, token, options.insecureStorage);
-  ctx.out.success(`${done}; token stored in ${location}`);
+  const { storage, location } = await keepToken(ctx, account.url, account.username, token, options.insecureStorage, account.expiry);
+  ctx.out.success(`${done}; token stored in ${location}${expires}`);
   ctx.out.result({ ...shown, storage });
 }

@@ -28,8 +28,8 @@ export async function runLogin(options: LoginOptions, ctx: Context): Promise<voi
     const username = typed.trim();
     const password = piped ?? (await ctx.prompter.secret(`Password${count}`, "--password-stdin"));
     try {
-      const token = await ctx.api.login(url, username, password, options.name ?? hostname());
-      await deliverToken(ctx, { url, username, token }, options, `Logged in to ${url} as ${username}`);
+      const issued = await ctx.api.login(url, username, password, options.name ?? hostname());
+      await deliverToken(ctx, { url, username, ...issued }, options, `Logged in to ${url} as ${username}`);
       return;
     } catch (error) {
       // Typed credentials get three tries, as sudo gives; a piped password cannot change.

@@ -1,7 +1,7 @@
 import type { Context } from "../context.js";
 import { NotLoggedIn, NotOffered, ServerUnreachable, UsageError } from "../errors.js";
 import type { RemoveResult, StoredAccount } from "../secrets/token-store.js";
-import { resolveAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
+import { expiredToken, resolveAccount, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 
 export interface LogoutOptions {
   url?: string;
@@ -37,7 +37,9 @@ export async function runLogout(options: LogoutOptions, ctx: Context): Promise<v
   const messages: Record<Outcome, string> = {
     revoked: `Logged out of ${url} as ${username}; the token is revoked (on a server with one token per user, for every client of this account)`,
     "revoked-all": `Logged out of ${url} as ${username} on every device; every token of this account is revoked`,
-    rejected: `The server had already revoked the token of ${username}; removed it locally`,
+    rejected: expiredToken(account)
+      ? `The token of ${username} at ${url} had expired; removed it locally`
+      : `The server had already revoked the token of ${username}; removed it locally`,
     forgotten: `Removed the token of ${username} at ${url} locally`,
     local: `Removed the token of ${username} at ${url} locally; it stays valid on the server`,
   };

@@ -1,7 +1,7 @@
 import { assertSafeForPassword } from "../base-url.js";
 import type { Context } from "../context.js";
 import { readSecretLines } from "../stdin.js";
-import { credentials, whose } from "./common.js";
+import { asSignedIn, whose } from "./common.js";
 import { askNewPassword } from "./credentials.js";
 
 export interface PasswordChangeOptions {
@@ -21,19 +21,20 @@ const CHANGE_STDIN = ["the current password", "the new one"] as const;
  * change, so the stored token goes on working, here and on every other client.
  */
 export async function runPasswordChange(options: PasswordChangeOptions, ctx: Context): Promise<void> {
-  const signedIn = await credentials(ctx, options.url, options.username);
-  const { url, token, account } = signedIn;
-  await assertSafeForPassword(url, options.insecureHttp === true);
-  const piped = options.passwordStdin
-    ? await readSecretLines(ctx.stdin, CHANGE_STDIN, "--password-stdin", `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin`)
-    : undefined;
-  ctx.out.info(`Changing the password of ${whose(signedIn)}`);
-  await ctx.api.offers(url, "passwordChange", token);
-  const [oldPassword, newPassword, newPasswordAgain] = piped
-    ? [piped[0], piped[1], piped[1]]
-    : [await ctx.prompter.secret("Current password", "--password-stdin"), ...(await askNewPassword(ctx, "New password"))];
-  const detail = await ctx.api.changePassword(url, token, { oldPassword, newPassword, newPasswordAgain });
-  ctx.out.success(`Changed the password of ${whose(signedIn)}`);
-  ctx.out.info("The token keeps working, here and on every other client of the account: DRF keeps it when the password changes (to revoke it too: authctl logout)");
-  ctx.out.result({ url, username: account?.username ?? null, detail });
+  await asSignedIn(ctx, options.url, options.username, async (signedIn) => {
+    const { url, token, account } = signedIn;
+    await assertSafeForPassword(url, options.insecureHttp === true);
+    const piped = options.passwordStdin
+      ? await readSecretLines(ctx.stdin, CHANGE_STDIN, "--password-stdin", `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin`)
+      : undefined;
+    ctx.out.info(`Changing the password of ${whose(signedIn)}`);
+    await ctx.api.offers(url, "passwordChange", token);
+    const [oldPassword, newPassword, newPasswordAgain] = piped
+      ? [piped[0], piped[1], piped[1]]
+      : [await ctx.prompter.secret("Current password", "--password-stdin"), ...(await askNewPassword(ctx, "New password"))];
+    const detail = await ctx.api.changePassword(url, token, { oldPassword, newPassword, newPasswordAgain });
+    ctx.out.success(`Changed the password of ${whose(signedIn)}`);
+    ctx.out.info("The token keeps working, here and on every other client of the account: DRF keeps it when the password changes (to revoke it too: authctl logout)");
+    ctx.out.result({ url, username: account?.username ?? null, detail });
+  });
 }

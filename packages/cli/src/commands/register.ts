@@ -22,5 +22,5 @@ export async function runRegister(options: RegisterOptions, ctx: Context): Promi
   const [password, password2] = piped === undefined ? await askNewPassword(ctx) : [piped, piped];
   const account = await ctx.api.register(url, { username, email, password, password2 });
   const name = sanitizeLine(account.username);
-  await deliverToken(ctx, { url, username: account.username, email: account.email, token: account.token }, options, `Registered ${name} at ${url}`);
+  await deliverToken(ctx, { url, ...account }, options, `Registered ${name} at ${url}`);
 }

@@ -3,14 +3,17 @@ import { normalizeBaseUrl } from "../base-url.js";
 import type { Context } from "../context.js";
 import { CliError, ExitCode, NotLoggedIn, type ExitCodeValue } from "../errors.js";
 import { sanitizeLine } from "../text.js";
-import { resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
+import { expiredToken, resolveUrl, TOKEN_ENV, tokenFromEnv } from "./common.js";
 import { expiresIn } from "./tokens.js";
 
 export interface StatusOptions {
   url?: string;
 }
 
-type State = TokenCheck["state"] | "unreachable" | "unreadable";
+type State = TokenCheck["state"] | "expired" | "unreachable" | "unreadable";
+
+/** DRF's answer to the token of a deactivated (or deleted) user. */
+const INACTIVE = "User inactive or deleted.";
 
 interface Row {
   url: string;
@@ -22,7 +25,7 @@ interface Row {
   source: string;
   location: string;
   state: State;
-  /** When the token expires, where the server says (null: never; absent: the server cannot say). */
+  /** When the token expires, where the server says (null: never; absent: the server cannot say); when it expired, for an expired one. */
   expiry?: string | null;
   detail?: string;
   /** What to run when the token is not accepted. */
@@ -58,15 +61,23 @@ async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> 
   }
   return Promise.all(
     accounts.map(async (account) => {
-      const outcome = await checkToken(ctx, account.url, () => ctx.tokens.read(account));
+      const checked = await checkToken(ctx, account.url, () => ctx.tokens.read(account));
+      // A rejection after the expiry the server gave at login is the expiry.
+      const outcome: Outcome = checked.state === "rejected" && expiredToken(account) ? { state: "expired", expiry: account.expiry } : checked;
       const location = ctx.tokens.describe(account.storage);
-      const fix = outcome.state === "rejected" || outcome.state === "unreadable" ? `authctl login --url ${account.url} --username ${account.username}` : undefined;
+      const login = `authctl login --url ${account.url} --username ${account.username}`;
+      const inactive = "detail" in outcome && outcome.detail === INACTIVE;
+      const fix = inactive
+        ? "the account is deactivated on the server: an administrator can reactivate it (authctl admin activate on the server's machine), then log in again"
+        : ["rejected", "expired", "unreadable"].includes(outcome.state)
+          ? login
+          : undefined;
       return { url: account.url, username: account.username, active: account.active, current: account.current, source: account.storage, location, ...describe(outcome), fix };
     }),
   );
 }
 
-type Outcome = (TokenCheck & { expiry?: string | null }) | { state: "unreachable" | "unreadable"; detail: string };
+type Outcome = (TokenCheck & { expiry?: string | null }) | { state: "expired"; expiry?: string | null } | { state: "unreachable" | "unreadable"; detail: string };
 
 async function checkToken(ctx: Context, url: string, token: () => Promise<string>): Promise<Outcome> {
   let value: string;
@@ -101,11 +112,18 @@ function describe(outcome: Outcome): { state: State; detail?: string; expiry?: s
   return "expiry" in outcome && outcome.expiry !== undefined ? { state: outcome.state, expiry: outcome.expiry } : { state: outcome.state };
 }
 
+function expiryLine(expiry: string | null): string {
+  if (expiry === null) return "the token does not expire";
+  const when = expiresIn(expiry, Date.now());
+  return when === "expired" ? `the token expired at ${expiry}` : `the token expires ${when} (${expiry})`;
+}
+
 function render(rows: Row[], ctx: Context): string {
   const { color } = ctx.out;
   const verdicts: Record<State, string> = {
     accepted: color.green("✓ token accepted by the server"),
     rejected: color.red("✗ token rejected by the server"),
+    expired: color.red("✗ token expired"),
     unreachable: color.red("✗ could not check the token"),
     unreadable: color.red("✗ could not read the token"),
   };
@@ -115,9 +133,9 @@ function render(rows: Row[], ctx: Context): string {
     lines.push(`${color.bold(url)}${group.some((row) => row.current) ? color.cyan(" (current server)") : ""}`);
     for (const row of group) {
       lines.push(`  ${row.username ?? "(unknown account)"}${row.active ? color.cyan(" (active)") : ""}`);
-      lines.push(`    token in ${row.location}${row.source === "file" ? color.yellow(" — plaintext") : ""}`);
+      lines.push(`    token in ${row.source === "file" ? color.yellow(row.location) : row.location}`);
       lines.push(`    ${verdicts[row.state]}${row.detail ? `: ${row.detail}` : ""}`);
-      if (row.expiry !== undefined) lines.push(`    ${row.expiry === null ? "the token does not expire" : `the token expires ${expiresIn(row.expiry, Date.now())} (${row.expiry})`}`);
+      if (row.expiry !== undefined) lines.push(`    ${expiryLine(row.expiry)}`);
       if (row.fix) lines.push(`    ${color.dim("fix:")} ${row.fix}`);
     }
   }

@@ -1,7 +1,7 @@
 import type { ServerToken } from "../api-client.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
-import { credentials, whose } from "./common.js";
+import { asSignedIn, whose } from "./common.js";
 
 export interface TokensOptions {
   url?: string;
@@ -10,9 +10,10 @@ export interface TokensOptions {
 
 /** `authctl tokens`: the account's live tokens on the server, one per device where the server keeps one per login. */
 export async function runTokens(options: TokensOptions, ctx: Context): Promise<void> {
-  const signedIn = await credentials(ctx, options.url, options.username);
-  const tokens = await ctx.api.tokens(signedIn.url, signedIn.token);
-  ctx.out.result({ url: signedIn.url, tokens }, renderTokens(ctx, tokens, Date.now()));
+  await asSignedIn(ctx, options.url, options.username, async (signedIn) => {
+    const tokens = await ctx.api.tokens(signedIn.url, signedIn.token);
+    ctx.out.result({ url: signedIn.url, tokens }, renderTokens(ctx, tokens, Date.now()));
+  });
 }
 
 export interface TokenRevokeOptions extends TokensOptions {
@@ -22,11 +23,12 @@ export interface TokenRevokeOptions extends TokensOptions {
 /** `authctl tokens revoke ID`: ends one device's token. */
 export async function runTokenRevoke(options: TokenRevokeOptions, ctx: Context): Promise<void> {
   if (!/^[1-9][0-9]{0,9}$/.test(options.id)) throw new UsageError(`the token ID is a number from authctl tokens, got "${options.id}"`);
-  const signedIn = await credentials(ctx, options.url, options.username);
   const id = Number(options.id);
-  await ctx.api.revokeToken(signedIn.url, signedIn.token, id);
-  ctx.out.success(`Revoked token ${id} of ${whose(signedIn)}`);
-  ctx.out.result({ url: signedIn.url, id, revoked: true });
+  await asSignedIn(ctx, options.url, options.username, async (signedIn) => {
+    await ctx.api.revokeToken(signedIn.url, signedIn.token, id);
+    ctx.out.success(`Revoked token ${id} of ${whose(signedIn)}`);
+    ctx.out.result({ url: signedIn.url, id, revoked: true });
+  });
 }
 
 function renderTokens(ctx: Context, tokens: ServerToken[], now: number): string {

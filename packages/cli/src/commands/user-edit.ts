@@ -2,7 +2,7 @@ import type { UserChanges } from "../api-client.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
 import { sanitizeLine } from "../text.js";
-import { credentials, whose } from "./common.js";
+import { asSignedIn, whose } from "./common.js";
 import { renderUser, userResult } from "./user.js";
 
 /** `--username` is the new username: the account edited is the server's active one (`authctl switch` picks another). */
@@ -19,13 +19,14 @@ export async function runUserEdit(options: UserEditOptions, ctx: Context): Promi
   const changes: UserChanges = { username: options.username, firstName: options.firstName, lastName: options.lastName };
   const given = (Object.keys(changes) as (keyof UserChanges)[]).filter((key) => changes[key] !== undefined);
   if (given.length === 0) throw new UsageError("nothing to change: give --username, --first-name or --last-name");
-  const signedIn = await credentials(ctx, options.url, undefined);
-  const user = await ctx.api.updateUser(signedIn.url, signedIn.token, changes);
-  const { account } = signedIn;
-  const renamed = account !== undefined && account.username !== user.username;
-  if (renamed) await ctx.tokens.rename(account, user.username, signedIn.token);
-  const labels: Record<keyof UserChanges, string> = { username: "username", firstName: "first name", lastName: "last name" };
-  const changed = given.map((key) => labels[key]).join(", ").replace(/, ([^,]+)$/, " and $1");
-  ctx.out.success(`Updated the ${changed} of ${whose(signedIn)}${renamed ? `; stored here as ${sanitizeLine(user.username)} now` : ""}`);
-  ctx.out.result(userResult(signedIn.url, user), renderUser(ctx, user));
+  await asSignedIn(ctx, options.url, undefined, async (signedIn) => {
+    const user = await ctx.api.updateUser(signedIn.url, signedIn.token, changes);
+    const { account } = signedIn;
+    const renamed = account !== undefined && account.username !== user.username;
+    if (renamed) await ctx.tokens.rename(account, user.username, signedIn.token);
+    const labels: Record<keyof UserChanges, string> = { username: "username", firstName: "first name", lastName: "last name" };
+    const changed = given.map((key) => labels[key]).join(", ").replace(/, ([^,]+)$/, " and $1");
+    ctx.out.success(`Updated the ${changed} of ${whose(signedIn)}${renamed ? `; stored here as ${sanitizeLine(user.username)} now` : ""}`);
+    ctx.out.result(userResult(signedIn.url, user), renderUser(ctx, user));
+  });
 }

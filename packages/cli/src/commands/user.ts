@@ -1,7 +1,7 @@
 import type { UserDetails } from "../api-client.js";
 import type { Context } from "../context.js";
 import { sanitizeLine } from "../text.js";
-import { credentials, type Credentials } from "./common.js";
+import { asSignedIn, type Credentials } from "./common.js";
 
 export interface UserOptions {
   url?: string;
@@ -10,10 +10,11 @@ export interface UserOptions {
 
 /** The account's details as the server has them (dj-rest-auth's `user/`): pk, username, email, first and last name. */
 export async function runUser(options: UserOptions, ctx: Context): Promise<void> {
-  const signedIn = await credentials(ctx, options.url, options.username);
-  const user = await ctx.api.user(signedIn.url, signedIn.token);
-  warnIfRenamed(ctx, signedIn, user);
-  ctx.out.result(userResult(signedIn.url, user), renderUser(ctx, user));
+  await asSignedIn(ctx, options.url, options.username, async (signedIn) => {
+    const user = await ctx.api.user(signedIn.url, signedIn.token);
+    warnIfRenamed(ctx, signedIn, user);
+    ctx.out.result(userResult(signedIn.url, user), renderUser(ctx, user));
+  });
 }
 
 /** The `--json` shape of `user` and `user edit`. */

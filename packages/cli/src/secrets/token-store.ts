@@ -1,4 +1,4 @@
-import type { Config, ConfigFile, Storage } from "../config-file.js";
+import type { AccountConfig, Config, ConfigFile, Storage } from "../config-file.js";
 import { NotLoggedIn, StorageFailed } from "../errors.js";
 import type { CredentialsFile } from "./credentials-file.js";
 import { KeychainUnavailable, type Keychain } from "./keychain.js";
@@ -11,6 +11,8 @@ export interface StoredAccount {
   /** Its server is the current server. */
   current: boolean;
   storage: Storage;
+  /** When the server said the token expires (ISO 8601); absent when it gave no expiry. */
+  expiry?: string;
 }
 
 export interface SaveResult {
@@ -45,12 +47,13 @@ export class TokenStore {
     readonly file: CredentialsFile,
   ) {}
 
-  async save(url: string, username: string, token: string, insecureStorage: boolean): Promise<SaveResult> {
+  /** Keeps the token, with the `expiry` the server gave with it, and makes its account the active one of the current server. */
+  async save(url: string, username: string, token: string, insecureStorage: boolean, expiry?: string): Promise<SaveResult> {
     const result = await this.put(url, username, token, insecureStorage);
     const previous = await this.config.update((config) => {
-      const server = config.servers.get(url) ?? { lastUsed: 0, accounts: new Map<string, Storage>() };
-      const before = server.accounts.get(username);
-      server.accounts.set(username, result.storage);
+      const server = config.servers.get(url) ?? { lastUsed: 0, accounts: new Map<string, AccountConfig>() };
+      const before = server.accounts.get(username)?.storage;
+      server.accounts.set(username, { storage: result.storage, expiry });
       server.active = username;
       server.lastUsed = nextStamp(config);
       config.servers.set(url, server);
@@ -129,7 +132,14 @@ export class TokenStore {
       .filter(([serverUrl]) => url === undefined || serverUrl === url)
       .sort(([urlA, a], [urlB, b]) => Number(urlB === current) - Number(urlA === current) || b.lastUsed - a.lastUsed)
       .flatMap(([serverUrl, server]) =>
-        [...server.accounts].map(([username, storage]) => ({ url: serverUrl, username, storage, active: server.active === username, current: serverUrl === current })),
+        [...server.accounts].map(([username, { storage, expiry }]) => ({
+          url: serverUrl,
+          username,
+          storage,
+          ...(expiry === undefined ? {} : { expiry }),
+          active: server.active === username,
+          current: serverUrl === current,
+        })),
       );
   }
 
@@ -171,8 +181,8 @@ export class TokenStore {
     const replaced = await this.config.update((config) => {
       const server = config.servers.get(account.url);
       if (!server?.accounts.delete(account.username)) return undefined;
-      const before = server.accounts.get(username);
-      server.accounts.set(username, account.storage);
+      const before = server.accounts.get(username)?.storage;
+      server.accounts.set(username, { storage: account.storage, expiry: account.expiry });
       if (server.active === account.username) server.active = username;
       return before;
     });
