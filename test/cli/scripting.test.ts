@@ -103,12 +103,42 @@ COMP_WORDS=(authctl user edit --f); COMP_CWORD=3; _authctl; echo "\${COMPREPLY[*
     assert.equal(spawnSync(process.execPath, [AUTHCTL, "completion", "tcsh"]).status, 2);
   });
 
+  it("completes in bash what each place takes: subcommands, shells, stored servers and usernames, files only for a file", async () => {
+    const config = await configDir();
+    const work = await configDir();
+    try {
+      const accounts = [{ username: "ada", storage: "file" }, { username: "grace", storage: "file" }];
+      const stored = { version: 2, current: "http://127.0.0.1:8131", servers: [{ url: "http://127.0.0.1:8131", active: "ada", lastUsed: 1, accounts }] };
+      await writeFile(join(config.path, "config.json"), JSON.stringify(stored), { mode: 0o600 });
+      await writeFile(join(work.path, "rows.csv"), "username,email\n");
+      const script = `authctl() { "${process.execPath}" "${AUTHCTL}" "$@"; }
+source <(authctl completion bash)
+show() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _authctl; echo "\${COMPREPLY[*]}"; }
+show authctl admin ""
+show authctl completion ""
+show authctl switch -u ""
+show authctl login --url ""
+show authctl register --from ""
+show authctl login --name ""
+show authctl serve --data-dir ""`;
+      const result = spawnSync("bash", ["-c", script], { encoding: "utf8", cwd: work.path, env: { ...process.env, AUTHCTL_CONFIG_DIR: config.path } });
+      const lines = result.stdout.split("\n");
+      assert.match(lines[0] ?? "", /^create-user set-password .* import-django$/, result.stderr);
+      assert.deepEqual(lines.slice(1, 7), ["bash zsh fish", "ada grace", "http://127.0.0.1:8131", "rows.csv", "", ""], "no file names where a file is not taken");
+    } finally {
+      await config.remove();
+      await work.remove();
+    }
+  });
+
   const missing = (shell: string) => (spawnSync(shell, ["-c", "exit 0"]).status === 0 ? false : `${shell} is not installed`);
 
   it("prints a fish completion script that fish completes from", { skip: missing("fish") }, () => {
     const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"; complete -C "authctl password "; complete -C "authctl password reset --li"`;
     const result = spawnSync("fish", ["-c", script], { encoding: "utf8" });
     assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here.*\nchange\t.*\nreset\t.*\n--link\tset the new password with the link from the mail/, result.stderr);
+    const values = spawnSync("fish", ["-c", `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl completion "; complete -C "authctl login --name "`], { encoding: "utf8" });
+    assert.equal(values.stdout, "bash\nfish\nzsh\n", "the shells, and nothing (no file names) for a name");
   });
 
   it("prints a zsh completion script that zsh loads", { skip: missing("zsh") }, () => {

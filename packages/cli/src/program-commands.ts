@@ -1,5 +1,5 @@
 import { Command, type CommandOptions } from "commander";
-import type { CommandSpec } from "./commands/completion.js";
+import type { CommandSpec, ValueKind } from "./commands/completion.js";
 import type { RegisterFromOptions } from "./commands/register-from.js";
 import type { Context } from "./context.js";
 import { UsageError } from "./errors.js";
@@ -243,6 +243,16 @@ function defineToolCommands(program: Command, { command }: Builders, { io, conte
       await runCompletion(shell, specs(program), await context(this));
     });
 
+  // What the completion scripts ask for a flag's value: the stored servers or usernames, from the config alone.
+  program
+    .command("__complete", { hidden: true })
+    .argument("<values>", "urls or usernames")
+    .exitOverride()
+    .action(async function (this: Command, values: string) {
+      const { runCompleteValues } = await import("./commands/completion.js");
+      await runCompleteValues(values, await context(this));
+    });
+
   program
     .command("serve")
     .description("run the authctl server in this process (same as npm start)")
@@ -273,14 +283,26 @@ function withPositionalUrl(command: Command, args: unknown[]): Record<string, un
 }
 
 function specs(program: Command): CommandSpec[] {
-  return program.commands.map((command) => ({
+  // __complete is the scripts' own, not offered.
+  const shown = program.commands.filter((command) => !command.name().startsWith("__"));
+  return shown.map((command) => ({
     name: command.name(),
     description: command.description(),
     options: command.options.map((option) => ({
       flags: [option.short, option.long].filter((flag): flag is string => flag !== undefined),
       description: option.description,
       takesValue: option.required || option.optional,
+      value: valueKind(option.long, option.flags),
     })),
     subcommands: specs(command),
   }));
+}
+
+/** What a flag's value is, for completion: read from its name and its `<placeholder>`. */
+function valueKind(long: string | undefined, flags: string): ValueKind | undefined {
+  if (long === "--url") return "url";
+  if (long === "--username") return "username";
+  if (flags.endsWith("<file>")) return "file";
+  if (flags.endsWith("<dir>")) return "dir";
+  return undefined;
 }
