@@ -5,21 +5,10 @@ import { rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { childrenOf } from "../helpers/processes.js";
 import { registration, spawnServer, type ServerProcess } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
-
-/** Polls `probe` until it returns a value (a state, never a fixed time), or fails after `ms`. */
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
+import { waitFor } from "../helpers/wait.js";
 
 /** A POST on a connection of its own, so the cluster hands each one to the next worker. */
 function postFresh(url: string, body: unknown): Promise<number> {

@@ -8,6 +8,7 @@ import { MAX_REQUESTS_PER_SOCKET } from "../../packages/server/src/server.js";
 import { spawnServer } from "../helpers/server.js";
 import { tempDir } from "../helpers/temp.js";
 import { ConnectionGuard, type ConnectionLimits } from "../../packages/server/src/http/connection-guard.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** A server answering "ok" (after `hold` resolves, if given), watched by a guard with `limits`. */
 async function guarded(limits: ConnectionLimits, hold?: () => Promise<void>) {
@@ -67,21 +68,12 @@ function closed(socket: Socket): Promise<string> {
   return done;
 }
 
-/** Waits for a state, checking after each turn of the event loop. */
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("ConnectionGuard", () => {
   it("closes a connection over the process cap at once when every connection is busy or silent", async () => {
     const server = await guarded({ maxConnections: 3, maxPerAddress: 100 });
     try {
       const silent = [await server.open(), await server.open(), await server.open()];
-      await until("3 connections counted", () => server.guard.size === 3);
+      await waitFor("3 connections counted", () => server.guard.size === 3);
       const extra = await server.open();
       extra.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       assert.equal(await closed(extra), "", "the connection over the cap got no answer");
@@ -112,7 +104,7 @@ describe("ConnectionGuard", () => {
     const server = await guarded({ maxConnections: 100, maxPerAddress: 2 });
     try {
       const held = [await server.open("127.0.0.2"), await server.open("127.0.0.2")];
-      await until("2 connections counted", () => server.guard.size === 2);
+      await waitFor("2 connections counted", () => server.guard.size === 2);
       const third = await server.open("127.0.0.2");
       third.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       assert.equal(await closed(third), "");
@@ -138,7 +130,7 @@ describe("ConnectionGuard", () => {
       holding = true;
       const busy = await server.open();
       const answer = ask(busy);
-      await until("the request in flight", () => inFlight);
+      await waitFor("the request in flight", () => inFlight);
       const idleClosed = closed(idle);
       server.server.close();
       server.guard.drain();
@@ -157,7 +149,7 @@ describe("ConnectionGuard", () => {
     const server = await guarded({ maxConnections: 100, maxPerAddress: 100 });
     try {
       const silent = await server.open();
-      await until("the connection counted", () => server.guard.size === 1);
+      await waitFor("the connection counted", () => server.guard.size === 1);
       server.guard.drain();
       assert.equal(await closed(silent), "");
     } finally {

@@ -8,6 +8,7 @@ import { HashingGate } from "../../packages/server/src/auth/hashing-gate.js";
 import { createApp, TokenVault, type Hasher } from "../../packages/server/src/index.js";
 import { openAccountStore } from "../helpers/database.js";
 import { tempDir } from "../helpers/temp.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * A hasher whose every computation waits until the test lets it finish, so the
@@ -84,27 +85,18 @@ async function heldServer() {
   };
 }
 
-/** Waits for a state, checking after each turn of the event loop. */
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("password hashing through the login route", () => {
   it("gives a login from another address the next turn, ahead of a flood from one address", async () => {
     const server = await heldServer();
     try {
       for (let i = 0; i < 10; i++) server.login("10.0.0.1", `flood${i}`);
-      await until("one flood login hashing, nine waiting", () => server.hasher.started.length === 1 && server.hashing.waiting === 9);
+      await waitFor("one flood login hashing, nine waiting", () => server.hasher.started.length === 1 && server.hashing.waiting === 9);
       server.login("10.0.0.2", "legit");
-      await until("the legitimate login waiting", () => server.hashing.waiting === 10);
+      await waitFor("the legitimate login waiting", () => server.hashing.waiting === 10);
       // Turns alternate between the addresses waiting: the flood's next, then 10.0.0.2.
       for (let turn = 2; turn <= 3; turn++) {
         server.hasher.finishOne();
-        await until(`hash ${turn}`, () => server.hasher.started.length === turn);
+        await waitFor(`hash ${turn}`, () => server.hasher.started.length === turn);
       }
       assert.deepEqual(server.hasher.started, ["flood0", "flood1", "legit"]);
     } finally {
@@ -116,14 +108,14 @@ describe("password hashing through the login route", () => {
     const server = await heldServer();
     try {
       server.login("10.0.0.1", "first");
-      await until("the first login hashing", () => server.hasher.started.length === 1);
+      await waitFor("the first login hashing", () => server.hasher.started.length === 1);
       const abandoned = Array.from({ length: 5 }, (_, i) => server.login("10.0.0.1", `abandoned${i}`));
-      await until("the abandoned logins waiting", () => server.hashing.waiting === 5);
+      await waitFor("the abandoned logins waiting", () => server.hashing.waiting === 5);
       for (const socket of abandoned) socket.destroy();
-      await until("5 dropped requests logged", () => server.lines.filter((line) => / 499 /.test(line)).length === 5);
+      await waitFor("5 dropped requests logged", () => server.lines.filter((line) => / 499 /.test(line)).length === 5);
       server.hasher.finishOne();
       server.login("10.0.0.1", "next");
-      await until("the next login hashing", () => server.hasher.started.length === 2);
+      await waitFor("the next login hashing", () => server.hasher.started.length === 2);
       assert.deepEqual(server.hasher.started, ["first", "next"]);
     } finally {
       await server.close();

@@ -7,21 +7,13 @@ import { RESET_PAGE_HEADERS } from "../../packages/server/src/routes/reset-page.
 import { post, registration } from "../helpers/http.js";
 import { startInProcess, type InProcessServer } from "../helpers/server.js";
 import { startSilentServer, startSmtpSink, type SmtpSink } from "../helpers/smtp.js";
+import { waitFor } from "../helpers/wait.js";
 
 const LINK = /http:\/\/(\S+?)\/account\/password\/reset\/confirm\/([^/\s]+)\/([^/\s]+)\//;
 
 function recordingLog() {
   const lines: string[] = [];
   return { lines, log: { info: (line: string) => lines.push(line), error: (line: string) => lines.push(`ERROR ${line}`) } };
-}
-
-/** Polls `check` until it holds (a state some background work reaches); no fixed sleep. */
-async function eventually(check: () => boolean, what: string, limitMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > limitMs) assert.fail(`never happened: ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe("password reset by mail, over a real SMTP server", () => {
@@ -133,7 +125,7 @@ describe("where reset links point and who gets them", () => {
         request.end(body);
       });
       assert.equal(status, 200);
-      await eventually(() => lines.some((line) => line.includes("Host is not a valid host name")), "the refusal is logged");
+      await waitFor("the refusal is logged", () => lines.some((line) => line.includes("Host is not a valid host name")));
       assert.equal(bare.mails.length, 0);
     } finally {
       await noPublicUrl.close();
@@ -151,7 +143,7 @@ describe("password reset when mail cannot go", () => {
       await post(`${server.url}/account/register/`, registration("dora"));
       const answer = await post(`${server.url}/account/password/reset/`, { email: "dora@example.com" });
       assert.deepEqual([answer.status, answer.body], [200, { detail: "Password reset e-mail has been sent." }]);
-      await eventually(() => lines.some((line) => line.startsWith("ERROR password reset mail")), "the failure is logged");
+      await waitFor("the failure is logged", () => lines.some((line) => line.startsWith("ERROR password reset mail")));
       const failure = lines.find((line) => line.startsWith("ERROR password reset mail")) ?? "";
       assert.match(failure, /user \d+ could not be sent: EENVELOPE at RCPT reply 550/);
       assert.doesNotMatch(failure, /dora/);
@@ -170,7 +162,7 @@ describe("password reset when mail cannot go", () => {
       await post(`${server.url}/account/register/`, registration("eve"));
       const answer = await post(`${server.url}/account/password/reset/`, { email: "eve@example.com" });
       assert.equal(answer.status, 200);
-      await eventually(() => lines.some((line) => line.startsWith("ERROR password reset mail")), "the timeout is logged");
+      await waitFor("the timeout is logged", () => lines.some((line) => line.startsWith("ERROR password reset mail")));
       assert.equal(silent.connections(), 1);
       assert.match(lines.find((line) => line.startsWith("ERROR")) ?? "", /ETIMEDOUT/);
     } finally {

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { childrenOf } from "../helpers/processes.js";
 import { registration, spawnServer, type ServerProcess } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
-
-/** Polls `probe` until it holds (a state, never a fixed time), or fails after `ms`. */
-async function waitFor(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
+import { waitFor } from "../helpers/wait.js";
 
 async function withServer(env: Record<string, string>, run: (server: ServerProcess) => Promise<void>, ownProcessGroup = false): Promise<void> {
   const dir = await tempDir();
