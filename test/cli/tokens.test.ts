@@ -49,14 +49,14 @@ describe("authctl's per-device token commands", { skip }, () => {
       const listed = await cli(["tokens"]);
       assert.equal(listed.exitCode, 0, listed.stderr);
       assert.match(listed.stdout, /^ID\s+NAME\s+CREATED\s+LAST USED\s+EXPIRES\n/);
-      assert.match(listed.stdout, /\n2\s+laptop\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+in 9 h\s+← this one\n?$/);
+      assert.match(listed.stdout, /\n2\s+laptop\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+in 10 h\s+← this one\n?$/);
       const json = JSON.parse((await cli(["tokens", "--json"])).stdout) as { tokens: ListedToken[] };
       assert.deepEqual(json.tokens.map((token) => [token.id, token.name, token.current]), [[1, "node", false], [2, "laptop", true]]);
       assertNoToken(listed, phone);
 
       const status = await cli(["status"]);
       assert.equal(status.exitCode, 0, status.stderr);
-      assert.match(status.stdout, /✓ token accepted by the server\n {4}the token expires in 9 h \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z\)/);
+      assert.match(status.stdout, /✓ token accepted by the server\n {4}the token expires in 10 h \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z\)/);
 
       assert.equal((await cli(["tokens", "revoke", "1"])).exitCode, 0);
       assert.equal((await fetch(`${url}/account/me/`, { headers: { authorization: `Token ${phone}` } })).status, 401, "the other device is logged out");

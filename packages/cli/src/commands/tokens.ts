@@ -47,12 +47,12 @@ function renderTokens(ctx: Context, tokens: ServerToken[], now: number): string 
   return [color.dim(line(header)), ...rows.map(line)].join("\n");
 }
 
-/** `in 9 h`, `in 3 d`, `expired`, or `never`, as `gh auth status` says it. */
+/** `in 10 h`, `in 3 d` (to the nearest unit), `expired`, or `never`, as `gh auth status` says it. */
 export function expiresIn(expiry: string | null, now: number): string {
   if (expiry === null) return "never";
   const left = Date.parse(expiry) - now;
   if (!(left > 0)) return "expired";
   const units: [number, string][] = [[86_400_000, "d"], [3_600_000, "h"], [60_000, "min"]];
-  for (const [size, unit] of units) if (left >= size) return `in ${Math.floor(left / size)} ${unit}`;
+  for (const [size, unit] of units) if (left >= size) return `in ${Math.round(left / size)} ${unit}`;
   return `in ${Math.ceil(left / 1000)} s`;
 }
