@@ -17,7 +17,8 @@ import { waitFor } from "../helpers/wait.js";
  * run in order in one bash process, so a variable set by one is there for the
  * next; a server command (`npm start`, `authctl serve …`) is started by the
  * test on a free port and a temporary data directory, and its output up to
- * "listening on" is compared. Before comparing, the real port and directories
+ * "listening on" is compared (docs/api.md uses the quick start's server,
+ * started the same way). Before comparing, the real port and directories
  * are written as the documented ones, and tokens, times and durations on both
  * sides become placeholders, so a token is never printed.
  */
@@ -240,7 +241,10 @@ async function stopServer(server: RunningServer): Promise<void> {
 }
 
 /** Runs a document's tested blocks: servers by the test, every other command in one shell. */
-async function runDocument(file: string, options: { path: string; beforeFirstCommand?: (shell: Shell) => Promise<void> }): Promise<number> {
+async function runDocument(
+  file: string,
+  options: { path: string; beforeFirstCommand?: (shell: Shell) => Promise<void>; serverFromElsewhere?: string },
+): Promise<number> {
   const steps = testedSteps(readFileSync(join(ROOT, file), "utf8"));
   assert.ok(steps.some((step) => !SERVER_COMMAND.test(step.command)), `${file} has no tested console block`);
   const dir = await tempDir("authctl-docs-");
@@ -248,6 +252,12 @@ async function runDocument(file: string, options: { path: string; beforeFirstCom
   let shell: Shell | undefined;
   try {
     const mappings: Mapping[] = [[join(dir.path, "config"), "~/.config/authctl"]];
+    if (options.serverFromElsewhere) {
+      // A document whose transcripts use a server another document starts (the quick start's).
+      const server = await startServer(options.serverFromElsewhere, dir.path, options.path);
+      servers.push(server);
+      mappings.push(...server.mappings);
+    }
     for (const step of steps) {
       if (SERVER_COMMAND.test(step.command)) {
         const server = await startServer(step.command, dir.path, options.path);
@@ -294,6 +304,11 @@ describe("the docs' transcripts run as written", { concurrency: false }, () => {
   it("docs/cli.md's tour", async () => {
     const count = await runDocument("docs/cli.md", { path: [BIN, pathWithoutAuthctl()].join(delimiter) });
     assert.ok(count >= 5, `docs/cli.md's tour has ${count} commands`);
+  });
+
+  it("docs/api.md's curl examples, against the quick start's server", async () => {
+    const count = await runDocument("docs/api.md", { path: pathWithoutAuthctl(), serverFromElsewhere: "npm start" });
+    assert.ok(count >= 5, `docs/api.md has ${count} tested commands`);
   });
 });
 
