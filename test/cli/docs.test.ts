@@ -96,9 +96,12 @@ function matches(expected: string[], actual: string[]): boolean {
   return actual[0] === first && matches(rest, actual.slice(1));
 }
 
-/** A command as a failure message may show it: a password fed by printf is left out. */
+/** A command as a failure message may show it: passwords (fed by printf, in a form or JSON body) are left out. */
 function shown(command: string): string {
-  return command.replace(/^printf .*?\|/, "printf … |");
+  return command
+    .replace(/^printf .*?\|/, "printf … |")
+    .replace(/(password\d?=)\S+/g, "$1…")
+    .replace(/("password\d?":)"[^"]*"/g, '$1"…"');
 }
 
 /** `[from, to]` pairs applied to real output (to documented) and, reversed, to commands. */
