@@ -13,7 +13,7 @@ import { tempDir, uniqueName } from "../helpers/temp.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-/** The README's screenshots are refreshed with AUTHCTL_UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir. */
+/** The screenshots in docs/api.md are refreshed with AUTHCTL_UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir. */
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
 const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install -y chromium): the reset page is not tested in a browser`;
 
