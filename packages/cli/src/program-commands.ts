@@ -97,7 +97,7 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
         return;
       }
       const [{ runRegisterFrom }, ctx] = await Promise.all([import("./commands/register-from.js"), context(this)]);
-      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr }));
+      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr, interrupts: io.interrupts }));
     });
 
   credentialCommand("login", "log in with a username and password (or a token) and keep the token")

@@ -6,7 +6,8 @@ import type { Row } from "./rows.js";
 export interface PoolOptions {
   rows: AsyncIterable<Row>;
   concurrency: number;
-  provision: (row: Row) => Promise<Provisioned>;
+  /** A row's outcome, or "done earlier" for a row the report already settles (nothing sent, nothing written). */
+  provision: (row: Row) => Promise<Provisioned | "done earlier">;
   /** Called for each finished row, one at a time; the next row is taken only once it resolves. */
   finish: (entry: ReportEntry) => Promise<void>;
   /** Aborted when no more rows should be taken (Ctrl-C). */
@@ -31,7 +32,7 @@ export interface PoolResult {
  */
 export async function runPool(options: PoolOptions): Promise<PoolResult> {
   const iterator = options.rows[Symbol.asyncIterator]();
-  const counts: Counts = { created: 0, exists: 0, failed: 0 };
+  const counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0 };
   const result: PoolResult = { counts, abandoned: 0 };
   // An object, not a local: workers read it after awaits that another worker's stop() ran during.
   const state = { stopping: false };
@@ -60,12 +61,17 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
         return;
       }
       if (next.done || isStopping()) return;
-      let provisioned: Provisioned;
+      let provisioned: Provisioned | "done earlier";
       try {
         provisioned = await options.provision(next.value);
       } catch (error) {
         if ((error as Error).name === "AbortError") result.abandoned++;
         else fail(error);
+        continue;
+      }
+      if (provisioned === "done earlier") {
+        counts.doneEarlier++;
+        options.onUpdate(counts);
         continue;
       }
       try {
