@@ -258,7 +258,7 @@ describe("register --from in process", () => {
         });
       const rows = ["made,made@example.com,", "mine,mine@example.com,given-pw", "bademail,nope,", ",x@example.com,", "theirs,theirs@example.com,", "busy,busy@example.com,", "fixed,fixed@example.com,pw", "weak,weak@example.com,a-better-password", "fresh,fresh@example.com,"];
       const { code, report } = await run(rows, transport, { quiet: false });
-      assert.equal(code, 0, stderr);
+      assert.equal(code, 1, `rows that failed earlier still fail the run: ${stderr}`);
       assert.deepEqual(sent.sort(), ["/account/login/ theirs", "/account/register/ busy", "/account/register/ fixed", "/account/register/ fresh", "/account/register/ theirs", "/account/register/ weak"]);
       assert.ok((await readFile(reportPath(), "utf8")).startsWith(before), "an earlier line was changed");
       const state = current(report);
@@ -266,7 +266,8 @@ describe("register --from in process", () => {
       assert.deepEqual(["6 theirs", "7 busy", "8 fixed", "9 weak", "10 fresh"].map((key) => state.get(key)?.outcome), ["exists", "created", "created", "created", "created"]);
       assert.equal(state.get("7 busy")?.password, "busy-password", "the row in doubt was sent again with its password");
       assert.equal(state.get("6 theirs")?.password, "theirs-password");
-      assert.match(stderr, /^✓ created 4 · exists 1 · failed 0 · done earlier 4 · 9 rows in \d+s/m);
+      assert.match(stderr, /^created 4 · exists 1 · failed 0 · done earlier 4 \(2 failed\) · 9 rows in \d+s/m);
+      assert.match(stderr, /^failed rows, with their line numbers: grep/m);
     });
 
     it("keeps the password of a row left in doubt (a 5xx) in its failed entry, and the next run finds its account", async () => {
@@ -387,10 +388,10 @@ describe("register --from in process", () => {
 
 describe("register --from progress", () => {
   it("describes done/total, rate, ETA and failures, leaving out what is not known yet", () => {
-    assert.equal(describeProgress({ created: 400, exists: 10, failed: 2, doneEarlier: 0 }, 1000, 5000), "412/1000 rows · 82.4/s · ETA 7s · 2 failed");
-    assert.equal(describeProgress({ created: 40, exists: 0, failed: 0, doneEarlier: 0 }, undefined, 4000), "40 rows · 10.0/s · 0 failed");
+    assert.equal(describeProgress({ created: 400, exists: 10, failed: 2, doneEarlier: 0, failedEarlier: 0 }, 1000, 5000), "412/1000 rows · 82.4/s · ETA 7s · 2 failed");
+    assert.equal(describeProgress({ created: 40, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 }, undefined, 4000), "40 rows · 10.0/s · 0 failed");
     // Rows done earlier count as done, not in the rate: they cost nothing.
-    assert.equal(describeProgress({ created: 10, exists: 0, failed: 0, doneEarlier: 500 }, 1000, 1000), "510/1000 rows · 10.0/s · ETA 49s · 0 failed");
+    assert.equal(describeProgress({ created: 10, exists: 0, failed: 0, doneEarlier: 500, failedEarlier: 0 }, 1000, 1000), "510/1000 rows · 10.0/s · ETA 49s · 0 failed");
   });
 
   it("prints a plain line every few seconds when stderr is not a terminal, and nothing with --quiet", async () => {
@@ -398,7 +399,7 @@ describe("register --from progress", () => {
     const stream = new PassThrough().on("data", (chunk: Buffer) => (text += chunk.toString()));
     const progress = await createProgress({ stream, quiet: false, startedAt: Date.now() - 1000, plainEveryMs: 5 });
     progress.setTotal(10);
-    progress.update({ created: 3, exists: 1, failed: 1, doneEarlier: 0 });
+    progress.update({ created: 3, exists: 1, failed: 1, doneEarlier: 0, failedEarlier: 0 });
     await waitFor("a progress line", () => Promise.resolve(text.includes("\n")));
     progress.stop();
     assert.match(text, /^progress: 5\/10 rows · [\d.]+\/s · ETA \d+s · 1 failed\n/);
@@ -406,7 +407,7 @@ describe("register --from progress", () => {
     let quietText = "";
     const quietStream = new PassThrough().on("data", (chunk: Buffer) => (quietText += chunk.toString()));
     const quiet = await createProgress({ stream: quietStream, quiet: true, startedAt: Date.now(), plainEveryMs: 1 });
-    quiet.update({ created: 1, exists: 0, failed: 0, doneEarlier: 0 });
+    quiet.update({ created: 1, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 });
     quiet.note("the server asked to wait 1s; pausing");
     quiet.stop();
     assert.equal(quietText, "");

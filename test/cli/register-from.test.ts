@@ -100,7 +100,7 @@ describe("authctl register --from", () => {
     const failures = input.expected.filter((entry) => entry.outcome === "failed").length;
     assert.deepEqual(
       { ...summaryOf(first.stdout), elapsedSeconds: 0, accountsPerSecond: 0 },
-      { url: server.url, report: `${file}.report.jsonl`, created: 240, exists: 1, failed: failures, doneEarlier: 0, rows: 241 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
+      { url: server.url, report: `${file}.report.jsonl`, created: 240, exists: 1, failed: failures, doneEarlier: 0, failedEarlier: 0, rows: 241 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
     );
     assert.equal((await stat(`${file}.report.jsonl`)).mode & 0o777, 0o600);
     const lines = await readReport(`${file}.report.jsonl`);
@@ -119,7 +119,7 @@ describe("authctl register --from", () => {
       const again = await runCli(["register", "--from", file, "--url", front.url, "--json", "--quiet"], { env });
       assert.equal(again.exitCode, 1, again.stderr);
       const summary = summaryOf(again.stdout);
-      assert.deepEqual([summary.created, summary.exists, summary.failed, summary.doneEarlier, summary.rows], [0, 0, 1, 240 + failures, 241 + failures]);
+      assert.deepEqual([summary.created, summary.exists, summary.failed, summary.doneEarlier, summary.failedEarlier, summary.rows], [0, 0, 1, 240 + failures, failures - 1, 241 + failures]);
       assert.deepEqual(front.requests.map((request) => `${request.path} ${request.username}`), [`/account/register/ ${stranger.username}`, `/account/login/ ${stranger.username}`]);
     } finally {
       await front.close();

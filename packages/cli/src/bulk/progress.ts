@@ -6,6 +6,8 @@ export interface Counts {
   failed: number;
   /** Rows the report already settled: not sent again. */
   doneEarlier: number;
+  /** Of those, the ones settled as failed. */
+  failedEarlier: number;
 }
 
 /** Rows sent in this run. */
@@ -59,7 +61,7 @@ export function formatSeconds(seconds: number): string {
 async function barProgress(stream: Stream, startedAt: number): Promise<Progress> {
   const { default: cliProgress } = await import("cli-progress");
   let total: number | undefined;
-  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0 };
+  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 };
   const format = (options: Options, params: Params) => {
     const text = describeProgress(counts, total, Date.now() - startedAt);
     return total === undefined ? text : `${cliProgress.Format.BarFormat(params.progress, options)} ${text}`;
@@ -91,7 +93,7 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
 
 function plainProgress(stream: Stream, startedAt: number, everyMs: number): Progress {
   let total: number | undefined;
-  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0 };
+  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 };
   const timer = setInterval(() => {
     stream.write(`progress: ${describeProgress(counts, total, Date.now() - startedAt)}\n`);
   }, everyMs);

@@ -1,4 +1,5 @@
 import { NOT_LOGGING_IN } from "./provision.js";
+import type { Outcome } from "./report.js";
 import type { Row } from "./rows.js";
 
 /** What a re-run needs of a row's last entry (tokens stay in the file). */
@@ -40,19 +41,20 @@ export class EarlierRuns {
   }
 
   /**
-   * Whether the report already settles `row`, so it is neither sent nor
-   * written again (`done earlier`): created; exists with a token; failed for
-   * a reason a retry cannot change — the same local problem, or the server's
-   * refusal (400) of the same email, unless the refusal was of the password
-   * (a given password is not kept, so it may have been corrected).
+   * The outcome with which the report already settles `row`, so it is
+   * neither sent nor written again (`done earlier`), else undefined: created;
+   * exists with a token; failed for a reason a retry cannot change — the same
+   * local problem, or the server's refusal (400) of the same email, unless
+   * the refusal was of the password (a given password is not kept, so it may
+   * have been corrected).
    */
-  settles(row: Row): boolean {
+  settled(row: Row): Outcome | undefined {
     const last = this.last.get(keyOf(row.line, row.username));
-    if (!last) return false;
-    if (last.outcome === "created" || (last.outcome === "exists" && last.hasToken)) return true;
-    if (last.outcome !== "failed" || typeof last.error !== "string") return false;
-    if (row.problem !== undefined) return last.status === null && last.error === row.problem;
-    return last.status === 400 && last.email === row.email && !refusedThePassword(last.error);
+    if (!last) return undefined;
+    if (last.outcome === "created" || (last.outcome === "exists" && last.hasToken)) return last.outcome;
+    if (last.outcome !== "failed" || typeof last.error !== "string") return undefined;
+    const unchanged = row.problem === undefined ? last.status === 400 && last.email === row.email && !refusedThePassword(last.error) : last.status === null && last.error === row.problem;
+    return unchanged ? "failed" : undefined;
   }
 
   /**

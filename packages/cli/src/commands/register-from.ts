@@ -48,7 +48,8 @@ export type { Interrupts };
  * `authctl register --from FILE`: registers every row of a CSV or JSON Lines
  * file that the report does not already settle, writing a pending entry
  * before a generated password is sent and the row's outcome as it finishes.
- * Returns the exit code: 0 when no row failed, 1 otherwise, 130 after Ctrl-C.
+ * Returns the exit code: 0 when no row failed (in this run or, by the
+ * report, earlier), 1 otherwise, 130 after Ctrl-C.
  */
 export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context, deps: BulkDeps): Promise<number> {
   const settings = checkOptions(options);
@@ -172,7 +173,8 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
       rows: input.rows,
       concurrency: parts.concurrency,
       provision: async (row) => {
-        if (earlier.settles(row)) return "done earlier";
+        const settled = earlier.settled(row);
+        if (settled !== undefined) return { doneEarlier: settled };
         if (parts.lock.lost) throw parts.lock.lost;
         return provisionRow(row, { transport, url, pacer, report: passwords, retry: deps.retry ?? DEFAULT_RETRY });
       },
@@ -207,7 +209,7 @@ function finish(ctx: Context, summary: Summary, fatal: unknown): number {
     return error.exitCode;
   }
   if (summary.json.interrupted) return ExitCode.cancelled;
-  return summary.json.failed > 0 ? ExitCode.refused : ExitCode.ok;
+  return summary.json.failed + summary.json.failedEarlier > 0 ? ExitCode.refused : ExitCode.ok;
 }
 
 function toError(value: unknown): Error {
