@@ -6,15 +6,16 @@ import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AUTHCTL, type CliResult } from "./cli.js";
 
-/** A report line as `authctl register --from` writes it. */
+/** A report line as `authctl register --from` writes it: a row's outcome, or its pending entry (written before a generated password is sent). */
 export interface ReportEntry {
   line: number;
   username: string | null;
-  outcome: "created" | "exists" | "failed";
+  outcome: "pending" | "created" | "exists" | "failed";
   status: number | null;
   error: string | null;
   token?: string;
   password?: string;
+  email?: string;
 }
 
 export async function readReport(path: string): Promise<ReportEntry[]> {
@@ -25,10 +26,26 @@ export async function readReport(path: string): Promise<ReportEntry[]> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as ReportEntry);
+  // As the README says a reader should: a line that is not whole JSON (cut short by a kill) is passed over.
+  return text.split("\n").flatMap((line) => {
+    try {
+      return [JSON.parse(line) as ReportEntry];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The README's rule: each row (its line and username together) is in the state of its last entry. In the order rows first appear. */
+export function currentRows(entries: ReportEntry[]): ReportEntry[] {
+  const last = new Map<string, ReportEntry>();
+  for (const entry of entries) last.set(JSON.stringify([entry.line, entry.username]), entry);
+  return [...last.values()];
+}
+
+/** Every row's current state, by the rule, as the report on disk says. */
+export async function readRows(path: string): Promise<ReportEntry[]> {
+  return currentRows(await readReport(path));
 }
 
 /** Complete lines in the report so far (a line being written is not counted). */
@@ -75,44 +92,58 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   return { child, result };
 }
 
+/** What a front does with a request: forward it and answer; forward it and keep the answer (the server acts, the client never hears); or hold it (the server never hears). */
+export type Treatment = "pass" | "keep" | "hold";
+
 /**
- * A front for the real server that passes the first `passThrough`
- * registrations through, then forwards the rest and keeps their answers: the
- * server makes those accounts, the client never hears of them. What a run
- * killed at the worst moment sees.
+ * A front for the real server that records every request (path and
+ * username) and treats each as `treat` says: what a run killed at any
+ * moment sees, and what a re-run sends.
  */
-export async function startAnswerKeepingFront(target: string, passThrough: number) {
-  let registrations = 0;
-  let kept = 0;
+export async function startFront(target: string, treat: (path: string, username: string | undefined) => Treatment = () => "pass") {
+  const requests: { path: string; username: string | undefined; treatment: Treatment }[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       void (async () => {
-        const answer = await fetch(`${target}${request.url ?? "/"}`, {
+        const body = Buffer.concat(chunks);
+        const path = request.url ?? "/";
+        const username = request.method === "POST" ? (JSON.parse(body.toString() || "{}") as { username?: string }).username : undefined;
+        const treatment = treat(path, username);
+        requests.push({ path, username, treatment });
+        if (treatment === "hold") return;
+        const answer = await fetch(`${target}${path}`, {
           method: request.method ?? "GET",
           headers: { "content-type": request.headers["content-type"] ?? "application/json" },
-          body: request.method === "POST" ? Buffer.concat(chunks) : null,
+          body: request.method === "POST" ? body : null,
         });
-        const body = await answer.text();
-        if (request.url === "/account/register/" && ++registrations > passThrough) {
-          kept++;
-          return;
-        }
+        const text = await answer.text();
+        if (treatment === "keep") return;
         response.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
-        response.end(body);
+        response.end(text);
       })();
     });
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
+  const count = (treatment: Treatment) => requests.filter((request) => request.treatment === treatment).length;
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** Registrations the server answered whose answers were kept from the client. */
-    kept: () => kept,
+    requests,
+    /** Requests the server acted on whose answers were kept from the client. */
+    kept: () => count("keep"),
+    /** Requests that never reached the server. */
+    held: () => count("hold"),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** Passes the first `passThrough` registrations through, then keeps the answers of the rest: the server makes those accounts, the client never hears. */
+export function startAnswerKeepingFront(target: string, passThrough: number) {
+  let registrations = 0;
+  return startFront(target, (path) => (path === "/account/register/" && ++registrations > passThrough ? "keep" : "pass"));
 }

@@ -15,13 +15,19 @@ if (argv.length === 1 && isVersionFlag(argv[0] ?? "")) {
   process.stdout.write(`authctl ${VERSION}\n`);
 } else {
   // Ctrl-C outside a prompt (while waiting for the server, between prompts)
-  // arrives as SIGINT; it cancels like Ctrl-C at a prompt. `serve` keeps the
-  // server's own graceful shutdown, and `register --from` finishes the rows in
-  // flight and its report first.
-  const bulk = argv.includes("register") && argv.some((arg) => arg === "--from" || arg.startsWith("--from="));
-  if (argv[0] !== "serve" && !bulk) process.once("SIGINT", cancel);
+  // arrives as SIGINT; it cancels like Ctrl-C at a prompt, unless the command
+  // takes Ctrl-C over (`register --from` finishes the rows in flight and its
+  // report first). `serve` keeps the server's own graceful shutdown.
+  if (argv[0] !== "serve") process.once("SIGINT", cancel);
   const { run } = await import("./program.js");
-  process.exitCode = await run(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  process.exitCode = await run(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, interrupts: { on: takeOverCtrlC } });
+}
+
+/** For a command that handles Ctrl-C itself: from now on Ctrl-C is its own, and no longer cancels. */
+function takeOverCtrlC(handler: () => void): () => void {
+  process.off("SIGINT", cancel);
+  process.on("SIGINT", handler);
+  return () => process.off("SIGINT", handler);
 }
 
 function cancel(): void {

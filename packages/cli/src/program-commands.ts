@@ -58,11 +58,15 @@ function builders(program: Command, { context, setExitCode }: Wiring) {
 
 const BULK_HELP = `
 With --from, each row gets an account; rows without a password get a generated one,
-kept only in the report (and, from before it is sent until its row is reported, in
-<report>.pending, 0600, so a killed run loses none). The report has one JSON object
-per row ({line, username, outcome: created|exists|failed, status, error, token, password}),
-appended as rows finish; usernames that already exist are "exists", so a file can be
-run again, after Ctrl-C or a kill, to finish the rest. Exit code 0 when no row failed, else 1.
+kept only in the report (0600, appended to, never rewritten). Before a generated
+password is sent, a "pending" entry holding it is synced to the report; when the row
+finishes, its outcome follows: {line, username, outcome: created|exists|failed, status,
+error, token, password (only when generated)}. For each row (line and username), the
+last entry is its current state, token and password included. Run the same command
+again, after Ctrl-C or a kill, to finish the rest: rows the report settles (created,
+exists with a token, failed in a way a retry cannot change) are not sent again and
+count as "done earlier"; a pending row is sent with the same password. Exit code 0
+when no row failed (in this run or, by the report, earlier), else 1.
 `;
 
 const BULK_ONLY = ["format", "concurrency", "report", "saveTokens", "quiet"] as const;
@@ -86,6 +90,7 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
         "authctl register --from team.csv --url https://api.example.com",
         "authctl register --from team.jsonl --concurrency 16 --report team.report.jsonl --json",
         "generate-accounts | authctl register --from - --format jsonl --report out.jsonl --quiet",
+        "jq -cnR 'reduce (inputs | fromjson? // empty) as $e ({}; .[[$e.line, $e.username] | tostring] = $e) | .[] | select(.password) | {username, outcome, password}' team.csv.report.jsonl",
       ) + BULK_HELP,
     )
     .action(async function (this: Command, ...args: unknown[]) {
@@ -97,7 +102,7 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
         return;
       }
       const [{ runRegisterFrom }, ctx] = await Promise.all([import("./commands/register-from.js"), context(this)]);
-      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr }));
+      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr, interrupts: io.interrupts }));
     });
 
   credentialCommand("login", "log in with a username and password (or a token) and keep the token")

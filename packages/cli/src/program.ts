@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import type { Interrupts } from "./bulk/interrupts.js";
 import type { Context } from "./context.js";
 import { Cancelled, CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
 import { CURRENT_SERVER_HELP, ENVIRONMENT_HELP } from "./help.js";
@@ -12,6 +13,8 @@ export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Ctrl-C, for a command that handles it itself (`register --from`). */
+  interrupts: Interrupts;
 }
 
 /** Parses argv, runs one command and returns the exit code; it never calls process.exit. */

@@ -1,16 +1,14 @@
 import type { Progress } from "./progress.js";
 
-/** Ctrl-C, as a seam: tests press it without signalling the test runner. */
+/**
+ * Ctrl-C, as a seam: a command that handles it itself listens here (the
+ * entry point then no longer cancels the run), and tests press it without
+ * signalling the test runner.
+ */
 export interface Interrupts {
+  /** Listens until the returned function is called. */
   on(handler: () => void): () => void;
 }
-
-export const processInterrupts: Interrupts = {
-  on(handler) {
-    process.on("SIGINT", handler);
-    return () => process.off("SIGINT", handler);
-  },
-};
 
 export interface CtrlC {
   /** Aborted at the first Ctrl-C: take no more rows. */

@@ -1,12 +1,13 @@
 import type { Counts } from "./progress.js";
 import type { Provisioned } from "./provision.js";
-import type { ReportEntry } from "./report.js";
+import type { Outcome, ReportEntry } from "./report.js";
 import type { Row } from "./rows.js";
 
 export interface PoolOptions {
   rows: AsyncIterable<Row>;
   concurrency: number;
-  provision: (row: Row) => Promise<Provisioned>;
+  /** A row's outcome, or, for a row the report already settles (nothing sent, nothing written), the outcome it was settled with. */
+  provision: (row: Row) => Promise<Provisioned | DoneEarlier>;
   /** Called for each finished row, one at a time; the next row is taken only once it resolves. */
   finish: (entry: ReportEntry) => Promise<void>;
   /** Aborted when no more rows should be taken (Ctrl-C). */
@@ -14,6 +15,10 @@ export interface PoolOptions {
   /** Ends the reading of input once the run stops. */
   closeInput: () => void;
   onUpdate: (counts: Counts) => void;
+}
+
+export interface DoneEarlier {
+  doneEarlier: Outcome;
 }
 
 export interface PoolResult {
@@ -31,7 +36,7 @@ export interface PoolResult {
  */
 export async function runPool(options: PoolOptions): Promise<PoolResult> {
   const iterator = options.rows[Symbol.asyncIterator]();
-  const counts: Counts = { created: 0, exists: 0, failed: 0 };
+  const counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 };
   const result: PoolResult = { counts, abandoned: 0 };
   // An object, not a local: workers read it after awaits that another worker's stop() ran during.
   const state = { stopping: false };
@@ -60,12 +65,18 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
         return;
       }
       if (next.done || isStopping()) return;
-      let provisioned: Provisioned;
+      let provisioned: Provisioned | DoneEarlier;
       try {
         provisioned = await options.provision(next.value);
       } catch (error) {
         if ((error as Error).name === "AbortError") result.abandoned++;
         else fail(error);
+        continue;
+      }
+      if ("doneEarlier" in provisioned) {
+        counts.doneEarlier++;
+        if (provisioned.doneEarlier === "failed") counts.failedEarlier++;
+        options.onUpdate(counts);
         continue;
       }
       try {

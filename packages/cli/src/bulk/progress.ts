@@ -4,9 +4,15 @@ export interface Counts {
   created: number;
   exists: number;
   failed: number;
+  /** Rows the report already settled: not sent again. */
+  doneEarlier: number;
+  /** Of those, the ones settled as failed. */
+  failedEarlier: number;
 }
 
-export const rowsDone = (counts: Counts) => counts.created + counts.exists + counts.failed;
+/** Rows sent in this run. */
+export const rowsSent = (counts: Counts) => counts.created + counts.exists + counts.failed;
+export const rowsDone = (counts: Counts) => rowsSent(counts) + counts.doneEarlier;
 
 /** What a person sees while rows go by: a bar at a terminal, a plain line every few seconds otherwise, or nothing. */
 export interface Progress {
@@ -32,10 +38,13 @@ export async function createProgress({ stream, quiet, startedAt, plainEveryMs = 
   return plainProgress(stream, startedAt, plainEveryMs);
 }
 
-/** `412/1000 rows · 83.1/s · ETA 7s · 2 failed` (the total, and so the ETA, only once known). */
+/**
+ * `412/1000 rows · 83.1/s · ETA 7s · 2 failed` (the total, and so the ETA,
+ * only once known). The rate is of rows sent: rows done earlier cost nothing.
+ */
 export function describeProgress(counts: Counts, total: number | undefined, elapsedMs: number): string {
   const done = rowsDone(counts);
-  const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
+  const rate = elapsedMs > 0 ? (rowsSent(counts) * 1000) / elapsedMs : 0;
   const parts = [total === undefined ? `${done} rows` : `${done}/${total} rows`, `${rate.toFixed(1)}/s`];
   if (total !== undefined && rate > 0) parts.push(`ETA ${formatSeconds(Math.max(0, total - done) / rate)}`);
   parts.push(`${counts.failed} failed`);
@@ -52,7 +61,7 @@ export function formatSeconds(seconds: number): string {
 async function barProgress(stream: Stream, startedAt: number): Promise<Progress> {
   const { default: cliProgress } = await import("cli-progress");
   let total: number | undefined;
-  let counts: Counts = { created: 0, exists: 0, failed: 0 };
+  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 };
   const format = (options: Options, params: Params) => {
     const text = describeProgress(counts, total, Date.now() - startedAt);
     return total === undefined ? text : `${cliProgress.Format.BarFormat(params.progress, options)} ${text}`;
@@ -84,7 +93,7 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
 
 function plainProgress(stream: Stream, startedAt: number, everyMs: number): Progress {
   let total: number | undefined;
-  let counts: Counts = { created: 0, exists: 0, failed: 0 };
+  let counts: Counts = { created: 0, exists: 0, failed: 0, doneEarlier: 0, failedEarlier: 0 };
   const timer = setInterval(() => {
     stream.write(`progress: ${describeProgress(counts, total, Date.now() - startedAt)}\n`);
   }, everyMs);

@@ -1,10 +1,10 @@
 import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { lstat, open, type FileHandle } from "node:fs/promises";
 import { StorageFailed, UsageError } from "../errors.js";
 
 export type Outcome = "created" | "exists" | "failed";
 
-/** One line of the report, one per input row, in the order rows finish. */
+/** A row's outcome: one line of the report, written as the row finishes. */
 export interface ReportEntry {
   line: number;
   username: string | null;
@@ -13,8 +13,20 @@ export interface ReportEntry {
   status: number | null;
   error: string | null;
   token?: string;
-  /** Only when generated: the report is the one place it is kept. */
+  /** Only when generated, on every entry of its row: the report is the one place it is kept. */
   password?: string;
+  /** On a row the server refused (400): the email it was sent with, so a re-run can tell an edited row. */
+  email?: string;
+}
+
+/** Written and synced before a generated password is sent: the row's state until its outcome follows. */
+export interface PendingEntry {
+  line: number;
+  username: string;
+  outcome: "pending";
+  status: null;
+  error: null;
+  password: string;
 }
 
 /**
@@ -49,9 +61,11 @@ export async function openPrivateFile(path: string, what: string, hint: string):
 /**
  * The report holds tokens and generated passwords, so it is a regular file
  * created 0600 (an existing one is made 0600 too), never a symlink or a
- * terminal. A re-run appends: lines written before, and the passwords in
- * them, are never overwritten. Each entry is written before its row counts
- * as done, and writes are serialized, so a crash loses no finished row.
+ * terminal. It is only ever appended to: lines written before, and the
+ * passwords in them, are never overwritten. A generated password is in a
+ * synced `pending` entry before it is sent; each outcome is written before its
+ * row counts as done; writes are serialized and whole; so a kill at any point
+ * loses no password and no finished row.
  */
 export class ReportWriter {
   private tail: Promise<void> = Promise.resolve();
@@ -59,25 +73,27 @@ export class ReportWriter {
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    private readonly identity: { dev: number; ino: number },
   ) {}
 
   static async open(path: string): Promise<ReportWriter> {
     const handle = await openPrivateFile(path, "report", "give the path of a regular file");
     try {
       await endLine(handle);
+      const { dev, ino } = await handle.stat();
+      return new ReportWriter(path, handle, { dev, ino });
     } catch (error) {
       await handle.close();
       throw new StorageFailed(`cannot write the report ${path}: ${(error as Error).message}`);
     }
-    return new ReportWriter(path, handle);
   }
 
-  /** What earlier runs wrote, line by line, parsed; lines that are not JSON objects are skipped. */
-  async *earlierEntries(): AsyncGenerator<Partial<ReportEntry>> {
+  /** What earlier runs wrote, line by line, parsed; lines that are not JSON objects (a line cut short by a kill) are skipped. */
+  async *earlierEntries(): AsyncGenerator<Record<string, unknown>> {
     for await (const line of this.handle.readLines({ start: 0, autoClose: false })) {
       try {
         const entry: unknown = JSON.parse(line);
-        if (typeof entry === "object" && entry !== null) yield entry;
+        if (typeof entry === "object" && entry !== null && !Array.isArray(entry)) yield entry as Record<string, unknown>;
       } catch {
         // a line cut short by a kill
       }
@@ -86,14 +102,34 @@ export class ReportWriter {
 
   /** Resolves once the whole entry is in the file; the caller waits, which is the backpressure. */
   write(entry: ReportEntry): Promise<void> {
-    const written = this.tail.then(() => writeAll(this.handle, `${JSON.stringify(entry)}\n`));
+    return this.append(entry, false);
+  }
+
+  /**
+   * Resolves once the entry is on disk, and the file is still the one at the
+   * report's path (not removed or replaced by another run): only then may
+   * the password in it be sent.
+   */
+  async writePending(entry: PendingEntry): Promise<void> {
+    await this.append(entry, true);
+    const now = await lstat(this.path).catch(() => undefined);
+    if (now?.dev !== this.identity.dev || now.ino !== this.identity.ino) {
+      throw new StorageFailed(`the report ${this.path} was removed or replaced while this run was writing it; stopped`, "let any other run finish, then run this one again with the report that holds the earlier lines");
+    }
+  }
+
+  private append(entry: ReportEntry | PendingEntry, sync: boolean): Promise<void> {
+    const written = this.tail.then(async () => {
+      await writeAll(this.handle, `${JSON.stringify(entry)}\n`);
+      if (sync) await this.handle.datasync();
+    });
     this.tail = written.catch(() => undefined);
     return written.catch((error: unknown) => {
       throw new StorageFailed(`cannot write the report ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     });
   }
 
-  /** Waits for the writes, then for the disk: what the password journal may forget must be durable first. */
+  /** Waits for the writes, then for the disk. */
   async sync(): Promise<void> {
     await this.tail;
     try {

@@ -3,18 +3,18 @@ import { dirname, resolve } from "node:path";
 import { createTransport, type Transport } from "../api-client.js";
 import { assertSafeForPassword } from "../base-url.js";
 import { openInput, formatOf, type Input } from "../bulk/input.js";
-import { processInterrupts, watchCtrlC, type Interrupts } from "../bulk/interrupts.js";
+import { watchCtrlC, type Interrupts } from "../bulk/interrupts.js";
 import { runPool, type PoolResult } from "../bulk/pool.js";
-import { PasswordJournal } from "../bulk/password-journal.js";
 import { createProgress, type Progress } from "../bulk/progress.js";
-import { provisionRow } from "../bulk/provision.js";
+import { provisionRow, type PasswordLog } from "../bulk/provision.js";
 import { ReportWriter } from "../bulk/report.js";
+import { EarlierRuns } from "../bulk/resume.js";
 import { DEFAULT_RETRY, Pacer, type RetryPolicy } from "../bulk/retry.js";
 import { summarize, type Summary } from "../bulk/summary.js";
 import { TokenSaver } from "../bulk/token-saver.js";
 import { apiOptions, type Context } from "../context.js";
 import { CliError, ExitCode, StorageFailed, UsageError } from "../errors.js";
-import { lockPathFor, withFileLock } from "../json-file.js";
+import { withFileLock } from "../json-file.js";
 import { resolveUrl } from "./common.js";
 
 export interface RegisterFromOptions {
@@ -34,8 +34,9 @@ export interface RegisterFromOptions {
 
 export interface BulkDeps {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Ctrl-C, taken over by the run for as long as it sends rows (the first stops taking rows, the second gives up retries). */
+  interrupts: Interrupts;
   transport?: Transport;
-  interrupts?: Interrupts;
   retry?: RetryPolicy;
 }
 
@@ -45,8 +46,10 @@ export type { Interrupts };
 
 /**
  * `authctl register --from FILE`: registers every row of a CSV or JSON Lines
- * file, writing one report line per row as it finishes. Returns the exit
- * code: 0 when no row failed, 1 otherwise, 130 after Ctrl-C.
+ * file that the report does not already settle, writing a pending entry
+ * before a generated password is sent and the row's outcome as it finishes.
+ * Returns the exit code: 0 when no row failed (in this run or, by the
+ * report, earlier), 1 otherwise, 130 after Ctrl-C.
  */
 export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context, deps: BulkDeps): Promise<number> {
   const settings = checkOptions(options);
@@ -54,7 +57,7 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   await assertSafeForPassword(url, options.insecureHttp === true);
   await assertDirectoryExists(settings.reportPath);
   const lock: LockState = {};
-  // One run per report at a time: the password journal beside it is rewritten when a run ends.
+  // One run per report at a time: a second one would read the report before the first is done with its rows.
   return withFileLock(settings.reportPath, () => provisionFile({ options, ctx, deps, settings, url, lock }), {
     onWait: () => {
       if (options.quiet !== true) ctx.out.info(`waiting for another run writing ${settings.reportPath} (a lock left by a killed run expires within 10s)`);
@@ -92,12 +95,12 @@ async function provisionFile({ options, ctx, deps, settings, url, lock }: FileRu
   const saver = options.saveTokens ? await TokenSaver.start(ctx, url, options.insecureStorage === true) : undefined;
   const input = await openInput(options.from, settings.format, ctx.stdin);
   let report: ReportWriter;
-  let journal: PasswordJournal;
+  let earlier: EarlierRuns;
   try {
     report = await ReportWriter.open(settings.reportPath);
-    journal = await PasswordJournal.open(report).catch(async (error: unknown) => {
+    earlier = await EarlierRuns.read(report.earlierEntries()).catch(async (error: unknown) => {
       await report.close();
-      throw error;
+      throw new StorageFailed(`cannot read the report ${settings.reportPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     });
   } catch (error) {
     input.close();
@@ -105,15 +108,12 @@ async function provisionFile({ options, ctx, deps, settings, url, lock }: FileRu
   }
   const startedAt = Date.now();
   const progress = await createProgress({ stream: deps.stderr, quiet: options.quiet === true, startedAt });
-  const result = await provisionAll({ ctx, deps, url, input, report, journal, lock, saver, progress, concurrency: settings.concurrency });
+  const result = await provisionAll({ ctx, deps, url, input, report, earlier, lock, saver, progress, concurrency: settings.concurrency });
   const summary = summarize({ result: result.pool, interrupted: result.interrupted, startedAt, url, report: report.path, saver });
   let closing: unknown;
   try {
-    // The report must be on disk before the journal forgets the passwords it holds.
     await report.sync();
     await report.close();
-    if (lock.lost) journal.leaveForNextRun();
-    await journal.close();
   } catch (error) {
     closing = error;
   }
@@ -137,11 +137,7 @@ function checkOptions(options: RegisterFromOptions): Settings {
   if (options.report === undefined && options.from === "-") throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
   const reportPath = options.report ?? `${options.from}.report.jsonl`;
   if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
-  if (options.from !== "-") {
-    const input = resolve(options.from);
-    const kept = [reportPath, PasswordJournal.pathFor(reportPath), lockPathFor(reportPath)].map((path) => resolve(path));
-    if (kept.includes(input)) throw new UsageError("--report must not be the input file, nor the input its journal (<report>.pending)");
-  }
+  if (options.from !== "-" && resolve(options.from) === resolve(reportPath)) throw new UsageError("--report must not be the input file");
   return { format, reportPath, concurrency };
 }
 
@@ -151,7 +147,7 @@ interface RunParts {
   url: string;
   input: Input;
   report: ReportWriter;
-  journal: PasswordJournal;
+  earlier: EarlierRuns;
   lock: LockState;
   saver: TokenSaver | undefined;
   progress: Progress;
@@ -159,8 +155,8 @@ interface RunParts {
 }
 
 async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interrupted: boolean }> {
-  const { deps, url, input, report, journal, saver, progress } = parts;
-  const ctrlC = watchCtrlC(deps.interrupts ?? processInterrupts, progress);
+  const { deps, url, input, report, earlier, saver, progress } = parts;
+  const ctrlC = watchCtrlC(deps.interrupts, progress);
   input.count?.().then(
     (total) => {
       progress.setTotal(total);
@@ -171,14 +167,19 @@ async function provisionAll(parts: RunParts): Promise<{ pool: PoolResult; interr
     progress.note(`the server asked to wait ${seconds}s; pausing`);
   });
   const transport = deps.transport ?? createTransport(apiOptions(parts.ctx.env));
+  const passwords: PasswordLog = { passwordFor: (row) => earlier.passwordFor(row), writePending: (entry) => report.writePending(entry) };
   try {
     const pool = await runPool({
       rows: input.rows,
       concurrency: parts.concurrency,
-      provision: (row) => (parts.lock.lost ? Promise.reject(parts.lock.lost) : provisionRow(row, { transport, url, pacer, journal, retry: deps.retry ?? DEFAULT_RETRY })),
+      provision: async (row) => {
+        const settled = earlier.settled(row);
+        if (settled !== undefined) return { doneEarlier: settled };
+        if (parts.lock.lost) throw parts.lock.lost;
+        return provisionRow(row, { transport, url, pacer, report: passwords, retry: deps.retry ?? DEFAULT_RETRY });
+      },
       finish: async (entry) => {
         await report.write(entry);
-        journal.settle(entry);
         if (saver && entry.token !== undefined && entry.username !== null) await saver.save(entry.username, entry.token);
       },
       stopSignal: ctrlC.stopTaking,
@@ -208,7 +209,7 @@ function finish(ctx: Context, summary: Summary, fatal: unknown): number {
     return error.exitCode;
   }
   if (summary.json.interrupted) return ExitCode.cancelled;
-  return summary.json.failed > 0 ? ExitCode.refused : ExitCode.ok;
+  return summary.json.failed + summary.json.failedEarlier > 0 ? ExitCode.refused : ExitCode.ok;
 }
 
 function toError(value: unknown): Error {
