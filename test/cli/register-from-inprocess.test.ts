@@ -10,8 +10,9 @@ import { runRegisterFrom, type BulkDeps, type Interrupts, type RegisterFromOptio
 import { createContext, type Context } from "../../packages/cli/src/context.js";
 import { ServerUnreachable } from "../../packages/cli/src/errors.js";
 import type { Keychain } from "../../packages/cli/src/secrets/keychain.js";
-import { currentRows, readReport, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
+import { currentRows, readReport, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
 import { tempDir } from "../helpers/temp.js";
+import { waitFor } from "../helpers/wait.js";
 
 // In process, through the Context seam: a scripted transport stands in for the server, so
 // retries, give-ups and Ctrl-C are exact and take milliseconds.

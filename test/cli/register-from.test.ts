@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pty from "@lydell/node-pty";
-import { readReport, readRows, spawnCli, startAnswerKeepingFront, startFront, waitFor, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
+import { readReport, readRows, spawnCli, startAnswerKeepingFront, startFront, withoutSecrets, type ReportEntry } from "../helpers/bulk.js";
 import { AUTHCTL, configDir, keyringSkipReason, openCliSetup, registerDirectly, runCli, type TestServer } from "../helpers/cli.js";
 import { secretToolLookup } from "../helpers/keyring.js";
 import { registerInstantly, startFakeApi } from "../helpers/fake-account-api.js";
@@ -12,6 +12,7 @@ import { assertSameSecret, assertTokenShape } from "../helpers/secrets.js";
 import { post } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
 import type { SummaryJson } from "../../packages/cli/src/bulk/summary.js";
+import { waitFor } from "../helpers/wait.js";
 
 type Expected = Omit<ReportEntry, "token" | "password">;
 

@@ -3,7 +3,6 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import { AUTHCTL, type CliResult } from "./cli.js";
 
 /** A report line as `authctl register --from` writes it: a row's outcome, or its pending entry (written before a generated password is sent). */
@@ -60,15 +59,6 @@ export async function reportLines(path: string): Promise<number> {
 
 /** The entry without its secrets, safe to compare (and print) in an assertion. */
 export const withoutSecrets = ({ token: _token, password: _password, ...rest }: ReportEntry) => rest;
-
-/** Polls until `check` holds: waiting for a state, never for a fixed time. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** `bin/authctl` with stdin left open for the test to feed, and a promise of its result. */
 export function spawnCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
