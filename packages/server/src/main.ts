@@ -17,6 +17,13 @@ const ADMIN_HELP = `Administration (like Django's manage.py), on the database th
                                              copy, import-django (authctl-server admin --help)`;
 
 const argv = process.argv.slice(2);
+// A reader that went away (`authctl-server --help | head`) ends the run quietly, with SIGPIPE's status (128 + 13).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(141);
+    throw error;
+  });
+}
 process.exitCode = argv[0] === "admin" ? await runAdmin(argv.slice(1)) : await serve(argv);
 
 /** `authctl-server [flags]`: the server, as `npm start` runs it; every setting is a variable, most a flag too (the flag wins). */
