@@ -55,7 +55,7 @@ it("authctl-server admin runs the admin commands on the database the settings na
   try {
     const missing = await authctlServer(["admin", "list-users", "--json"], { AUTHCTL_DATA_DIR: dir.path });
     assert.equal(missing.code, 2, missing.stderr);
-    assert.equal(JSON.parse(missing.stdout).error.message, `no database at ${dir.path}/authctl.sqlite3`);
+    assert.deepEqual(JSON.parse(missing.stdout), { error: { code: "usage", message: `no database at ${dir.path}/authctl.sqlite3` } });
     const bad = await authctlServer(["admin", "list-users", "--json"], { AUTHCTL_BCRYPT_COST: "3" });
     assert.deepEqual(JSON.parse(bad.stdout), { error: { code: "usage", message: 'AUTHCTL_BCRYPT_COST must be a whole number from 4 to 31, got "3"' } });
   } finally {
