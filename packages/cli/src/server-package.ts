@@ -3,8 +3,8 @@ import { UsageError } from "./errors.js";
 export type ServerModule = typeof import("@authctl/server");
 type AccountFields = typeof import("@authctl/server/account-fields");
 
-/** How to get the server package, which the CLI does not install: `serve` and `admin` run it, nothing else needs it. */
-export const INSTALL_SERVER = "npm install -g @authctl/server";
+/** How to get the server package, which the CLI does not install (an optional peer): `serve` and `admin` run it, nothing else needs it. */
+const INSTALL_SERVER = "install @authctl/server next to authctl (npm install -g @authctl/server, or its packed tarball)";
 
 /** Whether a failed import is the server package being absent (not a fault inside it). */
 const isMissing = (error: unknown) => {
@@ -17,7 +17,7 @@ export async function importServer(command: string): Promise<ServerModule> {
   try {
     return await import("@authctl/server");
   } catch (error) {
-    if (isMissing(error)) throw new UsageError(`${command} runs the server package, which is not installed: ${INSTALL_SERVER}`);
+    if (isMissing(error)) throw new UsageError(`${command} needs the server package, which is not installed: ${INSTALL_SERVER}`);
     throw error;
   }
 }

@@ -64,7 +64,7 @@ async function runAdmin(args: string[]): Promise<number> {
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (code !== "ERR_MODULE_NOT_FOUND" || !message.includes("'authctl'")) throw error;
-    process.stderr.write("error: the admin commands come with the authctl CLI: install it too (npm install -g authctl)\n");
+    process.stderr.write("error: the admin commands come with the authctl CLI, which is not installed: install authctl next to @authctl/server (npm install -g authctl, or its packed tarball)\n");
     return USAGE;
   }
   return cli.run(["admin", ...args], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
