@@ -15,13 +15,9 @@ export function loadServer(): Promise<ServerModule> {
   return importServer("authctl admin");
 }
 
-/** The server's settings (the environment, and --data-dir), as a server started here would have them. */
+/** The server's settings (the environment, and --data-dir), as a server started here would have them; a bad one throws SettingsError (asCliError: usage). */
 export function serverConfig(ctx: Context, server: ServerModule, options: AdminOptions): ServerConfig {
-  try {
-    return server.loadConfig(ctx.env, { dataDir: options.dataDir });
-  } catch (error) {
-    throw asCliError(error, server);
-  }
+  return server.loadConfig(ctx.env, { dataDir: options.dataDir });
 }
 
 /**
