@@ -36,7 +36,7 @@ it("authctl serve --workers 2 serves from two processes and stops them all on SI
   const dir = await tempDir();
   const server = await spawnServer({}, ["--port", "0", "--data-dir", join(dir.path, "data"), "--workers", "2"], { entry: SERVE });
   try {
-    assert.match(server.output(), /listening on http:\/\/\S+ \(data in .*, 2 workers\)/);
+    assert.match(server.output(), /listening on http:\/\/\S+ \(SQLite at \S+\/authctl\.sqlite3, 2 workers\)/);
     assert.equal((await post(`${server.url}/account/register/`, registration(uniqueName()))).status, 201);
     assert.equal(await server.stop(), 0);
     assert.match(server.output(), /stopped/);
@@ -49,5 +49,5 @@ it("authctl serve --workers 2 serves from two processes and stops them all on SI
 it("authctl serve refuses a bad worker count as a usage error", async () => {
   const result = await runCli(["serve", "--workers", "0", "--json"]);
   assert.equal(result.exitCode, 2);
-  assert.deepEqual(JSON.parse(result.stdout), { error: { code: "usage", message: '--workers must be a whole number, 1 or more, got "0"' } });
+  assert.deepEqual(JSON.parse(result.stdout), { error: { code: "usage", message: '--workers must be a whole number from 1 to 256, got "0"' } });
 });

@@ -37,7 +37,7 @@ async function withCluster(run: (server: ServerProcess) => Promise<void>, env: R
 describe("AUTHCTL_WORKERS=2", () => {
   it("runs two worker processes on one port, both serving", async () => {
     await withCluster(async (server) => {
-      assert.match(server.output(), /listening on http:\/\/\S+ \(data in .*, 2 workers\)/);
+      assert.match(server.output(), /listening on http:\/\/\S+ \(SQLite at \S+\/authctl\.sqlite3, 2 workers\)/);
       assert.equal(childrenOf(server.child.pid).length, 2);
       const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => postFresh(`${server.url}/account/register/`, registration(uniqueName(`w${i}`)))));
       assert.deepEqual(statuses, Array(20).fill(201));
@@ -148,7 +148,7 @@ describe("AUTHCTL_WORKERS=2", () => {
     await withCluster(async (server) => {
       // A token sealed under the key, then the key gone: a worker starting now refuses to.
       assert.equal(await postFresh(`${server.url}/account/register/`, registration(uniqueName("k"))), 201);
-      const dataDir = /data in (\S+),/.exec(server.output())?.[1];
+      const dataDir = /SQLite at (\S+)\/authctl\.sqlite3,/.exec(server.output())?.[1];
       assert.ok(dataDir !== undefined, server.output());
       await rm(join(dataDir, "secret.key"));
       const [victim, survivor] = childrenOf(server.child.pid);

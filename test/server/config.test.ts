@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { availableParallelism } from "node:os";
-import { loadConfig } from "../../packages/server/src/config.js";
+import { describeStore, loadConfig, SettingsError } from "../../packages/server/src/config.js";
 
 describe("server configuration", () => {
   it("never reads the generic HOST; AUTHCTL_HOST and AUTHCTL_PORT win over PORT", () => {
@@ -99,11 +99,25 @@ describe("server configuration", () => {
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_KNOWN_DAYS: "-1" }), /AUTHCTL_THROTTLE_KNOWN_DAYS must be a whole number from 0 to 3650/);
     assert.throws(() => loadConfig({ AUTHCTL_TRUST_PROXY: "yes" }), /AUTHCTL_TRUST_PROXY must be a whole number/);
     assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS: "0" }), /AUTHCTL_MAX_CONNECTIONS must be a whole number from 1/);
-    assert.throws(() => loadConfig({}, ["--revoke"]), /unknown argument --revoke/);
+    assert.throws(() => loadConfig({ AUTHCTL_PORT: "80" }, { port: "http" }), (error: Error) => error instanceof SettingsError && error.message === '--port must be a whole number from 0 to 65535, got "http"');
+  });
+
+  it("takes a flag over its variable, and checks combinations however they were given", () => {
+    const config = loadConfig({ AUTHCTL_PORT: "9001", AUTHCTL_DATA_DIR: "/srv/env" }, { port: "9002", dataDir: "/srv/flag" });
+    assert.deepEqual([config.port, config.dataDir], [9002, "/srv/flag"]);
+    assert.equal(loadConfig({ AUTHCTL_TOKENS: "per-login" }, { tokenLimit: "3" }).tokenPolicy.limit, 3);
+    assert.throws(() => loadConfig({}, { tokenRefresh: "sliding" }), /AUTHCTL_TOKEN_REFRESH=sliding needs AUTHCTL_TOKEN_TTL/);
+  });
+
+  it("names the store in use for the start-up line, never a password", () => {
+    assert.equal(describeStore(loadConfig({ AUTHCTL_DATA_DIR: "/srv/authctl" })), "SQLite at /srv/authctl/authctl.sqlite3");
+    const postgres = describeStore(loadConfig({ AUTHCTL_DATABASE_URL: "postgres://authctl:s3cr3t@db.internal:5433/accounts" }));
+    assert.equal(postgres, "PostgreSQL at db.internal:5433/accounts");
+    assert.equal(describeStore(loadConfig({ AUTHCTL_DATABASE_URL: "postgresql://db/authctl" })), "PostgreSQL at db:5432/authctl");
   });
 
   it("takes --revoke-all-tokens and sizes the connection cap below the open-file limit", () => {
-    assert.equal(loadConfig({}, ["--revoke-all-tokens"]).revokeTokens, true);
+    assert.equal(loadConfig({}, { revokeAllTokens: true }).revokeTokens, true);
     assert.equal(loadConfig({}).revokeTokens, false);
     const { maxConnections } = loadConfig({});
     assert.ok(maxConnections >= 16 && maxConnections <= 1024, String(maxConnections));

@@ -112,7 +112,7 @@ export class Cancelled extends CliError {
 export const EXIT_CODE_HELP = `Exit codes:
   0    success
   1    the server refused (validation error, bad credentials, a token rejected or expired, non-2xx for authctl api), or status found a token rejected, expired or unchecked
-  2    usage error (bad flag or URL, missing value without a terminal, password over plain HTTP)
+  2    usage error (bad flag or URL, missing value without a terminal, password over plain HTTP, serve or admin without the server package)
   3    server unreachable, timed out, gave an unexpected answer, or does not offer the command's endpoint
   4    not logged in (no stored token for that server or account)
   5    secret storage (keychain or credentials file) failed

@@ -26,7 +26,7 @@ interface PromptStreams {
 }
 
 /**
- * Prompts with @inquirer/prompts on stderr (stdout stays clean for data).
+ * Prompts with @inquirer's input, password and select on stderr (stdout stays clean for data).
  * Without a terminal it never waits: a missing value is a usage error naming
  * the flag that provides it. Ctrl-C cancels with exit code 130.
  */
@@ -38,18 +38,18 @@ export function terminalPrompter(streams: PromptStreams): Prompter {
   return {
     async text(message, flag, options = {}) {
       ensureTerminal(flag);
-      const { input } = await import("@inquirer/prompts");
+      const { default: input } = await import("@inquirer/input");
       const validate = async (value: string) => (value.trim() === "" ? "required" : ((await options.check?.(value)) ?? true));
       return cancellable(() => input({ message, default: options.default, required: true, validate }, context));
     },
     async secret(message, flag) {
       ensureTerminal(flag);
-      const { password } = await import("@inquirer/prompts");
+      const { default: password } = await import("@inquirer/password");
       return cancellable(() => password({ message, mask: "*", validate: (value) => value !== "" || "required" }, context));
     },
     async choose(message, choices, flag) {
       ensureTerminal(flag);
-      const { select } = await import("@inquirer/prompts");
+      const { default: select } = await import("@inquirer/select");
       return cancellable(() => select({ message, choices }, context));
     },
   };

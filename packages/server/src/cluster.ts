@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import type { ServerConfig } from "./config.js";
+import { describeStore, type ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { prepareData, startServer } from "./server.js";
 import { shutdownSignal } from "./shutdown-signal.js";
@@ -71,7 +71,7 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
   const workers = Array.from({ length: config.workers }, fork);
   url = await allListening(workers, config.host);
   const stop = shutdownSignal();
-  log.info(`listening on ${url} (data in ${config.dataDir}, ${config.workers} workers)`);
+  log.info(`listening on ${url} (${describeStore(config)}, ${config.workers} workers)`);
   const halt = () => {
     stopping = true;
     for (const timer of pending) clearTimeout(timer);

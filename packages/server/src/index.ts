@@ -2,7 +2,7 @@ export { createApp, DEFAULT_APP_CONFIG, type AppConfig, type AppDeps } from "./a
 export { BcryptSha256Hasher, type Hasher } from "./auth/hasher.js";
 export { keyFingerprint, KeyMismatch, SECRET_KEY_FILE } from "./auth/secret-key.js";
 export { TokenVault, type SealedToken } from "./auth/tokens.js";
-export { DEFAULTS, loadConfig, type ServerConfig } from "./config.js";
+export { describeStore, loadConfig, SettingsError, type ServerConfig, type SettingFlags } from "./config.js";
 export { fastLogger, silentLogger, streamLogger, type Logger } from "./logger.js";
 export { serveUntilSignal, startServer, type RunningServer } from "./server.js";
 export { AccountStore } from "./store/account-store.js";

@@ -12,7 +12,7 @@ import { keySource, openServerKey } from "./auth/secret-key.js";
 import { TokenVault } from "./auth/tokens.js";
 import { ResetTokens } from "./auth/reset-tokens.js";
 import { redactSmtpUrl, smtpMailer } from "./mail/mailer.js";
-import type { ServerConfig } from "./config.js";
+import { describeStore, type ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { HANGUP_IGNORED, shutdownSignal, survivesHangup } from "./shutdown-signal.js";
 import { openStore, type OpenedStore } from "./store/open-store.js";
@@ -83,7 +83,7 @@ function logMailSetting(config: ServerConfig, log: Logger): void {
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   if (!cluster.isWorker) logMailSetting(config, log);
   const opened = await openStore(config, { heartbeat: true });
-  const { store, throttleState, name } = opened;
+  const { store, throttleState } = opened;
   const jsonParser = pooledJsonParser(config.workers);
   const mailer = config.smtpUrl === undefined ? undefined : smtpMailer(config.smtpUrl, config.mailFrom);
   const closeAll = async () => {
@@ -114,7 +114,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     server.prependListener("request", (request) => request.socket.setTimeout(0));
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, database: config.databaseUrl === undefined ? `data in ${config.dataDir}` : `database ${name}`, close: () => shutdown(server, connections, closeAll) };
+    return { url: `http://${host}:${port}`, port, database: describeStore(config), close: () => shutdown(server, connections, closeAll) };
   } catch (error) {
     await closeAll();
     throw error;

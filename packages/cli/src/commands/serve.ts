@@ -1,5 +1,6 @@
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
+import { importServer } from "../server-package.js";
 
 export interface ServeOptions {
   host?: string;
@@ -9,25 +10,16 @@ export interface ServeOptions {
   workers?: string;
 }
 
-/** Runs the authctl server, exactly as `npm start` does (this process, or a cluster of `--workers`), until SIGINT or SIGTERM. */
+/** Runs the authctl server, exactly as `authctl-server` does (this process, or a cluster of `--workers`), until SIGINT or SIGTERM. */
 export async function runServe(options: ServeOptions, ctx: Context, streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
-  if (options.port !== undefined && !(/^\d+$/.test(options.port) && Number(options.port) <= 65535)) {
-    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
-  }
-  if (options.workers !== undefined && !(/^\d+$/.test(options.workers) && Number(options.workers) >= 1)) {
-    throw new UsageError(`--workers must be a whole number, 1 or more, got "${options.workers}"`);
-  }
-  const server = await import("@authctl/server");
-  const env = { ...ctx.env };
-  if (options.host !== undefined) env.AUTHCTL_HOST = options.host;
-  if (options.port !== undefined) env.AUTHCTL_PORT = options.port;
-  if (options.dataDir !== undefined) env.AUTHCTL_DATA_DIR = options.dataDir;
-  if (options.workers !== undefined) env.AUTHCTL_WORKERS = options.workers;
+  const server = await importServer("authctl serve");
   let config;
   try {
-    config = server.loadConfig(env, options.revokeAllTokens ? ["--revoke-all-tokens"] : []);
+    // The flags go to the server's settings as they are: it checks them with the environment, once.
+    config = server.loadConfig(ctx.env, options);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (error instanceof server.SettingsError) throw new UsageError(error.message);
+    throw error;
   }
   try {
     await server.serveUntilSignal(config, server.streamLogger(streams.stdout, streams.stderr));

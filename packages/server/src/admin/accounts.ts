@@ -1,6 +1,5 @@
 import { BcryptSha256Hasher } from "../auth/hasher.js";
 import { ResetTokens } from "../auth/reset-tokens.js";
-import { bcryptCost, lifecycleConfig } from "../config.js";
 import { silentLogger } from "../logger.js";
 import { redactSmtpUrl, smtpMailer } from "../mail/mailer.js";
 import { PasswordResetMail } from "../mail/password-reset-mail.js";
@@ -33,18 +32,11 @@ export interface ListedUser {
 /** Django's username rule (UnicodeUsernameValidator) and its max_length of 150 characters. */
 const isDjangoUsername = (username: string) => isValidUsername(username) && pyLen(username) <= 150;
 
-function hasherFor(env: NodeJS.ProcessEnv): BcryptSha256Hasher {
-  try {
-    return new BcryptSha256Hasher(bcryptCost(env));
-  } catch (error) {
-    throw new AdminError((error as Error).message, "usage");
-  }
-}
+const hasherFor = (target: AdminTarget) => new BcryptSha256Hasher(target.config.bcryptCost);
 
 /** manage.py createsuperuser: a user without a token (the first login makes one). */
 export async function createUser(
   target: AdminTarget,
-  env: NodeJS.ProcessEnv,
   user: { username: string; email: string; password: string; isStaff: boolean; isSuperuser: boolean },
 ): Promise<ListedUser> {
   if (!isDjangoUsername(user.username)) {
@@ -57,7 +49,7 @@ export async function createUser(
     email: user.email,
     isStaff: user.isStaff,
     isSuperuser: user.isSuperuser,
-    passwordHash: await hasherFor(env).hash(user.password),
+    passwordHash: await hasherFor(target).hash(user.password),
     isActive: true,
     dateJoined: new Date().toISOString(),
     firstName: "",
@@ -73,8 +65,8 @@ export async function createUser(
   return listed({ id, ...record });
 }
 
-export async function changePassword(target: AdminTarget, env: NodeJS.ProcessEnv, username: string, password: string): Promise<void> {
-  const passwordHash = await hasherFor(env).hash(password);
+export async function changePassword(target: AdminTarget, username: string, password: string): Promise<void> {
+  const passwordHash = await hasherFor(target).hash(password);
   await target.db.transaction(async (tx) => {
     const user = await userByUsername(tx, username);
     if (!user) throw noSuchUser(username);
@@ -126,16 +118,11 @@ function listed(user: UserRecord): ListedUser {
 /**
  * Mails `username` a password reset link, the mail `password/reset/` sends:
  * AUTHCTL_SMTP_URL and AUTHCTL_MAIL_FROM say how, AUTHCTL_PUBLIC_URL (or
- * AUTHCTL_RESET_LINK) where the link points, as a server with this
- * environment would; there is no request to take the host from.
+ * AUTHCTL_RESET_LINK) where the link points, as a server with these
+ * settings would; there is no request to take the host from.
  */
-export async function sendReset(target: AdminTarget, env: NodeJS.ProcessEnv, username: string): Promise<{ username: string; email: string }> {
-  let settings: ReturnType<typeof lifecycleConfig>;
-  try {
-    settings = lifecycleConfig(env);
-  } catch (error) {
-    throw new AdminError((error as Error).message, "usage");
-  }
+export async function sendReset(target: AdminTarget, username: string): Promise<{ username: string; email: string }> {
+  const settings = target.config;
   if (settings.smtpUrl === undefined) throw new AdminError("reset mail needs AUTHCTL_SMTP_URL (smtp:// or smtps://)", "usage");
   if (settings.resetLink.publicUrl === undefined) {
     throw new AdminError("the reset link needs AUTHCTL_PUBLIC_URL, the address users reach the server at (e.g. https://auth.example.com)", "usage");

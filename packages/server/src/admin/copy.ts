@@ -1,6 +1,7 @@
 import { describeServers, runningServers } from "../store/heartbeat.js";
 import { allTokens, counts, insertToken, insertUser, keyFingerprint, recordKeyFingerprint, resetIdSequence, usersInPages } from "../store/queries.js";
 import { AdminError } from "./admin-error.js";
+import type { ServerConfig } from "../config.js";
 import { openAdminUrl } from "./open-admin.js";
 
 export interface CopySummary {
@@ -26,8 +27,8 @@ export interface CopyOptions {
  * logout, a registration) would be missing from the copy, and a logged-out
  * token would work again there.
  */
-export async function copyDatabase(from: string, to: string, options: CopyOptions = {}): Promise<CopySummary> {
-  const source = await openAdminUrl(from);
+export async function copyDatabase(from: string, to: string, config: ServerConfig, options: CopyOptions = {}): Promise<CopySummary> {
+  const source = await openAdminUrl(from, config);
   try {
     const live = await runningServers(source);
     if (live.length > 0 && options.allowLiveSource !== true) {
@@ -37,7 +38,7 @@ export async function copyDatabase(from: string, to: string, options: CopyOption
         "stop the servers first (a server killed without a shutdown counts as running for 30 s); --allow-live-source copies a source no server writes to",
       );
     }
-    const target = await openAdminUrl(to);
+    const target = await openAdminUrl(to, config);
     try {
       const copied = await source.transaction(
         async (snapshot) => {

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import pg from "pg";
 import type { TokenVault } from "../auth/tokens.js";
+import type { ServerConfig } from "../config.js";
 import type { Conn } from "../store/database.js";
 import { insertToken, insertUser, tokenDigestTaken, tokenOfUser, userByEmail, userByUsername, type AdminUser } from "../store/queries.js";
 import { isPostgresUrl } from "../store/open-store.js";
@@ -30,9 +31,9 @@ const QUERY = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, 
 const QUERY_WITHOUT_TOKENS = `SELECT u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.first_name, u.last_name, u.last_login, NULL AS token
   FROM auth_user u ORDER BY u.id`;
 
-/** Reads auth_user (and authtoken_token, when DRF's authtoken app is installed) from a Django database. */
-export async function readDjangoUsers(from: string): Promise<DjangoUser[]> {
-  if (isPostgresUrl(from)) return readFromPostgres(from);
+/** Reads auth_user (and authtoken_token, when DRF's authtoken app is installed) from a Django database, waiting for PostgreSQL as long as the settings say. */
+export async function readDjangoUsers(from: string, config: Pick<ServerConfig, "pgConnectTimeoutMs">): Promise<DjangoUser[]> {
+  if (isPostgresUrl(from)) return readFromPostgres(from, config.pgConnectTimeoutMs);
   const path = sqlitePath(from);
   if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -45,8 +46,8 @@ export async function readDjangoUsers(from: string): Promise<DjangoUser[]> {
   }
 }
 
-async function readFromPostgres(url: string): Promise<DjangoUser[]> {
-  const client = new pg.Client({ connectionString: url });
+async function readFromPostgres(url: string, connectTimeoutMs: number): Promise<DjangoUser[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   try {
     await client.connect();
   } catch (error) {
@@ -95,7 +96,7 @@ function djangoTime(value: unknown): string {
  * sealed under the server key like every token this server makes.
  */
 export async function importDjango(target: AdminTarget, from: string, vault: TokenVault): Promise<ImportSummary> {
-  const read = await readDjangoUsers(from);
+  const read = await readDjangoUsers(from, target.config);
   const { users, refused } = screenDjangoUsers(read);
   const summary: ImportSummary = {
     source: isPostgresUrl(from) ? redactUrl(from) : sqlitePath(from),

@@ -3,19 +3,18 @@ import { join, resolve } from "node:path";
 import { keySource, openServerKey, type KeySource } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
 import { ResetTokens } from "../auth/reset-tokens.js";
-import { databaseConfig, DEFAULTS } from "../config.js";
+import type { ServerConfig } from "../config.js";
 import { AccountStore } from "../store/account-store.js";
 import { Database, DATABASE_FILE } from "../store/database.js";
 import { isPostgresUrl } from "../store/open-store.js";
 import { redactUrl } from "../store/postgres-errors.js";
 import { AdminError } from "./admin-error.js";
 
-/** How long an admin command waits for a server's write lock on SQLite. */
-const ADMIN_LOCK_TIMEOUT_MS = 10_000;
-
 /** The server's database as an administrator opens it: migrated, with the key that seals its tokens. */
 export interface AdminTarget {
   db: Database;
+  /** The settings a server opening this database would have: hashing cost, mail, reset links. */
+  config: ServerConfig;
   /** The database's name for messages: a path, or a URL without its password. */
   name: string;
   /** This open created the SQLite database (allowed only when asked for with `create`). */
@@ -29,13 +28,12 @@ export interface AdminTarget {
 }
 
 /**
- * Opens the database a server with this environment would use: AUTHCTL_DATABASE_URL, else the data directory.
+ * Opens the database a server with these settings uses: AUTHCTL_DATABASE_URL, else the data directory.
  * A SQLite database that does not exist yet is refused (a mistyped or forgotten data directory would
  * otherwise become a new, empty one) unless `create` is set, for the commands that fill a new database.
  */
-export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: string, options: { create?: boolean } = {}): Promise<AdminTarget> {
-  const dataDir = resolve(dataDirOption ?? (env.AUTHCTL_DATA_DIR || DEFAULTS.dataDir));
-  const config = { ...databaseConfig(env), dataDir, lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS };
+export async function openAdminTarget(config: ServerConfig, options: { create?: boolean } = {}): Promise<AdminTarget> {
+  const { dataDir } = config;
   const created = config.databaseUrl === undefined && !existsSync(join(dataDir, DATABASE_FILE));
   if (created && options.create !== true) {
     throw new AdminError(
@@ -45,12 +43,13 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
     );
   }
   const db = await Database.open(config);
-  const source = keySource(dataDir, env.AUTHCTL_SECRET_KEY || undefined);
+  const source = keySource(dataDir, config.secretKey);
   let key: Promise<Buffer> | undefined;
   const serverKey = () => (key ??= openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }));
   let vault: TokenVault | undefined;
   return {
     db,
+    config,
     name: db.name,
     created,
     keySource: source,
@@ -63,14 +62,12 @@ export async function openAdminTarget(env: NodeJS.ProcessEnv, dataDirOption?: st
   };
 }
 
-/** Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`. */
-export async function openAdminUrl(url: string): Promise<Database> {
-  if (isPostgresUrl(url)) {
-    return Database.open({ ...databaseConfig({}), databaseUrl: url, dataDir: "", lockTimeoutMs: ADMIN_LOCK_TIMEOUT_MS });
-  }
+/** Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`, with the pool and lock settings of `config`. */
+export async function openAdminUrl(url: string, config: ServerConfig): Promise<Database> {
+  if (isPostgresUrl(url)) return Database.open({ ...config, databaseUrl: url, dataDir: "" });
   const path = sqlitePath(url);
   if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
-  return Database.openSqliteFile(path, ADMIN_LOCK_TIMEOUT_MS);
+  return Database.openSqliteFile(path, config.lockTimeoutMs);
 }
 
 /** `sqlite:///srv/db.sqlite3` and `sqlite:////srv/db.sqlite3` are /srv/db.sqlite3; a directory means its authctl.sqlite3. */

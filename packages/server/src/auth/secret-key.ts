@@ -78,7 +78,7 @@ function mismatch(options: { source: KeySource; database: string }, tokenCount: 
     `the database ${options.database} holds ${tokens(tokenCount)} sealed by a secret key, and that key (${where}) ${problem}.\n` +
       `Either restore the original key (from the backup you keep apart from the database) and start again,\n` +
       `or revoke every token (each user logs in again to get a new one) by starting once with ${REVOKE_FLAG}:\n` +
-      `  npm start -- ${REVOKE_FLAG}    (or: authctl serve ${REVOKE_FLAG})`,
+      `  authctl-server ${REVOKE_FLAG}    (or: npm start -- ${REVOKE_FLAG}, authctl serve ${REVOKE_FLAG})`,
   );
 }
 

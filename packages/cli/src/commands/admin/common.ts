@@ -1,9 +1,10 @@
 import type { Context } from "../../context.js";
 import { AdminRefused, CliError, ServerUnreachable, UsageError } from "../../errors.js";
 import { readSecretFromStdin } from "../../stdin.js";
+import { importServer, type ServerModule } from "../../server-package.js";
 
-export type ServerModule = typeof import("@authctl/server");
 export type AdminTarget = import("@authctl/server").admin.AdminTarget;
+type ServerConfig = import("@authctl/server").ServerConfig;
 
 export interface AdminOptions {
   dataDir?: string;
@@ -11,7 +12,12 @@ export interface AdminOptions {
 
 /** The server package, loaded only by admin commands: the rest of the CLI never touches a database. */
 export function loadServer(): Promise<ServerModule> {
-  return import("@authctl/server");
+  return importServer("authctl admin");
+}
+
+/** The server's settings (the environment, and --data-dir), as a server started here would have them; a bad one throws SettingsError (asCliError: usage). */
+export function serverConfig(ctx: Context, server: ServerModule, options: AdminOptions): ServerConfig {
+  return server.loadConfig(ctx.env, { dataDir: options.dataDir });
 }
 
 /**
@@ -27,23 +33,24 @@ export async function withTarget<T>(
   const server = await loadServer();
   let target: AdminTarget;
   try {
-    target = await server.admin.openAdminTarget(ctx.env, options.dataDir, { create: creates });
+    target = await server.admin.openAdminTarget(serverConfig(ctx, server, options), { create: creates });
   } catch (error) {
-    throw asCliError(error, server, true);
+    throw asCliError(error, server);
   }
   if (target.created) ctx.out.info(`Created a new database at ${target.name}`);
   try {
     return await work(target, server);
   } catch (error) {
-    throw asCliError(error, server, false);
+    throw asCliError(error, server);
   } finally {
     await target.close();
   }
 }
 
 /** The server package's typed errors as the CLI's, with their exit codes. */
-export function asCliError(error: unknown, server: ServerModule, opening: boolean): unknown {
+export function asCliError(error: unknown, server: ServerModule): unknown {
   if (error instanceof CliError) return error;
+  if (error instanceof server.SettingsError) return new UsageError(error.message);
   if (error instanceof server.admin.AdminError) {
     return error.kind === "usage" ? new UsageError(error.message, error.hint) : new AdminRefused(error.message, error.hint);
   }
@@ -51,8 +58,6 @@ export function asCliError(error: unknown, server: ServerModule, opening: boolea
     return new ServerUnreachable(error.message, "check AUTHCTL_DATABASE_URL and that PostgreSQL is running (pg_isready)");
   }
   if (error instanceof server.KeyMismatch) return new AdminRefused(error.message);
-  // Opening fails on bad configuration (a malformed variable) before any database is touched.
-  if (opening && error instanceof Error && /^AUTHCTL_/.test(error.message)) return new UsageError(error.message);
   return error;
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { asCliError, loadServer, warnIfPasswordInArgument } from "./common.js";
+import { asCliError, loadServer, serverConfig, warnIfPasswordInArgument } from "./common.js";
 
 export interface CopyOptions {
   from?: string;
@@ -19,9 +19,9 @@ export async function runCopy(options: CopyOptions, ctx: Context): Promise<void>
   const server = await loadServer();
   let summary;
   try {
-    summary = await server.admin.copyDatabase(options.from, to, { allowLiveSource: options.allowLiveSource === true });
+    summary = await server.admin.copyDatabase(options.from, to, serverConfig(ctx, server, {}), { allowLiveSource: options.allowLiveSource === true });
   } catch (error) {
-    throw asCliError(error, server, true);
+    throw asCliError(error, server);
   }
   ctx.out.success(`Copied ${summary.users} users and ${summary.tokens} tokens from ${summary.from} to ${summary.to} (counts verified)`);
   ctx.out.info("Start the servers with the same secret key (the data directory's secret.key, or AUTHCTL_SECRET_KEY) so every token keeps working.");

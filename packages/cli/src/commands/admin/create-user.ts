@@ -15,7 +15,7 @@ export async function runCreateUser(username: string, options: CreateUserOptions
   if (email === "") throw new UsageError("--email must not be empty");
   const password = await newPassword(ctx, username, options.passwordStdin);
   const user = await withTarget(ctx, options, (target, server) =>
-    server.admin.createUser(target, ctx.env, {
+    server.admin.createUser(target, {
       username,
       email,
       password,

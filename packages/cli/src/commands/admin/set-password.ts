@@ -8,7 +8,7 @@ export interface SetPasswordOptions extends AdminOptions {
 /** `authctl admin set-password NAME`: manage.py changepassword. The user's token stays valid. */
 export async function runSetPassword(username: string, options: SetPasswordOptions, ctx: Context): Promise<void> {
   const password = await newPassword(ctx, username, options.passwordStdin);
-  await withTarget(ctx, options, (target, server) => server.admin.changePassword(target, ctx.env, username, password));
+  await withTarget(ctx, options, (target, server) => server.admin.changePassword(target, username, password));
   ctx.out.success(`Set a new password for ${username}`);
   ctx.out.result({ username, passwordChanged: true });
 }
