@@ -11,6 +11,7 @@ interface Manifest {
   dependencies: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  exports?: Record<string, string>;
 }
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
 
@@ -33,7 +34,10 @@ describe("the packed tarballs (npm pack --dry-run)", () => {
     assert.deepEqual([cli.peerDependencies?.["@authctl/server"] !== undefined, cli.peerDependenciesMeta?.["@authctl/server"]?.optional], [true, true]);
     const server = manifest(PACKAGES.server);
     const shared = Object.keys(cli.dependencies).filter((name) => name in server.dependencies);
-    assert.deepEqual(shared.filter((name) => name !== "commander" && name !== "zod"), [], "none of the server's dependencies but the two small ones both parse arguments with");
+    const small = ["commander", "zod", "@inquirer/input", "@inquirer/password"];
+    assert.deepEqual(shared.filter((name) => !small.includes(name)), [], "none of the server's dependencies but the small ones both parse arguments and prompt with");
+    assert.deepEqual(packed.files.filter((file) => file.startsWith("dist/commands/admin")), [], "the admin commands come with the server package");
+    assert.equal(cli.exports, undefined, "nothing imports the CLI");
   });
 
   it("@authctl/server: README, LICENSE, compiled JavaScript and the common-password list; authctl-server its bin", async () => {
@@ -45,6 +49,8 @@ describe("the packed tarballs (npm pack --dry-run)", () => {
     assert.match(readFileSync(join(PACKAGES.server, bin), "utf8"), /^#!\/usr\/bin\/env node\n/);
     assert.ok(packed.files.includes("data/common-passwords.txt.gz"));
     assert.ok(server.engines.node);
-    assert.equal(server.peerDependenciesMeta?.authctl?.optional, true, "the CLI, which authctl-server admin runs, is an optional peer");
+    assert.equal(server.dependencies.authctl ?? server.peerDependencies?.authctl, undefined, "authctl-server admin needs no CLI (and authctl is not our name on npm)");
+    for (const file of ["program", "commands", "io", "terminal"]) assert.ok(packed.files.includes(`dist/admin/cli/${file}.js`), `the admin commands: ${file}`);
+    assert.ok(packed.files.includes(server.exports?.["./admin-cli"]?.replace(/^\.\//, "") ?? ""), "the admin commands authctl admin mounts are exported");
   });
 });

@@ -11,9 +11,10 @@ const run = promisify(execFile);
 /**
  * The server tarball into an empty prefix, from the registry (better-sqlite3
  * compiles where no prebuilt binary can be fetched: minutes, so here and not
- * in npm test); then authctl-server starts, names its store and stops.
+ * in npm test); then authctl-server starts, names its store and stops, and its admin
+ * commands create and list a user.
  */
-it("the @authctl/server tarball installs alone and authctl-server serves from it", { timeout: 900_000 }, async () => {
+it("the @authctl/server tarball installs alone and authctl-server serves, and administers, from it", { timeout: 900_000 }, async () => {
   const dir = await tempDir("authctl-install-");
   try {
     const packed = await npmPack(PACKAGES.server, dir.path);
@@ -46,12 +47,13 @@ it("the @authctl/server tarball installs alone and authctl-server serves from it
     server.kill("SIGTERM");
     assert.equal(await exited, 0);
 
-    const admin = await run(bin, ["admin", "list-users"], { env: { PATH: process.env.PATH, AUTHCTL_DATA_DIR: data } }).then(
-      () => assert.fail("admin ran without the CLI"),
-      (error: unknown) => error as { code: number; stderr: string },
-    );
-    assert.equal(admin.code, 2);
-    assert.match(admin.stderr, /^error: the admin commands come with the authctl CLI, which is not installed/);
+    // The admin commands come with the server: a superuser created, then listed, by this install alone.
+    const adminEnv = { PATH: process.env.PATH, AUTHCTL_DATA_DIR: data, AUTHCTL_BCRYPT_COST: "4" };
+    const creating = run(bin, ["admin", "create-user", "root", "-e", "root@example.com", "--superuser", "--password-stdin"], { env: adminEnv });
+    creating.child.stdin?.end("root-pass-1\n");
+    assert.match((await creating).stderr, /✓ Created superuser root <root@example\.com>/);
+    const listed = JSON.parse((await run(bin, ["admin", "list-users", "--json"], { env: adminEnv })).stdout) as { username: string; isSuperuser: boolean }[];
+    assert.deepEqual(listed.map(({ username, isSuperuser }) => ({ username, isSuperuser })), [{ username: "root", isSuperuser: true }]);
   } finally {
     await dir.remove();
   }

@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from "commander";
 import { REVOKE_FLAG } from "./auth/secret-key.js";
+import { ADMIN_EXIT_CODES } from "./admin/cli/io.js";
 import { loadConfig, SETTINGS, SettingsError, type Setting, type SettingFlags } from "./config.js";
 import { fastLogger } from "./logger.js";
 import { serveUntilSignal } from "./server.js";
 import { environmentOnlyHelp, optionHelp } from "./settings-doc.js";
 
 /** The exit codes authctl uses too: 2 for a usage error (a bad flag or setting). */
-const USAGE = 2;
-/** The CLI package, whose `authctl admin` commands `authctl-server admin` runs (one implementation). */
-const CLI_PROGRAM = "authctl/program";
+const USAGE = ADMIN_EXIT_CODES.usage;
 
 const ADMIN_HELP = `Administration (like Django's manage.py), on the database the same settings name:
   authctl-server admin <command> [options]   create-user, set-password, activate, deactivate,
@@ -56,16 +55,8 @@ async function serve(args: string[]): Promise<number> {
   }
 }
 
-/** `authctl-server admin …`: the authctl CLI's admin commands, run in this process when that package is installed. */
+/** `authctl-server admin …`: the admin commands (the same that `authctl admin` mounts), loaded only for them. */
 async function runAdmin(args: string[]): Promise<number> {
-  let cli: { run(argv: string[], io: object): Promise<number> };
-  try {
-    cli = (await import(CLI_PROGRAM)) as typeof cli;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (code !== "ERR_MODULE_NOT_FOUND" || !message.includes("'authctl'")) throw error;
-    process.stderr.write("error: the admin commands come with the authctl CLI, which is not installed: install authctl next to @authctl/server (npm install -g authctl, or its packed tarball)\n");
-    return USAGE;
-  }
-  return cli.run(["admin", ...args], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const { runAdminCommand } = await import("./admin/cli/terminal.js");
+  return runAdminCommand(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
