@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -29,7 +29,8 @@ describe("authctl admin copy of a database a server is using", () => {
         const answer = await api.postJson("/account/register/", registration(`copied${i}`));
         tokens.push((JSON.parse(answer.body) as { token: string }).token);
       }
-      assert.equal((await runCli(["admin", "list-users", "--data-dir", target, "--json"], { env })).exitCode, 0, "an empty target");
+      mkdirSync(target, { mode: 0o700 });
+      assert.equal((await runCli(["admin", "list-users", "--data-dir", target, "--json"], { env })).exitCode, 2, "no database at the target yet: refused, not created");
       const logouts = Promise.all(tokens.map((token) => api.request("/account/logout/", { headers: { authorization: `Token ${token}` } })));
       const copy = await runCli(["admin", "copy", "--from", `sqlite://${source}`, "--to", `sqlite://${target}`], { env });
       assert.deepEqual((await logouts).map((answer) => answer.status), tokens.map(() => 200));

@@ -38,7 +38,7 @@ export async function copyDatabase(from: string, to: string, config: ServerConfi
         "stop the servers first (a server killed without a shutdown counts as running for 30 s); --allow-live-source copies a source no server writes to",
       );
     }
-    const target = await openAdminUrl(to, config);
+    const target = await openAdminUrl(to, config, { create: true });
     try {
       const copied = await source.transaction(
         async (snapshot) => {

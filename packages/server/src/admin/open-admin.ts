@@ -1,5 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { keySource, openServerKey, type KeySource } from "../auth/secret-key.js";
 import { TokenVault } from "../auth/tokens.js";
 import { ResetTokens } from "../auth/reset-tokens.js";
@@ -62,11 +62,17 @@ export async function openAdminTarget(config: ServerConfig, options: { create?: 
   };
 }
 
-/** Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`, with the pool and lock settings of `config`. */
-export async function openAdminUrl(url: string, config: ServerConfig): Promise<Database> {
+/**
+ * Opens a database named by `sqlite:///path` (a file or a data directory), a plain path, or `postgres://…`, with the pool and lock
+ * settings of `config`. A SQLite file that does not exist is refused, unless `create` (a copy's target) and its directory exists.
+ */
+export async function openAdminUrl(url: string, config: ServerConfig, options: { create?: boolean } = {}): Promise<Database> {
   if (isPostgresUrl(url)) return Database.open({ ...config, databaseUrl: url, dataDir: "" });
   const path = sqlitePath(url);
-  if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
+  const needed = options.create === true ? dirname(path) : path;
+  if (!existsSync(needed)) throw new AdminError(`${needed} does not exist`, "usage");
+  // A new database holds password hashes once filled: created private before SQLite opens it.
+  if (options.create === true) closeSync(openSync(path, "a", 0o600));
   return Database.openSqliteFile(path, config.lockTimeoutMs);
 }
 
