@@ -17,7 +17,7 @@ const WARMUP = 3;
 /** Milliseconds of each run of each command with hyperfine (no shell between it and the command). */
 function hyperfineTimes(hyperfine: string, commands: string[][], env: NodeJS.ProcessEnv, dir: string): number[] {
   const file = join(dir, "hyperfine.json");
-  execFileSync(hyperfine, ["-N", "--warmup", String(WARMUP), "--runs", String(RUNS_PER_ROUND), "--style", "none", "--export-json", file, ...commands.map((args) => [process.execPath, ...args].join(" "))], { env, stdio: "ignore" });
+  execFileSync(hyperfine, ["-N", "-i", "--warmup", String(WARMUP), "--runs", String(RUNS_PER_ROUND), "--style", "none", "--export-json", file, ...commands.map((args) => [process.execPath, ...args].join(" "))], { env, stdio: "ignore" });
   const { results } = JSON.parse(readFileSync(file, "utf8")) as { results: { times: number[] }[] };
   return results.flatMap(({ times }) => times.map((seconds) => seconds * 1000));
 }
