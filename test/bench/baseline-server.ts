@@ -17,16 +17,17 @@ export const INVALID_TOKEN_BODY = '{"detail":"Invalid token."}';
 function koaListener(): RequestListener {
   const app = new Koa();
   const router = new Router();
+  // The header set as such: `ctx.type` would add "; charset=utf-8", which DRF (and we) do not send.
   router.get("/account/me/", (ctx) => {
     ctx.set("Allow", "GET, OPTIONS");
-    ctx.type = "application/json";
+    ctx.set("Content-Type", "application/json");
     ctx.body = ME_BODY;
   });
   router.post("/account/logout/", (ctx) => {
     ctx.status = 401;
     ctx.set("Allow", "POST, OPTIONS");
     ctx.set("WWW-Authenticate", "Token");
-    ctx.type = "application/json";
+    ctx.set("Content-Type", "application/json");
     ctx.body = INVALID_TOKEN_BODY;
   });
   app.use(router.routes());
@@ -65,7 +66,10 @@ if (cluster.isPrimary && workers > 1) {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
   });
 } else {
-  const server = createServer(kind === "koa" ? koaListener() : bareListener()).listen(0, "127.0.0.1", () => {
+  const server = createServer(kind === "koa" ? koaListener() : bareListener());
+  // As the real server (src/server.ts): its answers say "Keep-Alive: timeout=5, max=1000" too.
+  server.maxRequestsPerSocket = 1000;
+  server.listen(0, "127.0.0.1", () => {
     if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
   // A fixture with nothing to finish: leave at once.

@@ -19,12 +19,34 @@ export interface Row {
   met?: boolean;
   /** Why there is no value, or what the figure means. */
   note?: string;
+  /** Over rounds: the lowest and highest value, baseline and ratio of one round (the medians are `value`, `baseline`, `ratio`). */
+  spread?: { value: Range; baseline: Range; ratio: Range };
 }
+
+export type Range = readonly [number, number];
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const range = (values: readonly number[]): Range => [Math.min(...values), Math.max(...values)];
 
 export function row(figure: string, value: number, baseline: number, unit: string, goal: Goal, note?: string): Row {
   const ratio = value / baseline;
   const met = goal.kind === "min" ? ratio >= goal.value : ratio <= goal.value;
   return { figure, value, baseline, unit, ratio, goal, met, ...(note === undefined ? {} : { note }) };
+}
+
+/**
+ * A figure measured in rounds, both sides once per round: the medians, their
+ * ratio (judged against the goal), and the spread of each over the rounds.
+ */
+export function roundsRow(figure: string, values: readonly number[], baselines: readonly number[], unit: string, goal: Goal | undefined, note?: string): Row {
+  const measured = goal === undefined ? record(figure, median(values), median(baselines), unit) : row(figure, median(values), median(baselines), unit, goal, note);
+  const ratios = values.map((value, i) => value / (baselines[i] ?? Number.NaN));
+  return { ...measured, spread: { value: range(values), baseline: range(baselines), ratio: range(ratios) } };
 }
 
 export function notMeasured(figure: string, goal: Goal, note: string): Row {
@@ -39,10 +61,13 @@ export function record(figure: string, value: number, baseline: number, unit: st
 export const atLeast = (value: number): Goal => ({ kind: "min", value });
 export const atMost = (value: number): Goal => ({ kind: "max", value });
 
-function amount(value: number | undefined, unit: string | undefined): string {
+function digits(value: number): string {
+  return value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2);
+}
+
+function amount(value: number | undefined, unit: string | undefined, spread?: Range): string {
   if (value === undefined) return "";
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${unit ?? ""}`.trim();
+  return `${digits(value)}${spread ? ` (${digits(spread[0])}–${digits(spread[1])})` : ""} ${unit ?? ""}`.trim();
 }
 
 function goalText(goal: Goal): string {
@@ -61,12 +86,12 @@ export function machine() {
 }
 
 export function printTable(rows: readonly Row[]): void {
-  const header = ["figure", "value", "baseline", "ratio", "goal", "met"];
+  const header = ["figure", "value (min–max)", "baseline (min–max)", "ratio (min–max)", "goal", "met"];
   const lines = rows.map((r) => [
     r.figure,
-    amount(r.value, r.unit),
-    amount(r.baseline, r.unit),
-    r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×`,
+    amount(r.value, r.unit, r.spread?.value),
+    amount(r.baseline, r.unit, r.spread?.baseline),
+    r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×${r.spread ? ` (${r.spread.ratio[0].toFixed(2)}–${r.spread.ratio[1].toFixed(2)})` : ""}`,
     r.note === "for the record" ? "—" : goalText(r.goal),
     r.note === "for the record" ? "(record)" : r.met === undefined ? (r.note ?? "not measured") : r.met ? "yes" : "NO",
   ]);

@@ -1,21 +1,24 @@
 /**
- * `npm run bench [-- --drf]`: the server's and the CLI's performance, each
- * figure a ratio against a baseline measured in the same run on the same
- * machine, with its goal (issue 10). Prints a table and writes it to
- * bench/results/latest.json. Not part of `npm test`; takes a few minutes
- * (plus a minute, once, to seed the million-user database).
+ * `npm run bench [-- --quick] [-- --rows=core,machine,...] [-- --rounds=N]`:
+ * the server's and the CLI's performance, each figure a ratio against a
+ * baseline measured in the same run on the same machine, with its goal
+ * (issues 10 and 17). Prints a table and writes it to bench/results/latest.json.
+ *
+ * The load generator is its own process (wrk; autocannon's CLI for a fixed
+ * rate or without wrk), pinned with taskset to core 0; a server measured per
+ * core is one process pinned to core 1, so the two never share a core.
+ * Compared servers are measured in alternating rounds; the table gives the
+ * medians and the spread (min–max) over the rounds. Not part of `npm test`.
  */
 import bcrypt from "bcrypt";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cliStartRows, bulkProvisioningRow } from "./cli-figures.js";
-import { measure, spawnListening, waitForHttp, type Load, type Measured, type Spawned } from "./measure.js";
-import { atLeast, atMost, machine, notMeasured, printTable, record, row, writeJson, type Row } from "./report.js";
+import { bulkProvisioningRow, cliStartRows } from "./cli-figures.js";
+import { measure, PINNING, spawnListening, tool, WRK, type Load, type Measured, type Spawned } from "./measure.js";
+import { atLeast, atMost, machine, notMeasured, printTable, roundsRow, row, writeJson, type Goal, type Row } from "./report.js";
 import { BENCH_USER, seededDataDir } from "./seed.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,36 +26,73 @@ const CACHE = join(ROOT, "bench", ".cache");
 const RESULTS = join(ROOT, "bench", "results", "latest.json");
 const SERVER_MAIN = join(ROOT, "packages", "server", "dist", "main.js");
 const BASELINE_SERVER = fileURLToPath(new URL("./baseline-server.ts", import.meta.url));
-/** The DRF reference app beside this repository (or where DRF_REFERENCE points), for `--drf`. */
+/** The DRF reference app beside this repository (or where DRF_REFERENCE points). */
 const DRF_GUNICORN = join(process.env.DRF_REFERENCE ?? join(ROOT, "..", "shared", "reference", "drf"), "start-gunicorn.sh");
 
+const GROUPS = ["core", "machine", "login", "latency", "sliding", "scale", "bulk", "cli"] as const;
+type Group = (typeof GROUPS)[number];
+const QUICK_GROUPS: readonly Group[] = ["core", "cli"];
+
+function option(name: string): string | undefined {
+  return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+const QUICK = process.argv.includes("--quick");
+const SELECTED = new Set<string>(option("rows")?.split(",") ?? (QUICK ? QUICK_GROUPS : GROUPS));
+for (const name of SELECTED) if (!(GROUPS as readonly string[]).includes(name)) throw new Error(`unknown row group ${name}; the groups are ${GROUPS.join(", ")}`);
+const ROUNDS = Math.max(3, Number(option("rounds") ?? 3));
+
 const CORES = availableParallelism();
-const WORKERS = CORES;
 const COST = 12;
-const SECONDS = 5;
-const CONNECTIONS = 32;
+const SECONDS = QUICK ? 3 : 5;
+/** Connections of a per-core load, and of a whole-machine one (wrk with one thread per core). */
+const CORE_CONNECTIONS = 16;
+const MACHINE_CONNECTIONS = 16 * CORES;
 /** Twice the hashing slots: enough to keep every slot busy, few enough that no login waits long. */
 const LOGIN_CONNECTIONS = 2 * CORES;
-const LOGIN_SECONDS = 15;
-/** Measurements of each side when comparing with the minimal Koa app. */
-const PAIRS = 3;
+const LOGIN_SECONDS = QUICK ? 8 : 15;
 const UNKNOWN_TOKEN = `Token ${"0".repeat(40)}`;
-const SETTINGS = { workers: WORKERS, bcryptCost: COST, seconds: SECONDS, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, loginSeconds: LOGIN_SECONDS };
+
+/** One process on its own core, the generator on another; or, over the machine, a process per core and nothing pinned. */
+interface Placement {
+  name: string;
+  workers: number;
+  serverCores: string | undefined;
+  generatorCores: string | undefined;
+  connections: number;
+  threads: number;
+}
+const PER_CORE: Placement = { name: "1 proc", workers: 1, serverCores: PINNING?.server, generatorCores: PINNING?.generator, connections: CORE_CONNECTIONS, threads: 1 };
+const MACHINE: Placement = { name: `${CORES} proc`, workers: CORES, serverCores: undefined, generatorCores: undefined, connections: MACHINE_CONNECTIONS, threads: CORES };
 
 const logDir = mkdtempSync(join(tmpdir(), "authctl-bench-"));
 
-function startOurs(dataDir: string, name: string, settings: Record<string, string> = {}): Promise<Spawned> {
-  const env = { AUTHCTL_DATA_DIR: dataDir, AUTHCTL_PORT: "0", AUTHCTL_WORKERS: String(WORKERS), AUTHCTL_BCRYPT_COST: String(COST), ...settings };
-  return spawnListening([SERVER_MAIN], env, join(logDir, `${name}.log`));
+function startOurs(dataDir: string, name: string, place: Placement, settings: Record<string, string> = {}): Promise<Spawned> {
+  const env = { AUTHCTL_DATA_DIR: dataDir, AUTHCTL_PORT: "0", AUTHCTL_WORKERS: String(place.workers), AUTHCTL_BCRYPT_COST: String(COST), ...settings };
+  return spawnListening(process.execPath, [SERVER_MAIN], env, join(logDir, `${name}.log`), { cores: place.serverCores });
 }
 
-function startBaseline(kind: "koa" | "http"): Promise<Spawned> {
-  return spawnListening(["--import", "tsx", BASELINE_SERVER, kind, String(WORKERS)], {}, join(logDir, `${kind}.log`));
+function startBaseline(kind: "koa" | "http", place: Placement): Promise<Spawned> {
+  return spawnListening(process.execPath, ["--import", "tsx", BASELINE_SERVER, kind, String(place.workers)], {}, join(logDir, `${kind}-${place.workers}.log`), { cores: place.serverCores });
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+/** The DRF reference under gunicorn with as many workers, or why it cannot run here. */
+async function startDrf(place: Placement): Promise<Spawned | string> {
+  if (!existsSync(DRF_GUNICORN)) return `not measured: no DRF reference at ${DRF_GUNICORN} (set DRF_REFERENCE)`;
+  if (tool("gunicorn") === undefined) return "not measured: gunicorn is not installed (apt-get install -y python3-django python3-djangorestframework gunicorn)";
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dbDir = mkdtempSync(join(tmpdir(), "authctl-bench-drf-"));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const server = await spawnListening("bash", [DRF_GUNICORN, String(port), String(place.workers)], { DRF_DB_DIR: dbDir }, join(logDir, `drf-${place.workers}.log`), {
+      cores: place.serverCores,
+      url: `${url}/account/login/`,
+    });
+    return { url, stop: async () => { await server.stop(); rmSync(dbDir, { recursive: true, force: true }); } };
+  } catch (error) {
+    rmSync(dbDir, { recursive: true, force: true });
+    return `not measured: ${(error as Error).message.split("\n")[0] ?? ""}`;
+  }
 }
 
 async function tokenOf(url: string): Promise<string> {
@@ -66,31 +106,84 @@ async function tokenOf(url: string): Promise<string> {
   return token;
 }
 
-const meLoad = (url: string, token: string, extra: Partial<Load> = {}): Load => ({
-  url: `${url}/account/me/`, headers: { authorization: `Token ${token}` }, connections: CONNECTIONS, seconds: SECONDS, ...extra,
+type LoadOf = (url: string) => Load;
+
+const meLoad = (token: string, place: Placement, extra: Partial<Load> = {}): LoadOf => (url) => ({
+  url: `${url}/account/me/`, headers: { authorization: `Token ${token}` }, connections: place.connections, threads: place.threads, cores: place.generatorCores, seconds: SECONDS, ...extra,
 });
-const logoutLoad = (url: string): Load => ({
-  url: `${url}/account/logout/`, method: "POST", headers: { authorization: UNKNOWN_TOKEN }, connections: CONNECTIONS, seconds: SECONDS,
+const logoutLoad = (place: Placement): LoadOf => (url) => ({
+  url: `${url}/account/logout/`, method: "POST", headers: { authorization: UNKNOWN_TOKEN }, connections: place.connections, threads: place.threads, cores: place.generatorCores, seconds: SECONDS,
 });
-const loginLoad = (url: string, seconds = LOGIN_SECONDS): Load => ({
+const loginLoad = (place: Placement, seconds = LOGIN_SECONDS): LoadOf => (url) => ({
   url: `${url}/account/login/`, method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }), connections: LOGIN_CONNECTIONS, seconds,
+  body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }), connections: LOGIN_CONNECTIONS, cores: place.generatorCores, seconds,
 });
 
 /**
- * Measures after a one-second warm-up, and refuses a run where answers were
- * not the expected ones. Logins cut off by the end of a run are still being
- * hashed: the next measurement waits for them (one more login, queued behind
- * them, comes back), so no run inherits another's backlog.
+ * Checks one answer's status first, measures after a one-second warm-up, and
+ * refuses a run where answers were not of the expected status class. Logins
+ * cut off by the end of a run are still being hashed: the next measurement
+ * waits for them (more logins, queued behind them, come back), so no run
+ * inherits another's backlog.
  */
 async function checked(load: Load, status: number): Promise<Measured> {
   process.stderr.write(`  ${load.method ?? "GET"} ${load.url} …\n`);
+  const probe = await fetch(load.url, { method: load.method ?? "GET", headers: load.headers ?? {}, ...(load.body === undefined ? {} : { body: load.body }) });
+  await probe.arrayBuffer();
+  if (probe.status !== status) throw new Error(`${load.url} answered ${probe.status}, not ${status}`);
   const isLogin = load.url.endsWith("/account/login/");
   if (!isLogin) await measure({ ...load, seconds: 1 }, status);
   const result = await measure(load, status);
-  if (isLogin) await Promise.all(Array.from({ length: 2 * WORKERS }, () => tokenOf(load.url.slice(0, -"/account/login/".length))));
+  if (isLogin) await Promise.all(Array.from({ length: 2 * CORES }, () => tokenOf(load.url.slice(0, -"/account/login/".length))));
   if (result.unexpected > 0) throw new Error(`${load.url}: ${result.unexpected} answers were not ${status}`);
   return result;
+}
+
+/**
+ * Rates of `servers` under the same load, in ROUNDS rounds, the order
+ * reversed every other round, so drift in the machine's load hits all alike.
+ */
+async function inRounds(servers: readonly Spawned[], load: LoadOf, status: number): Promise<number[][]> {
+  const rates = servers.map(() => [] as number[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = servers.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) rates[i]?.push((await checked(load(servers[i]?.url ?? ""), status)).rps);
+  }
+  return rates;
+}
+
+/**
+ * The token-checked requests: ours against a minimal Koa + @koa/router app
+ * answering the same bytes, a bare node:http server, and (the 401) the DRF
+ * reference under gunicorn, each with `place.workers` processes.
+ */
+async function frameworkRows(dataDir: string, place: Placement, koaGoal: Goal | undefined): Promise<Row[]> {
+  const ours = await startOurs(dataDir, `ours-${place.workers}`, place);
+  const koa = await startBaseline("koa", place);
+  const bare = await startBaseline("http", place);
+  const drf = await startDrf(place);
+  try {
+    const token = await tokenOf(ours.url);
+    // Warm the JIT of every process before the first figure.
+    for (const server of [ours, koa, bare]) await measure(meLoad(token, place, { seconds: 2 })(server.url), 200);
+    const rows: Row[] = [];
+    const where = `${place.name}${place.serverCores === undefined ? "" : ` on core ${place.serverCores}`}`;
+    const me = meLoad(token, place);
+    const [ourMe = [], koaMe = [], bareMe = []] = await inRounds([ours, koa, bare], (url) => (url === ours.url ? me(url) : meLoad("x", place)(url)), 200);
+    rows.push(roundsRow(`GET /account/me/ (valid token) vs minimal Koa+router, ${where}`, ourMe, koaMe, "req/s", koaGoal));
+    rows.push(roundsRow(`GET /account/me/ (valid token) vs bare node:http, ${where}`, ourMe, bareMe, "req/s", undefined));
+    const sides = typeof drf === "string" ? [ours, koa, bare] : [ours, koa, bare, drf];
+    const [ourOut = [], koaOut = [], bareOut = [], drfOut = []] = await inRounds(sides, logoutLoad(place), 401);
+    rows.push(roundsRow(`POST /account/logout/ (unknown token, 401) vs minimal Koa+router, ${where}`, ourOut, koaOut, "req/s", koaGoal));
+    rows.push(roundsRow(`POST /account/logout/ (unknown token, 401) vs bare node:http, ${where}`, ourOut, bareOut, "req/s", undefined));
+    const drfFigure = `POST /account/logout/ (401) vs DRF under gunicorn, ${place.workers} worker${place.workers === 1 ? "" : "s"}${place.serverCores === undefined ? "" : ` on core ${place.serverCores}`}`;
+    rows.push(typeof drf === "string" ? notMeasured(drfFigure, atLeast(20), drf) : roundsRow(drfFigure, ourOut, drfOut, "req/s", atLeast(20)));
+    return rows;
+  } finally {
+    for (const server of [ours, koa, bare]) await server.stop();
+    if (typeof drf !== "string") await drf.stop();
+  }
 }
 
 /**
@@ -113,154 +206,108 @@ async function oneBcrypt(cost: number, parallel: number): Promise<number> {
   return (elapsed() * parallel) / done;
 }
 
-async function frameworkRows(ours: Spawned, token: string): Promise<{ rows: Row[]; me: number; logout: number }> {
-  const koa = await startBaseline("koa");
-  const bare = await startBaseline("http");
-  try {
-    const rows: Row[] = [];
-    const rates: number[] = [];
-    for (const [label, load, status] of [
-      ["GET /account/me/ (valid token)", (url: string) => meLoad(url, url === ours.url ? token : "x"), 200],
-      ["POST /account/logout/ (unknown token, 401)", logoutLoad, 401],
-    ] as const) {
-      // Pairs in alternating order, the median of each side: the machine is shared and its load drifts.
-      const ourRates: number[] = [];
-      const frameworkRates: number[] = [];
-      for (let round = 0; round < PAIRS; round++) {
-        const sides = [[ours, ourRates], [koa, frameworkRates]] as const;
-        for (const [server, rates] of round % 2 === 0 ? sides : [...sides].reverse()) rates.push((await checked(load(server.url), status)).rps);
-      }
-      const runtime = (await checked(load(bare.url), status)).rps;
-      const [our, framework] = [median(ourRates), median(frameworkRates)];
-      rates.push(our);
-      rows.push(row(`${label} vs minimal Koa+router, ${WORKERS} proc`, our, framework, "req/s", atLeast(0.8)));
-      rows.push(record(`${label} vs bare node:http, ${WORKERS} proc`, our, runtime, "req/s"));
-    }
-    return { rows, me: rates[0] ?? 0, logout: rates[1] ?? 0 };
-  } finally {
-    await koa.stop();
-    await bare.stop();
-  }
+/** What the server gives each worker (src/server.ts): its share of the cores. */
+function hashingThreads(workers: number): number {
+  return Math.max(1, Math.ceil(CORES / workers));
 }
 
-async function latencyRow(ours: Spawned, token: string): Promise<Row> {
-  const cheap = meLoad(ours.url, token, { connections: 4, rate: 400 });
+/** Logins over the machine against the hash bound: as many bcrypts as there are cores, back to back. */
+async function loginRow(ours: Spawned): Promise<Row> {
+  const threads = Math.min(MACHINE.workers * hashingThreads(MACHINE.workers), CORES);
+  // Hash speed measured before and after the logins, so both see the same machine.
+  const before = await oneBcrypt(COST, threads);
+  const login = (await checked(loginLoad(MACHINE)(ours.url), 200)).rps;
+  const hashSeconds = (before + (await oneBcrypt(COST, threads))) / 2;
+  return row(`POST /account/login/ vs the hash bound, ${MACHINE.name}`, login, threads / hashSeconds, "logins/s", atLeast(0.9),
+    `bound = min(${MACHINE.workers} proc × ${hashingThreads(MACHINE.workers)} hashing threads, ${CORES} cores) / ${(hashSeconds * 1000).toFixed(0)} ms per bcrypt at cost ${COST} (${threads} at once)`);
+}
+
+/** p99 of a paced GET /account/me/ (autocannon, 400 req/s) while logins saturate hashing, against the same when idle. */
+async function latencyRow(ours: Spawned): Promise<Row> {
+  const token = await tokenOf(ours.url);
+  const cheap = meLoad(token, MACHINE, { connections: 4, threads: 1, rate: 400 })(ours.url);
   const idle = await checked(cheap, 200);
-  const logins = checked(loginLoad(ours.url, SECONDS + 3), 200);
+  const logins = checked(loginLoad(MACHINE, SECONDS + 3)(ours.url), 200);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const loaded = await measure(cheap, 200);
   await logins;
-  return row("p99 of GET /account/me/ while logins saturate hashing vs idle", loaded.p99, Math.max(idle.p99, 1), "ms", atMost(3),
-    `idle p99 ${idle.p99} ms, loaded p99 ${loaded.p99} ms, 400 req/s on 4 connections; autocannon reports whole ms`);
+  return row(`p99 of GET /account/me/ while logins saturate hashing vs idle, ${MACHINE.name}`, loaded.p99, Math.max(idle.p99, 1), "ms", atMost(3),
+    `idle p99 ${idle.p99} ms, loaded p99 ${loaded.p99} ms, 400 req/s on 4 connections (autocannon's CLI: wrk cannot pace; it reports whole ms)`);
 }
 
-/**
- * The token check with a TTL and sliding refresh (a write at most once a
- * minute per token) against DRF's model, on the same database, A B B A.
- */
-async function slidingRow(plain: Spawned, plainToken: string, dataDir: string): Promise<Row> {
-  const sliding = await startOurs(dataDir, "sliding", { AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding" });
+/** The token check with a TTL and sliding refresh (a write at most once a minute per token) against DRF's model, on the same database. */
+async function slidingRow(dataDir: string): Promise<Row> {
+  const plain = await startOurs(dataDir, "plain", PER_CORE);
+  const sliding = await startOurs(dataDir, "sliding", PER_CORE, { AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding" });
   try {
-    const token = await tokenOf(sliding.url);
-    const a1 = (await checked(meLoad(plain.url, plainToken), 200)).rps;
-    const b1 = (await checked(meLoad(sliding.url, token), 200)).rps;
-    const b2 = (await checked(meLoad(sliding.url, token), 200)).rps;
-    const a2 = (await checked(meLoad(plain.url, plainToken), 200)).rps;
-    return row("GET /account/me/ with a TTL and sliding refresh vs without", (b1 + b2) / 2, (a1 + a2) / 2, "req/s", atLeast(0.95),
-      "AUTHCTL_TOKEN_TTL=10h, AUTHCTL_TOKEN_REFRESH=sliding vs the defaults, one database, each the mean of two runs (A B B A)");
+    const tokens = new Map([[plain.url, await tokenOf(plain.url)], [sliding.url, await tokenOf(sliding.url)]]);
+    const [withRefresh = [], without = []] = await inRounds([sliding, plain], (url) => meLoad(tokens.get(url) ?? "", PER_CORE)(url), 200);
+    return roundsRow(`GET /account/me/ with a TTL and sliding refresh vs without, ${PER_CORE.name}`, withRefresh, without, "req/s", atLeast(0.95),
+      "AUTHCTL_TOKEN_TTL=10h, AUTHCTL_TOKEN_REFRESH=sliding vs the defaults, one database");
   } finally {
+    await plain.stop();
     await sliding.stop();
   }
 }
 
-async function drfRow(ourLogout: number): Promise<Row> {
-  const goal = atLeast(20);
-  const figure = `POST /account/logout/ (401) vs DRF under gunicorn, ${WORKERS} workers`;
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const dbDir = mkdtempSync(join(tmpdir(), "authctl-bench-drf-"));
-  const child = spawn("bash", [DRF_GUNICORN, String(port), String(WORKERS)], { env: { ...process.env, DRF_DB_DIR: dbDir }, stdio: "ignore", detached: true });
+/** Rates with 1 000 and 1 000 000 users, per core, in alternating rounds. */
+async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
+  const small = await startOurs(smallDir, "small", PER_CORE);
+  const big = await startOurs(bigDir, "big", PER_CORE);
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/account/login/`);
-    const drf = await checked(logoutLoad(`http://127.0.0.1:${port}`), 401);
-    return row(figure, ourLogout, drf.rps, "req/s", goal);
-  } catch (error) {
-    return notMeasured(figure, goal, `not measured: ${(error as Error).message.split("\n")[0] ?? ""}`);
-  } finally {
-    if (child.pid !== undefined && child.exitCode === null) {
-      const exited = once(child, "exit");
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
+    const tokens = new Map([[small.url, await tokenOf(small.url)], [big.url, await tokenOf(big.url)]]);
+    const loads = [
+      ["GET /account/me/", (url: string) => meLoad(tokens.get(url) ?? "", PER_CORE)(url), 200, "req/s"],
+      ["POST /account/logout/ 401", logoutLoad(PER_CORE), 401, "req/s"],
+      ["POST /account/login/", loginLoad(PER_CORE), 200, "logins/s"],
+    ] as const;
+    const rows: Row[] = [];
+    for (const [label, load, status, unit] of loads) {
+      const [few = [], many = []] = await inRounds([small, big], load, status);
+      rows.push(roundsRow(`${label} with 1 000 000 users vs 1 000 (slowdown), ${PER_CORE.name}`, few, many, unit, atMost(1.2), "ratio = rate with 1 000 users / rate with 1 000 000"));
     }
-    rmSync(dbDir, { recursive: true, force: true, maxRetries: 5 });
+    return rows;
+  } finally {
+    await small.stop();
+    await big.stop();
   }
 }
 
-/** Rates with 1 000 and 1 000 000 users, measured A B B A so drift in the machine's load hits both alike. */
-async function scaleRows(small: Spawned, big: Spawned): Promise<Row[]> {
-  const [smallToken, bigToken] = [await tokenOf(small.url), await tokenOf(big.url)];
-  const note = "ratio = rate with 1 000 users / rate with 1 000 000, each the mean of two runs (A B B A)";
-  const loads = [
-    ["GET /account/me/", (s: Spawned) => meLoad(s.url, s === small ? smallToken : bigToken), 200, "req/s"],
-    ["POST /account/logout/ 401", (s: Spawned) => logoutLoad(s.url), 401, "req/s"],
-    ["POST /account/login/", (s: Spawned) => loginLoad(s.url, LOGIN_SECONDS), 200, "logins/s"],
-  ] as const;
-  const rows: Row[] = [];
-  for (const [label, load, status, unit] of loads) {
-    const a1 = (await checked(load(small), status)).rps;
-    const b1 = (await checked(load(big), status)).rps;
-    const b2 = (await checked(load(big), status)).rps;
-    const a2 = (await checked(load(small), status)).rps;
-    rows.push(row(`${label} with 1 000 000 users vs 1 000 (slowdown)`, (a1 + a2) / 2, (b1 + b2) / 2, unit, atMost(1.2), note));
-  }
-  return rows;
+function describeMethod(): string {
+  const generator = WRK === undefined ? "autocannon's CLI (wrk is not installed: apt-get install -y wrk)" : "wrk";
+  const pinning = PINNING === undefined
+    ? "NOT pinned (needs taskset and 2 cores): the generator shares the cores with the server"
+    : `generator pinned to core ${PINNING.generator}, a per-core server to core ${PINNING.server}`;
+  return `loads: ${generator} in its own process, ${pinning}; ${ROUNDS} alternating rounds of ${SECONDS} s after 1 s warm-up, medians (min–max)`;
 }
 
 async function main(): Promise<void> {
-  const withDrf = process.argv.includes("--drf");
+  const wants = (group: Group) => SELECTED.has(group);
   const smallDir = await seededDataDir(CACHE, 1000, COST);
-  const bigDir = await seededDataDir(CACHE, 1_000_000, COST);
   const m = machine();
   console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`);
-  console.log(`server: ${WORKERS} workers, bcrypt cost ${COST}; loads: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after 1 s warm-up\n`);
+  console.log(`server: bcrypt cost ${COST}; per core: 1 process, wrk -t1 -c${CORE_CONNECTIONS}; over the machine: ${CORES} processes, wrk -t${CORES} -c${MACHINE_CONNECTIONS}`);
+  console.log(`${describeMethod()}\nrows: ${[...SELECTED].join(", ")}\n`);
   const rows: Row[] = [];
-
-  const small = await startOurs(smallDir, "small");
-  let big: Spawned | undefined;
-  try {
-    const token = await tokenOf(small.url);
-    // Warm the JIT of every worker before the first figure.
-    await measure(meLoad(small.url, token, { seconds: 3 }), 200);
-    const framework = await frameworkRows(small, token);
-    rows.push(...framework.rows);
-    if (withDrf) rows.push(await drfRow(framework.logout));
-    else rows.push(notMeasured("POST /account/logout/ (401) vs DRF under gunicorn", atLeast(20), "not measured: run with --drf"));
-    const threads = Math.min(WORKERS * hashingThreads(), CORES);
-    // Hash speed measured before and after the logins, so both see the same machine.
-    const before = await oneBcrypt(COST, threads);
-    const login = (await checked(loginLoad(small.url), 200)).rps;
-    const hashSeconds = (before + (await oneBcrypt(COST, threads))) / 2;
-    rows.push(row("POST /account/login/ vs the hash bound", login, threads / hashSeconds, "logins/s", atLeast(0.9),
-      `bound = min(${WORKERS} proc × ${hashingThreads()} hashing threads, ${CORES} cores) / ${(hashSeconds * 1000).toFixed(0)} ms per bcrypt at cost ${COST} (${threads} at once)`));
-    rows.push(await latencyRow(small, token));
-    rows.push(await slidingRow(small, token, smallDir));
-    big = await startOurs(bigDir, "big");
-    rows.push(...(await scaleRows(small, big)));
-    rows.push(await bulkProvisioningRow());
-  } finally {
-    await small.stop();
-    await big?.stop();
+  if (wants("core")) rows.push(...(await frameworkRows(smallDir, PER_CORE, atLeast(0.8))));
+  if (wants("machine")) rows.push(...(await frameworkRows(smallDir, MACHINE, undefined)));
+  if (wants("login") || wants("latency")) {
+    const ours = await startOurs(smallDir, "machine", MACHINE);
+    try {
+      if (wants("login")) rows.push(await loginRow(ours));
+      if (wants("latency")) rows.push(await latencyRow(ours));
+    } finally {
+      await ours.stop();
+    }
   }
-
-  rows.push(...cliStartRows());
+  if (wants("sliding")) rows.push(await slidingRow(smallDir));
+  if (wants("scale")) rows.push(...(await scaleRows(smallDir, await seededDataDir(CACHE, 1_000_000, COST))));
+  if (wants("bulk")) rows.push(await bulkProvisioningRow());
+  if (wants("cli")) rows.push(...cliStartRows());
   console.log("");
   printTable(rows);
-  writeJson(RESULTS, rows, SETTINGS);
+  writeJson(RESULTS, rows, { rounds: ROUNDS, seconds: SECONDS, cores: CORES, bcryptCost: COST, method: describeMethod(), rows: [...SELECTED] });
   console.log(`\nwritten to ${RESULTS}; server logs in ${logDir}`);
-}
-
-/** What the server gives each worker (src/server.ts): its share of the cores. */
-function hashingThreads(): number {
-  return Math.max(1, Math.ceil(CORES / WORKERS));
 }
 
 await main();

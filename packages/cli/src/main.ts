@@ -1,19 +1,22 @@
 #!/usr/bin/env node
+import { writeSync } from "node:fs";
 import { isVersionFlag, VERSION } from "./version.js";
 
+/** The status of a Unix tool killed by SIGPIPE (128 + 13), for a reader that went away: a pipeline under pipefail still sees it. */
+const READER_GONE = 141;
+
 const argv = process.argv.slice(2);
-// A reader that went away (`authctl --help | head`, on stdout or stderr) ends the run quietly, with the
-// status of a Unix tool killed by SIGPIPE (128 + 13): a pipeline under pipefail still sees it.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(141);
-    throw error;
-  });
-}
 // `--version` alone answers before the command parser loads: scripts call it often.
 if (argv.length === 1 && isVersionFlag(argv[0] ?? "")) {
-  process.stdout.write(`authctl ${VERSION}\n`);
+  printVersion();
 } else {
+  // A reader that went away (`authctl --help | head`, on stdout or stderr) ends the run quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(READER_GONE);
+      throw error;
+    });
+  }
   // Ctrl-C outside a prompt (while waiting for the server, between prompts)
   // arrives as SIGINT; it cancels like Ctrl-C at a prompt, unless the command
   // takes Ctrl-C over (`register --from` finishes the rows in flight and its
@@ -28,6 +31,20 @@ function takeOverCtrlC(handler: () => void): () => void {
   process.off("SIGINT", cancel);
   process.on("SIGINT", handler);
   return () => process.off("SIGINT", handler);
+}
+
+/** Straight to file descriptor 1: setting up process.stdout, a stream, costs more than the rest of `--version`. */
+function printVersion(): void {
+  const line = `authctl ${VERSION}\n`;
+  try {
+    writeSync(1, line);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === "EPIPE") process.exitCode = READER_GONE;
+    // A non-blocking pipe that is full: the stream waits for it.
+    else if (code === "EAGAIN") process.stdout.write(line);
+    else throw error;
+  }
 }
 
 function cancel(): void {

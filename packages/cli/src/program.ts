@@ -1,10 +1,8 @@
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import type { Interrupts } from "./bulk/interrupts.js";
 import type { Context } from "./context.js";
 import { Cancelled, CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
-import { CURRENT_SERVER_HELP, ENVIRONMENT_HELP } from "./help.js";
 import type { Output } from "./output.js";
-import { defineCommands } from "./program-commands.js";
 import { sanitize } from "./text.js";
 import { isVersionFlag, VERSION } from "./version.js";
 
@@ -24,8 +22,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stdout.write(json ? `${JSON.stringify({ version: VERSION })}\n` : `authctl ${VERSION}\n`);
     return ExitCode.ok;
   }
+  const colorAllowed = !argv.includes("--no-color") && !io.env.NO_COLOR;
+  const debug = io.env.DEBUG?.split(",").includes("authctl") ?? false;
+  // `status` alone (what scripts and prompts run most) needs no parser: commander and the command tree are a third of its start.
+  if (argv.length === 1 && argv[0] === "status") {
+    try {
+      const [{ createContext }, { runStatus }] = await Promise.all([import("./context.js"), import("./commands/status.js")]);
+      return await runStatus({}, await createContext({ ...io, json: false, color: true }));
+    } catch (error) {
+      const { createOutput } = await import("./output.js");
+      return reportError(error, await createOutput(io, false, colorAllowed), debug, undefined);
+    }
+  }
+  const { CommanderError } = await import("commander");
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = await buildProgram(io, (code) => (exitCode = code));
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.ok;
@@ -34,15 +45,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    const colorAllowed = !argv.includes("--no-color") && !io.env.NO_COLOR;
     const { createOutput } = await import("./output.js");
-    return reportError(error, await createOutput(io, json, colorAllowed), io.env.DEBUG?.split(",").includes("authctl") ?? false);
+    return reportError(error, await createOutput(io, json, colorAllowed), debug, CommanderError);
   }
 }
 
-/** The single place where errors become messages and exit codes. */
-function reportError(error: unknown, out: Output, debug: boolean): number {
-  if (error instanceof CommanderError) {
+/** The single place where errors become messages and exit codes; `usage` is commander's error class, where it was loaded. */
+function reportError(error: unknown, out: Output, debug: boolean, usage: typeof CommanderError | undefined): number {
+  if (usage !== undefined && error instanceof usage) {
     // Help and --version end parsing with exit code 0.
     if (error.exitCode === 0) return ExitCode.ok;
     const message = error.message.replace(/^error: /, "");
@@ -82,7 +92,8 @@ function usageHint(error: CommanderError): string | undefined {
   return undefined;
 }
 
-function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+async function buildProgram(io: Io, setExitCode: (code: number) => void): Promise<Command> {
+  const [{ Command }, { defineCommands }, { CURRENT_SERVER_HELP, ENVIRONMENT_HELP }] = await Promise.all([import("commander"), import("./program-commands.js"), import("./help.js")]);
   const program = new Command("authctl")
     .description("Register, log in and keep API tokens for DRF-style token-auth servers.")
     .version(`authctl ${VERSION}`, "-V, --version", "print the version (-v too; with --json: as JSON)")

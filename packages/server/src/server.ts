@@ -111,7 +111,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     // Node's headers timeout starts at a request's first byte, so a client that connects and
     // sends nothing would hold a slot for ever: give it the same time to start, then drop it.
     server.on("connection", (socket: Socket) => socket.setTimeout(HTTP_TIMEOUTS.headersTimeout));
-    server.prependListener("request", (request) => request.socket.setTimeout(0));
+    server.prependListener("request", (request) => {
+      // Once per connection: clearing a timeout already cleared would cost every kept-alive request a timer call.
+      if (request.socket.timeout !== 0) request.socket.setTimeout(0);
+    });
     const port = await listen(server, config.port, config.host);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     return { url: `http://${host}:${port}`, port, database: describeStore(config), close: () => shutdown(server, connections, closeAll) };

@@ -1,7 +1,17 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+const load = createRequire(import.meta.url);
+type ChildProcessModule = typeof import("node:child_process");
+let childProcess: ChildProcessModule | undefined;
+
+/** The keychain's child; node:child_process (with net, dgram and more behind it) loads at the first call: most runs never make one. */
+function spawnChild(env: NodeJS.ProcessEnv) {
+  childProcess ??= load("node:child_process") as ChildProcessModule;
+  return childProcess.spawn(process.execPath, CHILD_ARGS, { env, stdio: ["pipe", "pipe", "ignore"] });
+}
 
 /** A place for secrets, keyed like keytar: service and account. */
 export interface Keychain {
@@ -56,7 +66,7 @@ export class OsKeychain implements Keychain {
     const missing = missingSessionBus(this.env);
     if (missing) return Promise.reject(new KeychainUnavailable(missing));
     if (this.hung) return Promise.reject(this.hung);
-    const child = spawn(process.execPath, CHILD_ARGS, { env: this.env, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawnChild(this.env);
     return new Promise((resolve, reject) => {
       let output = "";
       let settled = false;

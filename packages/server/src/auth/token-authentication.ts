@@ -7,6 +7,8 @@ import type { TokenVault } from "./tokens.js";
 // Python's bytes.split(): runs of ASCII whitespace.
 const ASCII_WHITESPACE = /[ \t\n\r\x0b\x0c]+/;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** The answer to every unknown or expired token, built once: an ApiError is never changed after it is made. */
+const INVALID_TOKEN = new AuthenticationFailed("Invalid token.");
 
 export interface TokenCheck {
   store: Store;
@@ -27,12 +29,12 @@ export async function authenticateToken(header: string | undefined, { store, vau
   const key = plainTokenKey(header) ?? keyFromHeader(header);
   if (key === undefined) return undefined;
   const owner = await store.findTokenByDigest(vault.digest(key));
-  if (!owner) throw new AuthenticationFailed("Invalid token.");
+  if (!owner) throw INVALID_TOKEN;
   const now = clock();
   if (isExpired(owner.token, now)) {
     // Pruning removes it later if the database is busy now: the answer is the same.
     await store.deleteTokenById(owner.user.id, owner.token.id).catch(busyIsFine);
-    throw new AuthenticationFailed("Invalid token.");
+    throw INVALID_TOKEN;
   }
   if (!owner.user.isActive) throw new AuthenticationFailed("User inactive or deleted.");
   const use = useOf(policy, owner.token, now);

@@ -1,4 +1,4 @@
-import type { Middleware } from "koa";
+import type { Context } from "koa";
 import type { Logger } from "../logger.js";
 
 /** Headers a reverse proxy adds; their presence says the peer may be a proxy rather than the client. */
@@ -9,11 +9,11 @@ const PROXY_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"] as const;
  * address: they share one per-address login limit, and an address known for
  * an account no longer tells its owner from anyone else behind the proxy.
  * Logs that once per process, at the first request carrying a proxy's
- * header (its name only, never its value).
+ * header (its name only, never its value). Called with each request.
  */
-export function proxyWarning(log: Logger): Middleware {
+export function proxyWarning(log: Logger): (ctx: Context) => void {
   let warned = false;
-  return async (ctx, next) => {
+  return (ctx) => {
     if (!warned && PROXY_HEADERS.some((name) => ctx.req.headers[name] !== undefined)) {
       warned = true;
       log.info(
@@ -23,6 +23,5 @@ export function proxyWarning(log: Logger): Middleware {
           "number of proxies (ignore this if clients reach the server directly: one of them wrote the header)",
       );
     }
-    await next();
   };
 }

@@ -1,4 +1,5 @@
 import Router from "@koa/router";
+import type { Middleware } from "koa";
 import { apiView, type ViewDeps, type ViewSpec } from "../../http/api-view.js";
 import type { AccountDeps } from "./deps.js";
 import { loginView } from "./login.js";
@@ -37,8 +38,16 @@ const PARAMETER_PATH = /^\/account\/tokens\/[0-9]+\/$/;
 /** Whether an account view answers at `path` (Django's URL resolver: what APPEND_SLASH redirects to). */
 export const isAccountPath = (path: string): boolean => ACCOUNT_PATHS.has(path) || PARAMETER_PATH.test(path);
 
-export function accountRouter(deps: AccountDeps & ViewDeps): Router {
+/**
+ * The account views, every method at each path (strict, case-sensitive, as
+ * @koa/router's `all` with those options matched them): a fixed path is one
+ * Map lookup on the raw path, with no router state per request; only paths
+ * with a parameter go through @koa/router, which decodes the parameter.
+ */
+export function accountRoutes(deps: AccountDeps & ViewDeps): Middleware {
+  const fixed = new Map(Object.entries(VIEWS).map(([path, view]) => [path, apiView(view(deps), deps)]));
   const router = new Router({ strict: true, sensitive: true });
-  for (const [path, view] of Object.entries({ ...VIEWS, ...PARAMETER_VIEWS })) router.all(path, apiView(view(deps), deps));
-  return router;
+  for (const [path, view] of Object.entries(PARAMETER_VIEWS)) router.all(path, apiView(view(deps), deps));
+  const withParameters = router.routes() as Middleware;
+  return (ctx, next) => (fixed.get(ctx.path) ?? withParameters)(ctx, next) as Promise<void>;
 }
