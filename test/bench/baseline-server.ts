@@ -73,5 +73,7 @@ if (cluster.isPrimary && workers > 1) {
     if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
   // A fixture with nothing to finish: leave at once.
-  process.once("SIGTERM", () => { process.exit(0); });
+  process.once("SIGTERM", () => {
+    process.exit(0);
+  });
 }

@@ -22,7 +22,11 @@ async function postRate(url: string, path: string, bodies: object[], expected: n
   const start = process.hrtime.bigint();
   const worker = async () => {
     for (let body = bodies[next++]; body; body = bodies[next++]) {
-      const response = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       await response.arrayBuffer();
       if (response.status !== expected) throw new Error(`${path} answered ${response.status}`);
     }
@@ -35,7 +39,12 @@ const loginRate = (url: string, accounts: Account[]) => postRate(url, "/account/
 
 /** The same registrations as the CLI makes, sent straight from here: the server's own registration rate. */
 function directRegisterRate(url: string, name: string): Promise<number> {
-  const bodies = Array.from({ length: ACCOUNTS }, (_, i) => ({ username: `${name}${i}`, email: `${name}${i}@example.com`, password: `bench-password-${i}`, password2: `bench-password-${i}` }));
+  const bodies = Array.from({ length: ACCOUNTS }, (_, i) => ({
+    username: `${name}${i}`,
+    email: `${name}${i}@example.com`,
+    password: `bench-password-${i}`,
+    password2: `bench-password-${i}`,
+  }));
   return postRate(url, "/account/register/", bodies, 201);
 }
 
@@ -43,12 +52,19 @@ function directRegisterRate(url: string, name: string): Promise<number> {
 async function provisionRate(url: string, dir: string, name: string): Promise<{ rate: number; wall: number; accounts: Account[] }> {
   const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({ username: `${name}${i}`, password: `bench-password-${i}` }));
   const file = join(dir, `${name}.csv`);
-  await writeFile(file, `username,email,password\n${accounts.map((a) => `${a.username},${a.username}@example.com,${a.password}`).join("\n")}\n`);
+  await writeFile(
+    file,
+    `username,email,password\n${accounts.map((a) => `${a.username},${a.username}@example.com,${a.password}`).join("\n")}\n`,
+  );
   const start = process.hrtime.bigint();
   // Not spawnSync: the server's log pipe must keep flowing meanwhile.
-  const { stdout } = await promisify(execFile)(process.execPath, [AUTHCTL, "register", "--from", file, "--url", url, "--concurrency", String(CONCURRENCY), "--quiet", "--json"], {
-    env: { ...process.env, AUTHCTL_CONFIG_DIR: dir },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [AUTHCTL, "register", "--from", file, "--url", url, "--concurrency", String(CONCURRENCY), "--quiet", "--json"],
+    {
+      env: { ...process.env, AUTHCTL_CONFIG_DIR: dir },
+    },
+  );
   const wall = ACCOUNTS / (Number(process.hrtime.bigint() - start) / 1e9);
   const summary = JSON.parse(stdout) as { created: number; accountsPerSecond: number };
   if (summary.created !== ACCOUNTS) throw new Error(`register --from created ${summary.created} of ${ACCOUNTS}`);
@@ -73,8 +89,12 @@ export async function benchBulk(): Promise<{ rate: number; login: number; cost: 
     }
     const login = median(rounds.map((r) => r.login));
     const line = (name: string, key: "bulk" | "wall" | "direct") =>
-      `${name.padEnd(44)} ${median(rounds.map((r) => r[key])).toFixed(1).padStart(8)} accounts/s  ${(median(rounds.map((r) => r[key] / r.login)) * 100).toFixed(0)}% of the login rate`;
-    console.log(`\nbaseline: server login rate ${login.toFixed(1)} logins/s (bcrypt cost ${COST}, ${CONCURRENCY} at a time; medians of ${ROUNDS} rounds of ${ACCOUNTS} accounts)`);
+      `${name.padEnd(44)} ${median(rounds.map((r) => r[key]))
+        .toFixed(1)
+        .padStart(8)} accounts/s  ${(median(rounds.map((r) => r[key] / r.login)) * 100).toFixed(0)}% of the login rate`;
+    console.log(
+      `\nbaseline: server login rate ${login.toFixed(1)} logins/s (bcrypt cost ${COST}, ${CONCURRENCY} at a time; medians of ${ROUNDS} rounds of ${ACCOUNTS} accounts)`,
+    );
     console.log(`${line("authctl register --from", "bulk")} (goal ≥ 90%)`);
     console.log(line("  the same, wall clock with start-up", "wall"));
     console.log(line("  POST /account/register/ straight, for scale", "direct"));

@@ -17,7 +17,23 @@ const WARMUP = 3;
 /** Milliseconds of each run of each command with hyperfine (no shell between it and the command). */
 function hyperfineTimes(hyperfine: string, commands: string[][], env: NodeJS.ProcessEnv, dir: string): number[] {
   const file = join(dir, "hyperfine.json");
-  execFileSync(hyperfine, ["-N", "-i", "--warmup", String(WARMUP), "--runs", String(RUNS_PER_ROUND), "--style", "none", "--export-json", file, ...commands.map((args) => [process.execPath, ...args].join(" "))], { env, stdio: "ignore" });
+  execFileSync(
+    hyperfine,
+    [
+      "-N",
+      "-i",
+      "--warmup",
+      String(WARMUP),
+      "--runs",
+      String(RUNS_PER_ROUND),
+      "--style",
+      "none",
+      "--export-json",
+      file,
+      ...commands.map((args) => [process.execPath, ...args].join(" ")),
+    ],
+    { env, stdio: "ignore" },
+  );
   const { results } = JSON.parse(readFileSync(file, "utf8")) as { results: { times: number[] }[] };
   return results.flatMap(({ times }) => times.map((seconds) => seconds * 1000));
 }
@@ -40,7 +56,11 @@ export function cliStartRows(): Row[] {
   const env: NodeJS.ProcessEnv = { ...process.env, AUTHCTL_CONFIG_DIR: dir, NO_COLOR: "1" };
   delete env.AUTHCTL_URL;
   delete env.AUTHCTL_TOKEN;
-  const commands = [["-e", "0"], [AUTHCTL, "--version"], [AUTHCTL, "status"]];
+  const commands = [
+    ["-e", "0"],
+    [AUTHCTL, "--version"],
+    [AUTHCTL, "status"],
+  ];
   const samples = commands.map(() => [] as number[]);
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -70,5 +90,12 @@ export function cliStartRows(): Row[] {
 /** `authctl register --from` against the server's login rate at the same bcrypt cost, both measured by test/bench/bulk.ts. */
 export async function bulkProvisioningRow(): Promise<Row> {
   const { rate, login, cost } = await benchBulk();
-  return row("bulk provisioning (register --from) vs login rate, same cost", rate, login, "accounts/s", atLeast(0.9), `one server process, bcrypt cost ${cost}`);
+  return row(
+    "bulk provisioning (register --from) vs login rate, same cost",
+    rate,
+    login,
+    "accounts/s",
+    atLeast(0.9),
+    `one server process, bcrypt cost ${cost}`,
+  );
 }

@@ -69,7 +69,9 @@ export function pinned(cores: string | undefined, command: string, args: string[
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "authctl-bench-load-"));
-process.once("exit", () => { rmSync(scratch, { recursive: true, force: true }); });
+process.once("exit", () => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** Runs one load in its own process and counts the answers of the wrong status class. */
 export async function measure(load: Load, status: number): Promise<Measured> {
@@ -90,7 +92,18 @@ async function withWrk(wrk: string, load: Load, status: number): Promise<Measure
   if (load.body !== undefined) lines.push(`wrk.body = ${lua(load.body)}`);
   for (const [name, value] of Object.entries(load.headers ?? {})) lines.push(`wrk.headers[${lua(name)}] = ${lua(value)}`);
   writeFileSync(script, `${lines.join("\n")}\n`);
-  const args = ["-t", String(load.threads ?? 1), "-c", String(load.connections), "-d", `${load.seconds}s`, "--latency", "-s", script, load.url];
+  const args = [
+    "-t",
+    String(load.threads ?? 1),
+    "-c",
+    String(load.connections),
+    "-d",
+    `${load.seconds}s`,
+    "--latency",
+    "-s",
+    script,
+    load.url,
+  ];
   const [command, argv] = pinned(load.cores, wrk, args);
   const { stdout } = await run(command, argv, { maxBuffer: 1 << 20 });
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
@@ -114,9 +127,19 @@ async function withAutocannon(load: Load, status: number): Promise<Measured> {
   args.push(load.url);
   const [command, argv] = pinned(load.cores, process.execPath, args);
   const { stdout } = await run(command, argv, { maxBuffer: 16 << 20 });
-  const result = JSON.parse(stdout) as { requests: { total: number }; duration: number; latency: { p50: number; p99: number }; non2xx: number };
+  const result = JSON.parse(stdout) as {
+    requests: { total: number };
+    duration: number;
+    latency: { p50: number; p99: number };
+    non2xx: number;
+  };
   const total = result.requests.total;
-  return { rps: total / result.duration, p50: result.latency.p50, p99: result.latency.p99, unexpected: status < 400 ? result.non2xx : total - result.non2xx };
+  return {
+    rps: total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    unexpected: status < 400 ? result.non2xx : total - result.non2xx,
+  };
 }
 
 export interface Spawned {
@@ -130,13 +153,21 @@ export interface Spawned {
  * "listening on URL" line (or `url` answering, when given), and stops it with
  * SIGTERM to its process group.
  */
-export async function spawnListening(command: string, args: string[], env: Record<string, string>, logFile: string, options: { cores?: string; url?: string } = {}): Promise<Spawned> {
+export async function spawnListening(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  options: { cores?: string; url?: string } = {},
+): Promise<Spawned> {
   const log = openSync(logFile, "w");
   const [file, argv] = pinned(options.cores, command, args);
   const child: ChildProcess = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ["ignore", log, log], detached: true });
   closeSync(log);
   const state = { exited: false };
-  child.once("exit", () => { state.exited = true; });
+  child.once("exit", () => {
+    state.exited = true;
+  });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     const exited = once(child, "exit");
@@ -150,7 +181,8 @@ export async function spawnListening(command: string, args: string[], env: Recor
     while (url === undefined) {
       const output = readFileSync(logFile, "utf8");
       url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url === undefined && (state.exited || Date.now() > deadline)) throw new Error(`${[command, ...args].join(" ")} did not start:\n${output}`);
+      if (url === undefined && (state.exited || Date.now() > deadline))
+        throw new Error(`${[command, ...args].join(" ")} did not start:\n${output}`);
       if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } catch (error) {

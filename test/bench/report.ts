@@ -43,8 +43,18 @@ export function row(figure: string, value: number, baseline: number, unit: strin
  * A figure measured in rounds, both sides once per round: the medians, their
  * ratio (judged against the goal), and the spread of each over the rounds.
  */
-export function roundsRow(figure: string, values: readonly number[], baselines: readonly number[], unit: string, goal: Goal | undefined, note?: string): Row {
-  const measured = goal === undefined ? record(figure, median(values), median(baselines), unit) : row(figure, median(values), median(baselines), unit, goal, note);
+export function roundsRow(
+  figure: string,
+  values: readonly number[],
+  baselines: readonly number[],
+  unit: string,
+  goal: Goal | undefined,
+  note?: string,
+): Row {
+  const measured =
+    goal === undefined
+      ? record(figure, median(values), median(baselines), unit)
+      : row(figure, median(values), median(baselines), unit, goal, note);
   const ratios = values.map((value, i) => value / (baselines[i] ?? Number.NaN));
   return { ...measured, spread: { value: range(values), baseline: range(baselines), ratio: range(ratios) } };
 }
@@ -91,16 +101,23 @@ export function printTable(rows: readonly Row[]): void {
     r.figure,
     amount(r.value, r.unit, r.spread?.value),
     amount(r.baseline, r.unit, r.spread?.baseline),
-    r.ratio === undefined ? "—" : `${r.ratio.toFixed(2)}×${r.spread ? ` (${r.spread.ratio[0].toFixed(2)}–${r.spread.ratio[1].toFixed(2)})` : ""}`,
+    r.ratio === undefined
+      ? "—"
+      : `${r.ratio.toFixed(2)}×${r.spread ? ` (${r.spread.ratio[0].toFixed(2)}–${r.spread.ratio[1].toFixed(2)})` : ""}`,
     r.note === "for the record" ? "—" : goalText(r.goal),
     r.note === "for the record" ? "(record)" : r.met === undefined ? (r.note ?? "not measured") : r.met ? "yes" : "NO",
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)));
-  const format = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   console.log(format(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const line of lines) console.log(format(line));
-  for (const r of rows.filter((item) => item.note !== undefined && item.note !== "for the record" && item.ratio !== undefined)) console.log(`  ${r.figure}: ${r.note ?? ""}`);
+  for (const r of rows.filter((item) => item.note !== undefined && item.note !== "for the record" && item.ratio !== undefined))
+    console.log(`  ${r.figure}: ${r.note ?? ""}`);
 }
 
 export function writeJson(path: string, rows: readonly Row[], settings: Record<string, unknown>): void {

@@ -39,7 +39,8 @@ function option(name: string): string | undefined {
 
 const QUICK = process.argv.includes("--quick");
 const SELECTED = new Set<string>(option("rows")?.split(",") ?? (QUICK ? QUICK_GROUPS : GROUPS));
-for (const name of SELECTED) if (!(GROUPS as readonly string[]).includes(name)) throw new Error(`unknown row group ${name}; the groups are ${GROUPS.join(", ")}`);
+for (const name of SELECTED)
+  if (!(GROUPS as readonly string[]).includes(name)) throw new Error(`unknown row group ${name}; the groups are ${GROUPS.join(", ")}`);
 const ROUNDS = Math.max(3, Number(option("rounds") ?? 3));
 
 const CORES = availableParallelism();
@@ -62,33 +63,72 @@ interface Placement {
   connections: number;
   threads: number;
 }
-const PER_CORE: Placement = { name: "1 proc", workers: 1, serverCores: PINNING?.server, generatorCores: PINNING?.generator, connections: CORE_CONNECTIONS, threads: 1 };
-const MACHINE: Placement = { name: `${CORES} proc`, workers: CORES, serverCores: undefined, generatorCores: undefined, connections: MACHINE_CONNECTIONS, threads: CORES };
+const PER_CORE: Placement = {
+  name: "1 proc",
+  workers: 1,
+  serverCores: PINNING?.server,
+  generatorCores: PINNING?.generator,
+  connections: CORE_CONNECTIONS,
+  threads: 1,
+};
+const MACHINE: Placement = {
+  name: `${CORES} proc`,
+  workers: CORES,
+  serverCores: undefined,
+  generatorCores: undefined,
+  connections: MACHINE_CONNECTIONS,
+  threads: CORES,
+};
 
 const logDir = mkdtempSync(join(tmpdir(), "authctl-bench-"));
 
 function startOurs(dataDir: string, name: string, place: Placement, settings: Record<string, string> = {}): Promise<Spawned> {
-  const env = { AUTHCTL_DATA_DIR: dataDir, AUTHCTL_PORT: "0", AUTHCTL_WORKERS: String(place.workers), AUTHCTL_BCRYPT_COST: String(COST), ...settings };
+  const env = {
+    AUTHCTL_DATA_DIR: dataDir,
+    AUTHCTL_PORT: "0",
+    AUTHCTL_WORKERS: String(place.workers),
+    AUTHCTL_BCRYPT_COST: String(COST),
+    ...settings,
+  };
   return spawnListening(process.execPath, [SERVER_MAIN], env, join(logDir, `${name}.log`), { cores: place.serverCores });
 }
 
 function startBaseline(kind: "koa" | "http", place: Placement): Promise<Spawned> {
-  return spawnListening(process.execPath, ["--import", "tsx", BASELINE_SERVER, kind, String(place.workers)], {}, join(logDir, `${kind}-${place.workers}.log`), { cores: place.serverCores });
+  return spawnListening(
+    process.execPath,
+    ["--import", "tsx", BASELINE_SERVER, kind, String(place.workers)],
+    {},
+    join(logDir, `${kind}-${place.workers}.log`),
+    { cores: place.serverCores },
+  );
 }
 
 /** The DRF reference under gunicorn with as many workers, or why it cannot run here. */
 async function startDrf(place: Placement): Promise<Spawned | string> {
   if (!existsSync(DRF_GUNICORN)) return `not measured: no DRF reference at ${DRF_GUNICORN} (set DRF_REFERENCE)`;
-  if (tool("gunicorn") === undefined) return "not measured: gunicorn is not installed (apt-get install -y python3-django python3-djangorestframework gunicorn)";
+  if (tool("gunicorn") === undefined)
+    return "not measured: gunicorn is not installed (apt-get install -y python3-django python3-djangorestframework gunicorn)";
   const port = 20000 + Math.floor(Math.random() * 20000);
   const dbDir = mkdtempSync(join(tmpdir(), "authctl-bench-drf-"));
   try {
     const url = `http://127.0.0.1:${port}`;
-    const server = await spawnListening("bash", [DRF_GUNICORN, String(port), String(place.workers)], { DRF_DB_DIR: dbDir }, join(logDir, `drf-${place.workers}.log`), {
-      cores: place.serverCores,
-      url: `${url}/account/login/`,
-    });
-    return { url, stop: async () => { await server.stop(); rmSync(dbDir, { recursive: true, force: true }); } };
+    const server = await spawnListening(
+      "bash",
+      [DRF_GUNICORN, String(port), String(place.workers)],
+      { DRF_DB_DIR: dbDir },
+      join(logDir, `drf-${place.workers}.log`),
+      {
+        cores: place.serverCores,
+        url: `${url}/account/login/`,
+      },
+    );
+    return {
+      url,
+      stop: async () => {
+        await server.stop();
+        rmSync(dbDir, { recursive: true, force: true });
+      },
+    };
   } catch (error) {
     rmSync(dbDir, { recursive: true, force: true });
     return `not measured: ${(error as Error).message.split("\n")[0] ?? ""}`;
@@ -108,16 +148,39 @@ async function tokenOf(url: string): Promise<string> {
 
 type LoadOf = (url: string) => Load;
 
-const meLoad = (token: string, place: Placement, extra: Partial<Load> = {}): LoadOf => (url) => ({
-  url: `${url}/account/me/`, headers: { authorization: `Token ${token}` }, connections: place.connections, threads: place.threads, cores: place.generatorCores, seconds: SECONDS, ...extra,
-});
-const logoutLoad = (place: Placement): LoadOf => (url) => ({
-  url: `${url}/account/logout/`, method: "POST", headers: { authorization: UNKNOWN_TOKEN }, connections: place.connections, threads: place.threads, cores: place.generatorCores, seconds: SECONDS,
-});
-const loginLoad = (place: Placement, seconds = LOGIN_SECONDS): LoadOf => (url) => ({
-  url: `${url}/account/login/`, method: "POST", headers: { "content-type": "application/json" },
-  body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }), connections: LOGIN_CONNECTIONS, cores: place.generatorCores, seconds,
-});
+const meLoad =
+  (token: string, place: Placement, extra: Partial<Load> = {}): LoadOf =>
+  (url) => ({
+    url: `${url}/account/me/`,
+    headers: { authorization: `Token ${token}` },
+    connections: place.connections,
+    threads: place.threads,
+    cores: place.generatorCores,
+    seconds: SECONDS,
+    ...extra,
+  });
+const logoutLoad =
+  (place: Placement): LoadOf =>
+  (url) => ({
+    url: `${url}/account/logout/`,
+    method: "POST",
+    headers: { authorization: UNKNOWN_TOKEN },
+    connections: place.connections,
+    threads: place.threads,
+    cores: place.generatorCores,
+    seconds: SECONDS,
+  });
+const loginLoad =
+  (place: Placement, seconds = LOGIN_SECONDS): LoadOf =>
+  (url) => ({
+    url: `${url}/account/login/`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }),
+    connections: LOGIN_CONNECTIONS,
+    cores: place.generatorCores,
+    seconds,
+  });
 
 /**
  * Checks one answer's status first, measures after a one-second warm-up, and
@@ -128,7 +191,11 @@ const loginLoad = (place: Placement, seconds = LOGIN_SECONDS): LoadOf => (url) =
  */
 async function checked(load: Load, status: number): Promise<Measured> {
   process.stderr.write(`  ${load.method ?? "GET"} ${load.url} …\n`);
-  const probe = await fetch(load.url, { method: load.method ?? "GET", headers: load.headers ?? {}, ...(load.body === undefined ? {} : { body: load.body }) });
+  const probe = await fetch(load.url, {
+    method: load.method ?? "GET",
+    headers: load.headers ?? {},
+    ...(load.body === undefined ? {} : { body: load.body }),
+  });
   await probe.arrayBuffer();
   if (probe.status !== status) throw new Error(`${load.url} answered ${probe.status}, not ${status}`);
   const isLogin = load.url.endsWith("/account/login/");
@@ -170,7 +237,11 @@ async function frameworkRows(dataDir: string, place: Placement, koaGoal: Goal | 
     const rows: Row[] = [];
     const where = `${place.name}${place.serverCores === undefined ? "" : ` on core ${place.serverCores}`}`;
     const me = meLoad(token, place);
-    const [ourMe = [], koaMe = [], bareMe = []] = await inRounds([ours, koa, bare], (url) => (url === ours.url ? me(url) : meLoad("x", place)(url)), 200);
+    const [ourMe = [], koaMe = [], bareMe = []] = await inRounds(
+      [ours, koa, bare],
+      (url) => (url === ours.url ? me(url) : meLoad("x", place)(url)),
+      200,
+    );
     rows.push(roundsRow(`GET /account/me/ (valid token) vs minimal Koa+router, ${where}`, ourMe, koaMe, "req/s", koaGoal));
     rows.push(roundsRow(`GET /account/me/ (valid token) vs bare node:http, ${where}`, ourMe, bareMe, "req/s", undefined));
     const sides = typeof drf === "string" ? [ours, koa, bare] : [ours, koa, bare, drf];
@@ -178,7 +249,9 @@ async function frameworkRows(dataDir: string, place: Placement, koaGoal: Goal | 
     rows.push(roundsRow(`POST /account/logout/ (unknown token, 401) vs minimal Koa+router, ${where}`, ourOut, koaOut, "req/s", koaGoal));
     rows.push(roundsRow(`POST /account/logout/ (unknown token, 401) vs bare node:http, ${where}`, ourOut, bareOut, "req/s", undefined));
     const drfFigure = `POST /account/logout/ (401) vs DRF under gunicorn, ${place.workers} worker${place.workers === 1 ? "" : "s"}${place.serverCores === undefined ? "" : ` on core ${place.serverCores}`}`;
-    rows.push(typeof drf === "string" ? notMeasured(drfFigure, atLeast(20), drf) : roundsRow(drfFigure, ourOut, drfOut, "req/s", atLeast(20)));
+    rows.push(
+      typeof drf === "string" ? notMeasured(drfFigure, atLeast(20), drf) : roundsRow(drfFigure, ourOut, drfOut, "req/s", atLeast(20)),
+    );
     return rows;
   } finally {
     for (const server of [ours, koa, bare]) await server.stop();
@@ -197,12 +270,14 @@ async function oneBcrypt(cost: number, parallel: number): Promise<number> {
   const start = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - start) / 1e9;
   let done = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (elapsed() < 3) {
-      await bcrypt.compare(prehashed, hash);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (elapsed() < 3) {
+        await bcrypt.compare(prehashed, hash);
+        done++;
+      }
+    }),
+  );
   return (elapsed() * parallel) / done;
 }
 
@@ -218,8 +293,14 @@ async function loginRow(ours: Spawned): Promise<Row> {
   const before = await oneBcrypt(COST, threads);
   const login = (await checked(loginLoad(MACHINE)(ours.url), 200)).rps;
   const hashSeconds = (before + (await oneBcrypt(COST, threads))) / 2;
-  return row(`POST /account/login/ vs the hash bound, ${MACHINE.name}`, login, threads / hashSeconds, "logins/s", atLeast(0.9),
-    `bound = min(${MACHINE.workers} proc × ${hashingThreads(MACHINE.workers)} hashing threads, ${CORES} cores) / ${(hashSeconds * 1000).toFixed(0)} ms per bcrypt at cost ${COST} (${threads} at once)`);
+  return row(
+    `POST /account/login/ vs the hash bound, ${MACHINE.name}`,
+    login,
+    threads / hashSeconds,
+    "logins/s",
+    atLeast(0.9),
+    `bound = min(${MACHINE.workers} proc × ${hashingThreads(MACHINE.workers)} hashing threads, ${CORES} cores) / ${(hashSeconds * 1000).toFixed(0)} ms per bcrypt at cost ${COST} (${threads} at once)`,
+  );
 }
 
 /** p99 of a paced GET /account/me/ (autocannon, 400 req/s) while logins saturate hashing, against the same when idle. */
@@ -231,8 +312,14 @@ async function latencyRow(ours: Spawned): Promise<Row> {
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const loaded = await measure(cheap, 200);
   await logins;
-  return row(`p99 of GET /account/me/ while logins saturate hashing vs idle, ${MACHINE.name}`, loaded.p99, Math.max(idle.p99, 1), "ms", atMost(3),
-    `idle p99 ${idle.p99} ms, loaded p99 ${loaded.p99} ms, 400 req/s on 4 connections (autocannon's CLI: wrk cannot pace; it reports whole ms)`);
+  return row(
+    `p99 of GET /account/me/ while logins saturate hashing vs idle, ${MACHINE.name}`,
+    loaded.p99,
+    Math.max(idle.p99, 1),
+    "ms",
+    atMost(3),
+    `idle p99 ${idle.p99} ms, loaded p99 ${loaded.p99} ms, 400 req/s on 4 connections (autocannon's CLI: wrk cannot pace; it reports whole ms)`,
+  );
 }
 
 /** The token check with a TTL and sliding refresh (a write at most once a minute per token) against DRF's model, on the same database. */
@@ -240,10 +327,19 @@ async function slidingRow(dataDir: string): Promise<Row> {
   const plain = await startOurs(dataDir, "plain", PER_CORE);
   const sliding = await startOurs(dataDir, "sliding", PER_CORE, { AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding" });
   try {
-    const tokens = new Map([[plain.url, await tokenOf(plain.url)], [sliding.url, await tokenOf(sliding.url)]]);
+    const tokens = new Map([
+      [plain.url, await tokenOf(plain.url)],
+      [sliding.url, await tokenOf(sliding.url)],
+    ]);
     const [withRefresh = [], without = []] = await inRounds([sliding, plain], (url) => meLoad(tokens.get(url) ?? "", PER_CORE)(url), 200);
-    return roundsRow(`GET /account/me/ with a TTL and sliding refresh vs without, ${PER_CORE.name}`, withRefresh, without, "req/s", atLeast(0.95),
-      "AUTHCTL_TOKEN_TTL=10h, AUTHCTL_TOKEN_REFRESH=sliding vs the defaults, one database");
+    return roundsRow(
+      `GET /account/me/ with a TTL and sliding refresh vs without, ${PER_CORE.name}`,
+      withRefresh,
+      without,
+      "req/s",
+      atLeast(0.95),
+      "AUTHCTL_TOKEN_TTL=10h, AUTHCTL_TOKEN_REFRESH=sliding vs the defaults, one database",
+    );
   } finally {
     await plain.stop();
     await sliding.stop();
@@ -255,7 +351,10 @@ async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
   const small = await startOurs(smallDir, "small", PER_CORE);
   const big = await startOurs(bigDir, "big", PER_CORE);
   try {
-    const tokens = new Map([[small.url, await tokenOf(small.url)], [big.url, await tokenOf(big.url)]]);
+    const tokens = new Map([
+      [small.url, await tokenOf(small.url)],
+      [big.url, await tokenOf(big.url)],
+    ]);
     const loads = [
       ["GET /account/me/", (url: string) => meLoad(tokens.get(url) ?? "", PER_CORE)(url), 200, "req/s"],
       ["POST /account/logout/ 401", logoutLoad(PER_CORE), 401, "req/s"],
@@ -264,7 +363,16 @@ async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
     const rows: Row[] = [];
     for (const [label, load, status, unit] of loads) {
       const [few = [], many = []] = await inRounds([small, big], load, status);
-      rows.push(roundsRow(`${label} with 1 000 000 users vs 1 000 (slowdown), ${PER_CORE.name}`, few, many, unit, atMost(1.2), "ratio = rate with 1 000 users / rate with 1 000 000"));
+      rows.push(
+        roundsRow(
+          `${label} with 1 000 000 users vs 1 000 (slowdown), ${PER_CORE.name}`,
+          few,
+          many,
+          unit,
+          atMost(1.2),
+          "ratio = rate with 1 000 users / rate with 1 000 000",
+        ),
+      );
     }
     return rows;
   } finally {
@@ -275,9 +383,10 @@ async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
 
 function describeMethod(): string {
   const generator = WRK === undefined ? "autocannon's CLI (wrk is not installed: apt-get install -y wrk)" : "wrk";
-  const pinning = PINNING === undefined
-    ? "NOT pinned (needs taskset and 2 cores): the generator shares the cores with the server"
-    : `generator pinned to core ${PINNING.generator}, a per-core server to core ${PINNING.server}`;
+  const pinning =
+    PINNING === undefined
+      ? "NOT pinned (needs taskset and 2 cores): the generator shares the cores with the server"
+      : `generator pinned to core ${PINNING.generator}, a per-core server to core ${PINNING.server}`;
   return `loads: ${generator} in its own process, ${pinning}; ${ROUNDS} alternating rounds of ${SECONDS} s after 1 s warm-up, medians (min–max)`;
 }
 
@@ -286,7 +395,9 @@ async function main(): Promise<void> {
   const smallDir = await seededDataDir(CACHE, 1000, COST);
   const m = machine();
   console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`);
-  console.log(`server: bcrypt cost ${COST}; per core: 1 process, wrk -t1 -c${CORE_CONNECTIONS}; over the machine: ${CORES} processes, wrk -t${CORES} -c${MACHINE_CONNECTIONS}`);
+  console.log(
+    `server: bcrypt cost ${COST}; per core: 1 process, wrk -t1 -c${CORE_CONNECTIONS}; over the machine: ${CORES} processes, wrk -t${CORES} -c${MACHINE_CONNECTIONS}`,
+  );
   console.log(`${describeMethod()}\nrows: ${[...SELECTED].join(", ")}\n`);
   const rows: Row[] = [];
   if (wants("core")) rows.push(...(await frameworkRows(smallDir, PER_CORE, atLeast(0.8))));
@@ -306,7 +417,14 @@ async function main(): Promise<void> {
   if (wants("cli")) rows.push(...cliStartRows());
   console.log("");
   printTable(rows);
-  writeJson(RESULTS, rows, { rounds: ROUNDS, seconds: SECONDS, cores: CORES, bcryptCost: COST, method: describeMethod(), rows: [...SELECTED] });
+  writeJson(RESULTS, rows, {
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    cores: CORES,
+    bcryptCost: COST,
+    method: describeMethod(),
+    rows: [...SELECTED],
+  });
   console.log(`\nwritten to ${RESULTS}; server logs in ${logDir}`);
 }
 

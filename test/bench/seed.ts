@@ -32,7 +32,13 @@ export async function seededDataDir(cacheDir: string, users: number, cost: numbe
   const database = await Database.open(databaseConfig({ dataDir: building }));
   try {
     const store = new AccountStore(database);
-    const key = await openServerKey({ store, source: keySource(building, undefined), database: database.name, revokeTokens: false, log: () => {} });
+    const key = await openServerKey({
+      store,
+      source: keySource(building, undefined),
+      database: database.name,
+      revokeTokens: false,
+      log: () => {},
+    });
     const hash = await new BcryptSha256Hasher(cost).hash(BENCH_USER.password);
     await insertUsers(database, new TokenVault(key), users, hash);
   } finally {
@@ -47,7 +53,15 @@ export async function seededDataDir(cacheDir: string, users: number, cost: numbe
 async function insertUsers(database: Database, vault: TokenVault, users: number, hash: string): Promise<void> {
   const dateJoined = new Date().toISOString();
   const insert = async (conn: Conn, username: string, email: string) => {
-    const id = await insertUser(conn, { username, email, passwordHash: hash, isActive: true, isStaff: false, isSuperuser: false, dateJoined });
+    const id = await insertUser(conn, {
+      username,
+      email,
+      passwordHash: hash,
+      isActive: true,
+      isStaff: false,
+      isSuperuser: false,
+      dateJoined,
+    });
     await insertToken(conn, id, { sealed: vault.seal(vault.generate()), created: dateJoined, expiry: null, name: "" }, { perUser: true });
   };
   await database.transaction((conn) => insert(conn, BENCH_USER.username, BENCH_USER.email));

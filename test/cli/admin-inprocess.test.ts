@@ -7,7 +7,17 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { loadConfig, silentLogger, startServer, type admin as serverAdmin } from "@authctl/server";
 import { AdminRefused, ExitCode, UsageError } from "../../packages/cli/src/errors.js";
 import { terminalPrompter } from "../../packages/cli/src/prompter.js";
-import { runCopy, runCreateUser, runImportDjango, runListUsers, runRevokeTokens, runRotateKey, runSetActive, runSetPassword, type CreateUserOptions } from "../helpers/admin.js";
+import {
+  runCopy,
+  runCreateUser,
+  runImportDjango,
+  runListUsers,
+  runRevokeTokens,
+  runRotateKey,
+  runSetActive,
+  runSetPassword,
+  type CreateUserOptions,
+} from "../helpers/admin.js";
 import { createEmptyDatabase } from "../helpers/database.js";
 import { fakeContext, type FakeRun, type FakeSetup } from "../helpers/fakes.js";
 import { post } from "../helpers/http.js";
@@ -61,7 +71,14 @@ async function jsonResult<T>(command: (ctx: FakeRun["ctx"]) => Promise<void>, se
 
 /** The real server, in this process, on `dataDir` (as `npm start` would open it), for the duration of `work`. */
 async function withServer<T>(work: (url: string) => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
-  const config = loadConfig({ AUTHCTL_DATA_DIR: dataDir, AUTHCTL_HOST: "127.0.0.1", AUTHCTL_PORT: "0", AUTHCTL_BCRYPT_COST: "4", AUTHCTL_WORKERS: "1", ...env });
+  const config = loadConfig({
+    AUTHCTL_DATA_DIR: dataDir,
+    AUTHCTL_HOST: "127.0.0.1",
+    AUTHCTL_PORT: "0",
+    AUTHCTL_BCRYPT_COST: "4",
+    AUTHCTL_WORKERS: "1",
+    ...env,
+  });
   const server = await startServer(config, silentLogger);
   try {
     return await work(server.url);
@@ -81,19 +98,38 @@ async function me(url: string, token: string): Promise<number> {
 
 /** Asserts that `printed` holds none of `secrets`, without saying what they are. */
 function assertNoSecrets(printed: string, secrets: readonly string[], what: string): void {
-  secrets.forEach((secret, index) => { assert.ok(!printed.includes(secret), `${what} holds secret #${index + 1}`); });
+  secrets.forEach((secret, index) => {
+    assert.ok(!printed.includes(secret), `${what} holds secret #${index + 1}`);
+  });
 }
 
 /** Files under `dir` this process holds open (Linux). */
 function openFilesUnder(dir: string): string[] {
   const fds = readdirSync("/proc/self/fd");
-  return fds.map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } }).filter((path) => path.startsWith(dir));
+  return fds
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    })
+    .filter((path) => path.startsWith(dir));
 }
 
 const HASH = /bcrypt_sha256|pbkdf2_sha|argon2|scrypt\$|\$2[aby]\$/;
 
 function flagsOf(user: ListedUser | undefined) {
-  return user && { username: user.username, email: user.email, isActive: user.isActive, isStaff: user.isStaff, isSuperuser: user.isSuperuser, usablePassword: user.usablePassword };
+  return (
+    user && {
+      username: user.username,
+      email: user.email,
+      isActive: user.isActive,
+      isStaff: user.isStaff,
+      isSuperuser: user.isSuperuser,
+      usablePassword: user.usablePassword,
+    }
+  );
 }
 
 describe("authctl admin in process, on a real SQLite data directory", () => {
@@ -112,7 +148,14 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await runCreateUser("root", { email: "root@example.com", superuser: true, passwordStdin: true }, human.ctx);
     assert.equal(human.stderr(), "✓ Created superuser root <root@example.com>\n");
     assert.equal(human.stdout(), "");
-    assert.deepEqual(flagsOf(ada.created), { username: "ada", email: "ada@example.com", isActive: true, isStaff: false, isSuperuser: false, usablePassword: true });
+    assert.deepEqual(flagsOf(ada.created), {
+      username: "ada",
+      email: "ada@example.com",
+      isActive: true,
+      isStaff: false,
+      isSuperuser: false,
+      usablePassword: true,
+    });
     assert.deepEqual([bob.created.isStaff, bob.created.isSuperuser], [true, false]);
     assert.ok(Number.isInteger(ada.created.id) && bob.created.id > ada.created.id, "ids are increasing integers");
 
@@ -122,7 +165,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       flagsOf(bob.created),
       { username: "root", email: "root@example.com", isActive: true, isStaff: true, isSuperuser: true, usablePassword: true },
     ]);
-    assert.ok(listed.users.every((user) => !("password" in user) && !("passwordHash" in user)), "a listed user has a password field");
+    assert.ok(
+      listed.users.every((user) => !("password" in user) && !("passwordHash" in user)),
+      "a listed user has a password field",
+    );
     const table = admin();
     await runListUsers({}, table.ctx);
     assert.match(table.stdout(), /^ada\tada@example\.com\tactive\t\d{4}-\d\d-\d\dT/m);
@@ -157,7 +203,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     const run = admin({ stdin: PASSWORD.ada });
     await runCreateUser("ada", { email: "ada@example.com", passwordStdin: true }, run.ctx);
     assert.match(run.stderr(), new RegExp(`^Created a new database at ${join(dataDir, "authctl.sqlite3")}\n`));
-    assert.deepEqual((await listUsersJson()).users.map((user) => user.username), ["ada"]);
+    assert.deepEqual(
+      (await listUsersJson()).users.map((user) => user.username),
+      ["ada"],
+    );
   });
 
   it("create-user --json prints no password", async () => {
@@ -182,11 +231,19 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     });
     const sameEmail = runCreateUser("ada2", { email: "ADA@Example.COM", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx);
     await assert.rejects(sameEmail, { name: "AdminRefused", exitCode: 1, message: "ADA@Example.COM is already the email of ada" });
-    assert.deepEqual((await listUsersJson()).users.map((user) => user.username), ["ada"]);
+    assert.deepEqual(
+      (await listUsersJson()).users.map((user) => user.username),
+      ["ada"],
+    );
   });
 
   it("refuses commands on a user who does not exist, with a hint to list them", async () => {
-    const unknown = { name: "AdminRefused", exitCode: ExitCode.refused, message: "no user named nobody", hint: "list them with: authctl admin list-users" };
+    const unknown = {
+      name: "AdminRefused",
+      exitCode: ExitCode.refused,
+      message: "no user named nobody",
+      hint: "list them with: authctl admin list-users",
+    };
     await createEmptyDatabase(dataDir);
     await assert.rejects(runSetActive(false, "nobody", {}, admin().ctx), unknown);
     await assert.rejects(runSetPassword("nobody", { passwordStdin: true }, admin({ stdin: "x-pass" }).ctx), unknown);
@@ -194,7 +251,11 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
   });
 
   it("without a terminal, a missing email or password is a UsageError naming the flag, before the database is touched", async () => {
-    const usage = (flag: string) => ({ name: "UsageError", exitCode: ExitCode.usage, message: `${flag} is required when not running in a terminal` });
+    const usage = (flag: string) => ({
+      name: "UsageError",
+      exitCode: ExitCode.usage,
+      message: `${flag} is required when not running in a terminal`,
+    });
     await assert.rejects(runCreateUser("eve", {}, adminWithoutTerminal().ctx), usage("--email"));
     await assert.rejects(runCreateUser("eve", { email: "eve@example.com" }, adminWithoutTerminal().ctx), usage("--password-stdin"));
     await assert.rejects(runSetPassword("eve", {}, adminWithoutTerminal().ctx), usage("--password-stdin"));
@@ -203,23 +264,47 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
 
   it("rejects bad values with UsageErrors (exit 2)", async () => {
     const usage = (message: RegExp) => (error: unknown) => error instanceof UsageError && message.test(error.message);
-    await assert.rejects(runCreateUser("eve", { email: "", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx), usage(/^--email must not be empty$/));
-    await assert.rejects(runCreateUser("eve", { email: "not-an-email", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx), usage(/is not a valid email address/));
-    await assert.rejects(runCreateUser("eve smith", { email: "eve@example.com", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx), usage(/a username has 1 to 150 letters/));
-    await assert.rejects(runCreateUser("eve", { email: "eve@example.com", passwordStdin: true }, admin({ stdin: "" }).ctx), usage(/--password-stdin was given but stdin was empty/));
+    await assert.rejects(
+      runCreateUser("eve", { email: "", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx),
+      usage(/^--email must not be empty$/),
+    );
+    await assert.rejects(
+      runCreateUser("eve", { email: "not-an-email", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx),
+      usage(/is not a valid email address/),
+    );
+    await assert.rejects(
+      runCreateUser("eve smith", { email: "eve@example.com", passwordStdin: true }, admin({ stdin: "x-pass" }).ctx),
+      usage(/a username has 1 to 150 letters/),
+    );
+    await assert.rejects(
+      runCreateUser("eve", { email: "eve@example.com", passwordStdin: true }, admin({ stdin: "" }).ctx),
+      usage(/--password-stdin was given but stdin was empty/),
+    );
     // A terminal on stdin: the password must be piped, not typed into it.
-    await assert.rejects(runSetPassword("eve", { passwordStdin: true }, admin().ctx), usage(/--password-stdin needs the password piped in/));
+    await assert.rejects(
+      runSetPassword("eve", { passwordStdin: true }, admin().ctx),
+      usage(/--password-stdin needs the password piped in/),
+    );
     const typedTwice = admin({ answers: ["eve@example.com", "one-pass", "another-pass"] });
     await assert.rejects(runCreateUser("eve", {}, typedTwice.ctx), usage(/^the two passwords differ$/));
     assert.deepEqual(typedTwice.prompter.asked, ["Email", "New password for eve", "New password for eve (again)"]);
     await assert.rejects(runRevokeTokens({}, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runRevokeTokens({ user: "eve", all: true }, admin().ctx), usage(/give exactly one of --user NAME or --all/));
     await assert.rejects(runImportDjango({}, admin().ctx), usage(/--from is required/));
-    await assert.rejects(runImportDjango({ from: `sqlite://${root.path}/nope.sqlite3` }, admin().ctx), usage(/nope\.sqlite3 does not exist/));
+    await assert.rejects(
+      runImportDjango({ from: `sqlite://${root.path}/nope.sqlite3` }, admin().ctx),
+      usage(/nope\.sqlite3 does not exist/),
+    );
     await assert.rejects(runCopy({}, admin().ctx), usage(/--from is required/));
-    await assert.rejects(runCopy({ from: `sqlite://${root.path}/nope.sqlite3`, to: `sqlite://${root.path}/other` }, admin().ctx), usage(/nope\.sqlite3 does not exist/));
+    await assert.rejects(
+      runCopy({ from: `sqlite://${root.path}/nope.sqlite3`, to: `sqlite://${root.path}/other` }, admin().ctx),
+      usage(/nope\.sqlite3 does not exist/),
+    );
     await assert.rejects(runRotateKey({ newKeyStdin: true }, admin({ stdin: "abcd" }).ctx), usage(/the new key must be 32 bytes/));
-    await assert.rejects(runListUsers({}, admin({ env: { AUTHCTL_DATABASE_URL: "mysql://db/x" } }).ctx), usage(/^AUTHCTL_DATABASE_URL must be a postgres:\/\/ URL/));
+    await assert.rejects(
+      runListUsers({}, admin({ env: { AUTHCTL_DATABASE_URL: "mysql://db/x" } }).ctx),
+      usage(/^AUTHCTL_DATABASE_URL must be a postgres:\/\/ URL/),
+    );
     assert.deepEqual((await listUsersJson()).users, [], "no user was created");
   });
 
@@ -251,7 +336,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       const again = admin();
       await runSetActive(false, "ada", {}, again.ctx);
       assert.equal(again.stderr(), "ada was already inactive; nothing changed\n");
-      assert.deepEqual((await listUsersJson()).users.map((user) => user.isActive), [false]);
+      assert.deepEqual(
+        (await listUsersJson()).users.map((user) => user.isActive),
+        [false],
+      );
       const activated = admin();
       await runSetActive(true, "ada", {}, activated.ctx);
       assert.equal(activated.stderr(), "✓ ada is now active\n");
@@ -280,19 +368,29 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
   it("rotate-key re-seals every token: they work after a restart, and the old key no longer opens the database", async () => {
     await createUser("ada");
     await createUser("root");
-    const tokens = await withServer(async (url) => [(await login(url, "ada", PASSWORD.ada)).token, (await login(url, "root", PASSWORD.root)).token]);
+    const tokens = await withServer(async (url) => [
+      (await login(url, "ada", PASSWORD.ada)).token,
+      (await login(url, "root", PASSWORD.root)).token,
+    ]);
     const keyFile = join(dataDir, "secret.key");
     const oldKey = readFileSync(keyFile, "utf8");
     const rotated = await jsonResult<serverAdmin.RotationSummary>((ctx) => runRotateKey({}, ctx));
     assert.deepEqual([rotated.resealed, rotated.unopenable, rotated.keyWrittenTo], [2, 0, keyFile]);
     assert.match(rotated.fingerprint, /^[0-9a-f]{32}$/);
     assert.ok(readFileSync(keyFile, "utf8") !== oldKey, "secret.key still holds the old key");
-    assert.deepEqual(readdirSync(dataDir).filter((name) => name.includes("secret.key")), ["secret.key"], "a pending key file was left behind");
+    assert.deepEqual(
+      readdirSync(dataDir).filter((name) => name.includes("secret.key")),
+      ["secret.key"],
+      "a pending key file was left behind",
+    );
     await withServer(async (url) => {
       for (const token of tokens) assert.equal(await me(url, token), 200);
       assertSameSecret((await login(url, "ada", PASSWORD.ada)).token, tokens[0] ?? "", "ada's token after rotate-key");
     });
-    await assert.rejects(withServer(() => Promise.resolve(), { AUTHCTL_SECRET_KEY: oldKey.trim() }), /is not the key that sealed them/);
+    await assert.rejects(
+      withServer(() => Promise.resolve(), { AUTHCTL_SECRET_KEY: oldKey.trim() }),
+      /is not the key that sealed them/,
+    );
   });
 
   it("rotate-key refuses a database a server is using: the server would replace every re-sealed token", async () => {
@@ -301,7 +399,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     await withServer(async (url) => {
       const { token } = await login(url, "ada", PASSWORD.ada);
       const oldKey = readFileSync(keyFile, "utf8");
-      await assert.rejects(runRotateKey({}, admin().ctx), { name: "AdminRefused", message: /in use by \d server process(es)? \(\S+ pid \d+/ });
+      await assert.rejects(runRotateKey({}, admin().ctx), {
+        name: "AdminRefused",
+        message: /in use by \d server process(es)? \(\S+ pid \d+/,
+      });
       assert.equal(readFileSync(keyFile, "utf8"), oldKey, "the key is unchanged");
       assert.equal(await me(url, token), 200);
       assertSameSecret((await login(url, "ada", PASSWORD.ada)).token, token, "ada keeps her token");
@@ -313,7 +414,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     const token = await withServer(async (url) => (await login(url, "ada", PASSWORD.ada)).token);
     const keyFile = join(dataDir, "secret.key");
     const env = { AUTHCTL_SECRET_KEY: readFileSync(keyFile, "utf8").trim() };
-    await assert.rejects(runRotateKey({}, admin({ env }).ctx), { name: "UsageError", message: /give the new key on stdin with --new-key-stdin/ });
+    await assert.rejects(runRotateKey({}, admin({ env }).ctx), {
+      name: "UsageError",
+      message: /give the new key on stdin with --new-key-stdin/,
+    });
     const newKey = "ab".repeat(32);
     const rotate = admin({ env, stdin: `${newKey}\n` });
     await runRotateKey({ newKeyStdin: true }, rotate.ctx);
@@ -324,7 +428,10 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
 
   it("import-django imports the fixture's users and tokens; a second run says nothing changed", async () => {
     const first = await jsonResult<serverAdmin.ImportSummary>((ctx) => runImportDjango({ from: DJANGO_DB }, ctx));
-    assert.deepEqual([first.users, first.tokens, first.changed], [{ read: 11, imported: 10, alreadyThere: 0, skipped: 1 }, { imported: 8, alreadyThere: 0 }, true]);
+    assert.deepEqual(
+      [first.users, first.tokens, first.changed],
+      [{ read: 11, imported: 10, alreadyThere: 0, skipped: 1 }, { imported: 8, alreadyThere: 0 }, true],
+    );
     assert.deepEqual(first.skipped, [{ username: "dup2", reason: "its email belongs to Dup here" }]);
     const again = admin();
     await runImportDjango({ from: DJANGO_DB }, again.ctx);
@@ -333,8 +440,13 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     const { users, printed } = await listUsersJson();
     assert.ok(!HASH.test(printed), "list-users printed a password hash");
     const byName = new Map(users.map((user) => [user.username, user]));
-    assert.deepEqual([byName.get("admin")?.isSuperuser, byName.get("retired")?.isActive, byName.get("nopassword")?.usablePassword], [true, false, false]);
-    const fixture = JSON.parse(readFileSync(`${FIXTURE}users.json`, "utf8")) as { users: { username: string; password: string | null; token: string | null }[] };
+    assert.deepEqual(
+      [byName.get("admin")?.isSuperuser, byName.get("retired")?.isActive, byName.get("nopassword")?.usablePassword],
+      [true, false, false],
+    );
+    const fixture = JSON.parse(readFileSync(`${FIXTURE}users.json`, "utf8")) as {
+      users: { username: string; password: string | null; token: string | null }[];
+    };
     const django = fixture.users.find((user) => user.username === "admin");
     assert.ok(django?.password && django.token, "the fixture has an admin with a password and a token");
     await withServer(async (url) => {
@@ -353,9 +465,18 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
     assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users, [], "--data-dir wins over AUTHCTL_DATA_DIR");
     const copy = { from: `sqlite://${dataDir}`, to: `sqlite://${otherDir}` };
     const summary = await jsonResult<serverAdmin.CopySummary>((ctx) => runCopy(copy, ctx));
-    assert.deepEqual(summary, { from: join(dataDir, "authctl.sqlite3"), to: join(otherDir, "authctl.sqlite3"), users: 2, tokens: 1, verified: true });
+    assert.deepEqual(summary, {
+      from: join(dataDir, "authctl.sqlite3"),
+      to: join(otherDir, "authctl.sqlite3"),
+      users: 2,
+      tokens: 1,
+      verified: true,
+    });
     assert.deepEqual((await listUsersJson({ dataDir: otherDir })).users.map(flagsOf), (await listUsersJson()).users.map(flagsOf));
-    await assert.rejects(runCopy(copy, admin().ctx), { name: "AdminRefused", message: /already holds 2 users: copy only into an empty database/ });
+    await assert.rejects(runCopy(copy, admin().ctx), {
+      name: "AdminRefused",
+      message: /already holds 2 users: copy only into an empty database/,
+    });
     // The copy's tokens open with the source's key, as the command says.
     const env = { AUTHCTL_DATA_DIR: otherDir, AUTHCTL_SECRET_KEY: readFileSync(join(dataDir, "secret.key"), "utf8").trim() };
     assert.equal(await withServer((url) => me(url, token), env), 200);
@@ -373,7 +494,12 @@ describe("authctl admin in process, on a real SQLite data directory", () => {
       const done = new AbortController();
       const traffic = (async () => {
         for (let i = 0; !done.signal.aborted; i++) {
-          const { body } = await post(`${url}/account/register/`, { username: `u${i}`, email: `u${i}@example.com`, password: "pw-u-1", password2: "pw-u-1" });
+          const { body } = await post(`${url}/account/register/`, {
+            username: `u${i}`,
+            email: `u${i}@example.com`,
+            password: "pw-u-1",
+            password2: "pw-u-1",
+          });
           if (i % 2 === 0) await post(`${url}/account/logout/`, undefined, { authorization: `Token ${(body as { token: string }).token}` });
         }
       })();

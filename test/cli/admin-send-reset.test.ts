@@ -6,7 +6,13 @@ import { spawnServer } from "../helpers/server.js";
 import { startSmtpSink } from "../helpers/smtp.js";
 import { tempDir } from "../helpers/temp.js";
 
-const BASE_ENV = { AUTHCTL_DATABASE_URL: undefined, AUTHCTL_SECRET_KEY: undefined, AUTHCTL_BCRYPT_COST: "4", AUTHCTL_SMTP_URL: undefined, AUTHCTL_PUBLIC_URL: undefined };
+const BASE_ENV = {
+  AUTHCTL_DATABASE_URL: undefined,
+  AUTHCTL_SECRET_KEY: undefined,
+  AUTHCTL_BCRYPT_COST: "4",
+  AUTHCTL_SMTP_URL: undefined,
+  AUTHCTL_PUBLIC_URL: undefined,
+};
 
 it("admin send-reset mails a link the running server accepts; list-users shows names and last login", async () => {
   const dir = await tempDir();
@@ -47,10 +53,13 @@ it("admin send-reset mails a link the running server accepts; list-users shows n
     });
     assert.equal(patched.status, 200);
     const listed = JSON.parse((await admin(["list-users", "--json"])).stdout) as Record<string, unknown>[];
-    assert.deepEqual(listed.map(({ username, firstName, lastName, lastLogin }) => ({ username, firstName, lastName, lastLogin })), [
-      // DRF's token login records no last_login, as on the reference.
-      { username: "ada", firstName: "Ada", lastName: "Lovelace", lastLogin: null },
-    ]);
+    assert.deepEqual(
+      listed.map(({ username, firstName, lastName, lastLogin }) => ({ username, firstName, lastName, lastLogin })),
+      [
+        // DRF's token login records no last_login, as on the reference.
+        { username: "ada", firstName: "Ada", lastName: "Lovelace", lastLogin: null },
+      ],
+    );
     assert.match((await admin(["list-users"])).stdout, /^ada\tada@example\.com\tactive\t\S+\tnever\tAda\tLovelace$/m);
   } finally {
     await server.stop();

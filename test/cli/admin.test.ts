@@ -24,7 +24,18 @@ function json(result: CliResult): unknown {
   return JSON.parse(result.stdout);
 }
 
-const SUBCOMMANDS = ["create-user", "set-password", "activate", "deactivate", "revoke-tokens", "send-reset", "list-users", "rotate-key", "copy", "import-django"];
+const SUBCOMMANDS = [
+  "create-user",
+  "set-password",
+  "activate",
+  "deactivate",
+  "revoke-tokens",
+  "send-reset",
+  "list-users",
+  "rotate-key",
+  "copy",
+  "import-django",
+];
 
 it("gives every admin subcommand --help with examples and --json", async () => {
   const group = await runCli(["admin", "--help"]);
@@ -59,14 +70,20 @@ describe("authctl admin", () => {
   });
 
   it("creates a superuser who logs in through the server, and lists users without hashes", async () => {
-    const created = await admin(["create-user", "root", "-e", "root@example.com", "--superuser", "--password-stdin", "--json"], "root-pass-1");
+    const created = await admin(
+      ["create-user", "root", "-e", "root@example.com", "--superuser", "--password-stdin", "--json"],
+      "root-pass-1",
+    );
     assert.deepEqual((json(created) as { created: { isStaff: boolean; isSuperuser: boolean } }).created.isSuperuser, true);
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
     assert.equal((await login(server.url, "root", "root-pass-1")).status, 200);
     assert.equal((await post(`${server.url}/account/register/`, registration("ada"))).status, 201);
     const listed = await admin(["list-users", "--json"]);
-    const users = (json(listed) as Record<string, unknown>[]);
-    assert.deepEqual(users.map((user) => user.username), ["root", "ada"]);
+    const users = json(listed) as Record<string, unknown>[];
+    assert.deepEqual(
+      users.map((user) => user.username),
+      ["root", "ada"],
+    );
     assert.ok(users.every((user) => !("password" in user) && !("passwordHash" in user)));
     assert.doesNotMatch(listed.stdout, /bcrypt_sha256/);
     const human = await admin(["list-users"]);
@@ -98,12 +115,15 @@ describe("authctl admin", () => {
     const cli = (args: string[], input?: string) =>
       runCli(args, { env: { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server?.url }, ...(input === undefined ? {} : { input }) });
     assert.equal((await cli(["login", "--with-token", "--insecure-storage"], token)).exitCode, 0);
-    const off = (json(await admin(["deactivate", "ada", "--json"])) as { changed: boolean });
+    const off = json(await admin(["deactivate", "ada", "--json"])) as { changed: boolean };
     assert.equal(off.changed, true);
     assert.equal(await me(server.url, token), 401);
     const status = await cli(["status"]);
     assert.equal(status.exitCode, 1);
-    assert.match(status.stdout, /✗ token rejected by the server: User inactive or deleted\.\n {4}fix: the account is deactivated on the server: an administrator can reactivate it/);
+    assert.match(
+      status.stdout,
+      /✗ token rejected by the server: User inactive or deleted\.\n {4}fix: the account is deactivated on the server: an administrator can reactivate it/,
+    );
     assert.doesNotMatch(status.stdout, /fix: authctl login/, "logging in cannot help a deactivated account");
     await config.remove();
     assert.equal((json(await admin(["deactivate", "ada", "--json"])) as { changed: boolean }).changed, false);
@@ -129,7 +149,7 @@ describe("authctl admin", () => {
     await server.stop();
     server = undefined;
     const oldKey = readFileSync(join(dir.path, "secret.key"), "utf8");
-    const rotated = (json(await admin(["rotate-key", "--json"])) as { resealed: number; unopenable: number });
+    const rotated = json(await admin(["rotate-key", "--json"])) as { resealed: number; unopenable: number };
     assert.deepEqual([rotated.resealed, rotated.unopenable], [2, 0]);
     assert.notEqual(readFileSync(join(dir.path, "secret.key"), "utf8"), oldKey);
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
@@ -148,7 +168,10 @@ describe("authctl admin", () => {
   it("copies the embedded install to PostgreSQL: counts verified, every token and password still works", async () => {
     const tokens: Record<string, string> = {};
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
-    for (const [name, password] of [["ada", "new-pass-2"], ["root", "root-pass-1"]] as const) {
+    for (const [name, password] of [
+      ["ada", "new-pass-2"],
+      ["root", "root-pass-1"],
+    ] as const) {
       tokens[name] = ((await login(server.url, name, password)).body as { token: string }).token;
     }
     await server.stop();
@@ -156,8 +179,10 @@ describe("authctl admin", () => {
     const url = (await cluster.createDatabase()).replace("@", ":copy-secret-pw@");
     copiedTo = url;
     // The target comes from the environment: a password on the command line would show in `ps`.
-    const copied = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}/authctl.sqlite3`, "--json"], { env: { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url } });
-    const summary = (json(copied) as { users: number; tokens: number; verified: boolean; to: string });
+    const copied = await runCli(["admin", "copy", "--from", `sqlite://${dir.path}/authctl.sqlite3`, "--json"], {
+      env: { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url },
+    });
+    const summary = json(copied) as { users: number; tokens: number; verified: boolean; to: string };
     console.log(`admin copy: ${JSON.stringify(summary)}`);
     assert.deepEqual([summary.users, summary.tokens, summary.verified], [2, 2, true]);
     assert.doesNotMatch(copied.stdout + copied.stderr, /copy-secret-pw/);
@@ -167,14 +192,26 @@ describe("authctl admin", () => {
     assert.match(again.stderr, /warning: the --to URL holds a password, which other users of this machine can see/);
     assert.doesNotMatch(again.stderr, /copy-secret-pw/);
     server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_DATABASE_URL: url });
-    for (const [name, password] of [["ada", "new-pass-2"], ["root", "root-pass-1"]] as const) {
+    for (const [name, password] of [
+      ["ada", "new-pass-2"],
+      ["root", "root-pass-1"],
+    ] as const) {
       const token = tokens[name] ?? "";
       assert.equal(await me(server.url, token), 200);
       assert.deepEqual((await login(server.url, name, password)).body, { token });
     }
-    assert.equal((await post(`${server.url}/account/register/`, registration("newcomer"))).status, 201, "ids continue past the copied ones");
-    const listed = (json(await admin(["list-users", "--json"], undefined, { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url })) as { username: string }[]);
-    assert.deepEqual(listed.map((user) => user.username), ["root", "ada", "newcomer"]);
+    assert.equal(
+      (await post(`${server.url}/account/register/`, registration("newcomer"))).status,
+      201,
+      "ids continue past the copied ones",
+    );
+    const listed = json(await admin(["list-users", "--json"], undefined, { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: url })) as {
+      username: string;
+    }[];
+    assert.deepEqual(
+      listed.map((user) => user.username),
+      ["root", "ada", "newcomer"],
+    );
   });
 
   it("on PostgreSQL, rotate-key refuses while a server uses the database, then re-seals every token once it has stopped", async () => {
@@ -194,7 +231,11 @@ describe("authctl admin", () => {
 
   it("exits 3 when PostgreSQL cannot be reached, naming no password", async () => {
     const secret = randomBytes(8).toString("hex");
-    const env = { ...NO_DATABASE_URL, AUTHCTL_DATABASE_URL: `postgres://u:${secret}@127.0.0.1:1/none`, AUTHCTL_PG_CONNECT_TIMEOUT_MS: "2000" };
+    const env = {
+      ...NO_DATABASE_URL,
+      AUTHCTL_DATABASE_URL: `postgres://u:${secret}@127.0.0.1:1/none`,
+      AUTHCTL_PG_CONNECT_TIMEOUT_MS: "2000",
+    };
     const result = await admin(["list-users"], undefined, env);
     assert.equal(result.exitCode, 3, result.stderr);
     assert.match(result.stderr, /the database is unavailable: connection refused/);

@@ -44,14 +44,18 @@ describe("describeRefusal", () => {
       "username: A user with that username already exists.\nemail: Enter a valid email address.",
     );
     assert.equal(describeRefusal({ error: "P1 and P2 should be same!" }), "P1 and P2 should be same!");
-    assert.equal(describeRefusal({ non_field_errors: ["Unable to log in with provided credentials."] }), "Unable to log in with provided credentials.");
+    assert.equal(
+      describeRefusal({ non_field_errors: ["Unable to log in with provided credentials."] }),
+      "Unable to log in with provided credentials.",
+    );
   });
 });
 
 describe("proxy routing", () => {
   const saved = { ...process.env };
   const withProxyEnv = async (env: Record<string, string>, check: () => Promise<void>) => {
-    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]) Reflect.deleteProperty(process.env, name);
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"])
+      Reflect.deleteProperty(process.env, name);
     Object.assign(process.env, env);
     try {
       await check();
@@ -61,16 +65,26 @@ describe("proxy routing", () => {
   };
 
   it("never proxies this machine, honours NO_PROXY for the rest, and judges plain HTTP by the route", async () => {
-    await withProxyEnv({ HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" }, async () => {
-      for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"]) assert.equal(await proxyFor(url), undefined, url);
-      assert.equal(await proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
-      assert.equal(await proxyFor("https://api.example.com"), "http://proxy.test:3128");
-      assert.equal(await proxyFor("http://intranet.test"), undefined);
-      assert.equal(await proxyFor("http://git.corp.test"), undefined);
-      await assert.doesNotReject(assertSafeForPassword("http://127.0.0.1:8000", false));
-      await assert.doesNotReject(assertSafeForPassword("https://api.example.com", false));
-      await assert.rejects(assertSafeForPassword("http://intranet.test", false), /refusing to send a password over plain HTTP to intranet\.test$/);
-      await assert.rejects(assertSafeForPassword("http://api.example.com", false), (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"));
-    });
+    await withProxyEnv(
+      { HTTP_PROXY: "http://u:p@proxy.test:3128", HTTPS_PROXY: "http://proxy.test:3128", NO_PROXY: "intranet.test,.corp.test" },
+      async () => {
+        for (const url of ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://127.9.9.9"])
+          assert.equal(await proxyFor(url), undefined, url);
+        assert.equal(await proxyFor("http://api.example.com"), "http://u:p@proxy.test:3128");
+        assert.equal(await proxyFor("https://api.example.com"), "http://proxy.test:3128");
+        assert.equal(await proxyFor("http://intranet.test"), undefined);
+        assert.equal(await proxyFor("http://git.corp.test"), undefined);
+        await assert.doesNotReject(assertSafeForPassword("http://127.0.0.1:8000", false));
+        await assert.doesNotReject(assertSafeForPassword("https://api.example.com", false));
+        await assert.rejects(
+          assertSafeForPassword("http://intranet.test", false),
+          /refusing to send a password over plain HTTP to intranet\.test$/,
+        );
+        await assert.rejects(
+          assertSafeForPassword("http://api.example.com", false),
+          (error: unknown) => error instanceof UsageError && error.message.endsWith("through the proxy proxy.test:3128"),
+        );
+      },
+    );
   });
 });

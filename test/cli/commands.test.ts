@@ -47,7 +47,14 @@ describe("commands in process, with fakes", () => {
     const third = run({ answers: ["adda", "right", "ada", "wrong", "ada", "right"] });
     await runLogin({ url: URL_A }, third.ctx);
     assert.equal((third.stderr().match(/error: wrong username or password/g) ?? []).length, 2);
-    assert.deepEqual(third.prompter.asked, ["Username", "Password", "Username (attempt 2 of 3)", "Password (attempt 2 of 3)", "Username (attempt 3 of 3)", "Password (attempt 3 of 3)"]);
+    assert.deepEqual(third.prompter.asked, [
+      "Username",
+      "Password",
+      "Username (attempt 2 of 3)",
+      "Password (attempt 2 of 3)",
+      "Username (attempt 3 of 3)",
+      "Password (attempt 3 of 3)",
+    ]);
     const named = run({ answers: ["a", "b", "c"] });
     await assert.rejects(runLogin({ url: URL_A, username: "ada" }, named.ctx), ServerRefused);
     assert.deepEqual(named.prompter.asked, ["Password", "Password (attempt 2 of 3)", "Password (attempt 3 of 3)"]);
@@ -109,7 +116,10 @@ describe("commands in process, with fakes", () => {
     api.addUser("ada");
     await runLogin({ url: URL_A, username: "ada", passwordStdin: true }, run({ stdin: "pw" }).ctx);
     keychain.broken = "no answer within 1s";
-    await assert.rejects(runToken({}, run().ctx), (error: unknown) => error instanceof StorageFailed && /unlock the OS keyring.*--insecure-storage/.test(error.hint ?? ""));
+    await assert.rejects(
+      runToken({}, run().ctx),
+      (error: unknown) => error instanceof StorageFailed && /unlock the OS keyring.*--insecure-storage/.test(error.hint ?? ""),
+    );
   });
 
   it("authctl api sends the current token, fields as JSON, and fails on non-2xx with the body", async () => {
@@ -121,8 +131,14 @@ describe("commands in process, with fakes", () => {
     assert.equal(out.stdout(), '{"id":1}');
     const sent = api.requests[0];
     assert.deepEqual([sent?.method, sent?.path, sent?.token === api.tokenOf("ada")], ["POST", "/things/", true]);
-    assert.deepEqual(Object.entries(JSON.parse(sent?.body ?? "") as object), [["name", "box"], ["__proto__", "x"]]);
-    await assert.rejects(runApi("/missing/", {}, run().ctx), (error: unknown) => error instanceof RequestFailed && error.status === 404 && error.body.includes("Not found."));
+    assert.deepEqual(Object.entries(JSON.parse(sent?.body ?? "") as object), [
+      ["name", "box"],
+      ["__proto__", "x"],
+    ]);
+    await assert.rejects(
+      runApi("/missing/", {}, run().ctx),
+      (error: unknown) => error instanceof RequestFailed && error.status === 404 && error.body.includes("Not found."),
+    );
   });
 
   it("authctl api hints at the trailing slash after a redirect, and at logging in again after a 401", async () => {
@@ -135,8 +151,12 @@ describe("commands in process, with fakes", () => {
       return true;
     });
     api.answers.set("GET /orders/", { status: 401, contentType: "application/json", body: '{"detail":"Invalid token."}' });
-    await assert.rejects(runApi("/orders/", {}, run().ctx), { hint: `the server no longer accepts the token of ada; log in again: authctl login --url ${URL_A} --username ada` });
-    await assert.rejects(runApi("/orders/", {}, run({ env: { AUTHCTL_TOKEN: "0".repeat(40) } }).ctx), { hint: /set it to a valid token, or unset it/ });
+    await assert.rejects(runApi("/orders/", {}, run().ctx), {
+      hint: `the server no longer accepts the token of ada; log in again: authctl login --url ${URL_A} --username ada`,
+    });
+    await assert.rejects(runApi("/orders/", {}, run({ env: { AUTHCTL_TOKEN: "0".repeat(40) } }).ctx), {
+      hint: /set it to a valid token, or unset it/,
+    });
   });
 
   it("strips escape sequences from what the server says", async () => {

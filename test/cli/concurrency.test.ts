@@ -9,7 +9,9 @@ const RUNS = 8;
 async function parallelLogins(server: TestServer, dir: string, extra: string[]): Promise<Map<string, string>> {
   const users = await Promise.all(Array.from({ length: RUNS }, () => registerDirectly(server.url)));
   const env = { AUTHCTL_CONFIG_DIR: dir, AUTHCTL_URL: server.url };
-  const results = await Promise.all(users.map(({ username }) => runCli(["login", "-u", username, "--password-stdin", ...extra], { env, input: "s3cret-pw" })));
+  const results = await Promise.all(
+    users.map(({ username }) => runCli(["login", "-u", username, "--password-stdin", ...extra], { env, input: "s3cret-pw" })),
+  );
   for (const result of results) assert.equal(result.exitCode, 0, result.stderr);
   return new Map(users.map(({ username, token }) => [username, token]));
 }

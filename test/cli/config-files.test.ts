@@ -46,11 +46,16 @@ describe("config and credentials files", () => {
     await runLogout({ username: "__proto__" }, run().ctx);
     await runLogout({ username: "constructor" }, run().ctx);
     assert.ok(api.tokenOf("__proto__") === undefined, "the __proto__ token was not revoked");
-    assert.deepEqual((await run().ctx.tokens.list()).map((account) => account.username), ["toString"]);
+    assert.deepEqual(
+      (await run().ctx.tokens.list()).map((account) => account.username),
+      ["toString"],
+    );
   });
 
   it("refuses a config file of the wrong shape with exit 5, never echoing its contents", async () => {
-    await writeFile(join(dir.path, "config.json"), JSON.stringify({ version: 2, servers: [{ url: "sekrit-value", accounts: 7 }] }), { mode: 0o600 });
+    await writeFile(join(dir.path, "config.json"), JSON.stringify({ version: 2, servers: [{ url: "sekrit-value", accounts: 7 }] }), {
+      mode: 0o600,
+    });
     await assert.rejects(runToken({}, run().ctx), (error: unknown) => {
       storageError(/config\.json is not a valid config file/, /fix or remove the file/)(error);
       assert.ok(error instanceof Error && !error.message.includes("sekrit"));
@@ -64,7 +69,11 @@ describe("config and credentials files", () => {
     await writeFile(join(dir.path, "elsewhere.json"), JSON.stringify({ version: 2, servers: [] }), { mode: 0o600 });
     await symlink(join(dir.path, "elsewhere.json"), join(dir.path, "config.json"));
     await assert.rejects(login("ada"), storageError(/config\.json is a symbolic link/, /replace the link with a regular file/));
-    assert.equal(await readFile(join(dir.path, "elsewhere.json"), "utf8"), JSON.stringify({ version: 2, servers: [] }), "the link target was written");
+    assert.equal(
+      await readFile(join(dir.path, "elsewhere.json"), "utf8"),
+      JSON.stringify({ version: 2, servers: [] }),
+      "the link target was written",
+    );
   });
 
   it("refuses config and credentials files other users may write", async () => {
@@ -78,7 +87,11 @@ describe("config and credentials files", () => {
 
   it("reads the first release's config and credentials files and rewrites them", async () => {
     const token = "f".repeat(40);
-    await writeFile(join(dir.path, "config.json"), JSON.stringify({ lastUrl: URL_A, hosts: { [URL_A]: { active: "ada", users: { ada: { storage: "file" } } } } }), { mode: 0o600 });
+    await writeFile(
+      join(dir.path, "config.json"),
+      JSON.stringify({ lastUrl: URL_A, hosts: { [URL_A]: { active: "ada", users: { ada: { storage: "file" } } } } }),
+      { mode: 0o600 },
+    );
     await writeFile(join(dir.path, "credentials.json"), JSON.stringify({ [`authctl:${URL_A}`]: { ada: token } }), { mode: 0o600 });
     const printed = run();
     await runToken({}, printed.ctx);

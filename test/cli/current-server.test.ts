@@ -18,7 +18,8 @@ describe("the current server, in process", () => {
   let dir: Awaited<ReturnType<typeof fakeConfigDir>>;
   let api: FakeApi;
   let keychain: MemoryKeychain;
-  const run = (setup: { answers?: string[]; env?: NodeJS.ProcessEnv; json?: boolean } = {}) => fakeContext({ dir: dir.path, api, keychain, ...setup });
+  const run = (setup: { answers?: string[]; env?: NodeJS.ProcessEnv; json?: boolean } = {}) =>
+    fakeContext({ dir: dir.path, api, keychain, ...setup });
   const login = async (url: string, username: string) => {
     api.addUser(username);
     await runLogin({ url, username, passwordStdin: true }, fakeContext({ dir: dir.path, api, keychain, stdin: "pw" }).ctx);
@@ -92,7 +93,9 @@ describe("the current server, in process", () => {
     const b = B.replace(/\./g, "\\.");
     assert.match(
       human.stderr(),
-      new RegExp(`Logged out of ${b} as linus; the token is revoked \\(on a server with one token per user, for every client of this account\\)\\n${b} stays the current server, with no account now; log in there with: authctl login --url ${b}, or authctl switch to a stored account on another server\\n`),
+      new RegExp(
+        `Logged out of ${b} as linus; the token is revoked \\(on a server with one token per user, for every client of this account\\)\\n${b} stays the current server, with no account now; log in there with: authctl login --url ${b}, or authctl switch to a stored account on another server\\n`,
+      ),
     );
     assert.doesNotMatch(human.stderr(), /Current server is now/);
     await runSwitch({}, run().ctx);
@@ -145,6 +148,9 @@ describe("the current server, in process", () => {
     if (user) delete user.token;
     const rejected = run();
     assert.equal(await runStatus({}, rejected.ctx), 1);
-    assert.match(rejected.stdout(), new RegExp(`✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${A} --username ada`));
+    assert.match(
+      rejected.stdout(),
+      new RegExp(`✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${A} --username ada`),
+    );
   });
 });

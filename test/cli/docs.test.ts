@@ -83,7 +83,9 @@ function normalize(text: string): string {
 }
 
 function lines(text: string): string[] {
-  const result = normalize(text).split("\n").map((line) => line.trimEnd());
+  const result = normalize(text)
+    .split("\n")
+    .map((line) => line.trimEnd());
   while (result.length > 0 && result[result.length - 1] === "") result.pop();
   return result;
 }
@@ -125,7 +127,10 @@ function assertOutput(file: string, step: Step, output: string, mappings: Mappin
   if (!expected.includes(ELLIPSIS)) {
     assert.deepEqual(actual, expected, `${where(file, step)} printed other lines than the docs show`);
   } else {
-    assert.ok(matches(expected, actual), `${where(file, step)} printed other lines than the docs show\nexpected:\n${expected.join("\n")}\nactual:\n${actual.join("\n")}`);
+    assert.ok(
+      matches(expected, actual),
+      `${where(file, step)} printed other lines than the docs show\nexpected:\n${expected.join("\n")}\nactual:\n${actual.join("\n")}`,
+    );
   }
 }
 
@@ -249,7 +254,10 @@ async function runDocument(
   options: { path: string; beforeFirstCommand?: (shell: Shell) => Promise<void>; serverFromElsewhere?: string },
 ): Promise<number> {
   const steps = testedSteps(readFileSync(join(ROOT, file), "utf8"));
-  assert.ok(steps.some((step) => !SERVER_COMMAND.test(step.command)), `${file} has no tested console block`);
+  assert.ok(
+    steps.some((step) => !SERVER_COMMAND.test(step.command)),
+    `${file} has no tested console block`,
+  );
   const dir = await tempDir("authctl-docs-");
   const servers: RunningServer[] = [];
   let shell: Shell | undefined;
@@ -340,7 +348,12 @@ function anchors(text: string): Set<string> {
 }
 
 describe("the docs", () => {
-  const files = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+  const files = [
+    "README.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
 
   it("have a README front page of at most 150 lines", () => {
     const count = readFileSync(join(ROOT, "README.md"), "utf8").trimEnd().split("\n").length;

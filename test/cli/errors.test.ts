@@ -20,9 +20,15 @@ describe("authctl errors and scripting", () => {
 
   it("exits 1 for a duplicate username, said plainly, with a hint to log in instead", async () => {
     const { username } = await registerDirectly(server.url);
-    const result = await runCli(["register", "-u", username, "-e", `${uniqueName()}@example.com`, "--password-stdin", FILE], { env, input: "pw" });
+    const result = await runCli(["register", "-u", username, "-e", `${uniqueName()}@example.com`, "--password-stdin", FILE], {
+      env,
+      input: "pw",
+    });
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, new RegExp(`error: username: that username is taken\nhint: if the account is yours, log in instead: authctl login -u ${username}\n`));
+    assert.match(
+      result.stderr,
+      new RegExp(`error: username: that username is taken\nhint: if the account is yours, log in instead: authctl login -u ${username}\n`),
+    );
   });
 
   it("exits 1 for wrong credentials, keeping DRF's words in --json details", async () => {
@@ -33,7 +39,11 @@ describe("authctl errors and scripting", () => {
     const json = await runCli(["login", "-u", username, "--password-stdin", "--json", FILE], { env, input: "wrong" });
     assert.equal(json.exitCode, 1);
     assert.deepEqual(JSON.parse(json.stdout), {
-      error: { code: "server_refused", message: "Unable to log in with provided credentials.", details: { non_field_errors: ["Unable to log in with provided credentials."] } },
+      error: {
+        code: "server_refused",
+        message: "Unable to log in with provided credentials.",
+        details: { non_field_errors: ["Unable to log in with provided credentials."] },
+      },
     });
   });
 
@@ -56,13 +66,19 @@ describe("authctl errors and scripting", () => {
     const result = await runCli(["login", "--url", "http://api.example.invalid", "-u", "ada", "--password-stdin"], { env, input: "pw" });
     assert.equal(result.exitCode, 2);
     assert.match(result.stderr, /refusing to send a password over plain HTTP to api\.example\.invalid\nhint: .*--insecure-http/);
-    const allowed = await runCli(["login", "--url", "http://api.example.invalid", "-u", "ada", "--password-stdin", "--insecure-http"], { env, input: "pw" });
+    const allowed = await runCli(["login", "--url", "http://api.example.invalid", "-u", "ada", "--password-stdin", "--insecure-http"], {
+      env,
+      input: "pw",
+    });
     assert.equal(allowed.exitCode, 3, "with --insecure-http it tries, and cannot reach the host");
   });
 
   it("prints parseable JSON for results and errors, with the same exit codes", async () => {
     const username = uniqueName("json");
-    const ok = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--json", FILE], { env, input: "pw" });
+    const ok = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--json", FILE], {
+      env,
+      input: "pw",
+    });
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), { url: server.url, username, email: `${username}@example.com`, storage: "file" });
 
@@ -90,7 +106,10 @@ describe("authctl errors and scripting", () => {
     const localEnv = { AUTHCTL_CONFIG_DIR: local.path };
     try {
       const { username, token } = await registerDirectly(server.url);
-      const login = await runCli(["login", "--url", server.url, "-u", username, "--password-stdin", FILE], { env: localEnv, input: "s3cret-pw" });
+      const login = await runCli(["login", "--url", server.url, "-u", username, "--password-stdin", FILE], {
+        env: localEnv,
+        input: "s3cret-pw",
+      });
       assert.equal(login.exitCode, 0, login.stderr);
       // Point the stored account at a dead port by moving the whole config to another URL.
       const dead = "http://127.0.0.1:9";
@@ -133,7 +152,10 @@ describe("authctl errors and scripting", () => {
       await rm(join(local.path, "credentials.json"));
       const result = await runCli(["logout"], { env: localEnv });
       assert.equal(result.exitCode, 0, result.stderr);
-      assert.match(result.stderr, new RegExp(`No token of ${username} was left in .*credentials\\.json \\(plaintext\\); removed the account`));
+      assert.match(
+        result.stderr,
+        new RegExp(`No token of ${username} was left in .*credentials\\.json \\(plaintext\\); removed the account`),
+      );
       assert.equal((await runCli(["token"], { env: localEnv })).exitCode, 4);
     } finally {
       await local.remove();
@@ -146,9 +168,17 @@ describe("authctl errors and scripting", () => {
     const username = uniqueName("nostore");
     try {
       await mkdir(join(local.path, "credentials.json"));
-      const failed = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", FILE], { env: localEnv, input: "pw" });
+      const failed = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", FILE], {
+        env: localEnv,
+        input: "pw",
+      });
       assert.equal(failed.exitCode, 5, failed.stderr);
-      assert.match(failed.stderr, new RegExp(`hint: the account is fine on the server; once storage works, run: authctl login --url ${server.url} --username ${username}`));
+      assert.match(
+        failed.stderr,
+        new RegExp(
+          `hint: the account is fine on the server; once storage works, run: authctl login --url ${server.url} --username ${username}`,
+        ),
+      );
       await rm(join(local.path, "credentials.json"), { recursive: true });
       const login = await runCli(["login", "-u", username, "--password-stdin", FILE], { env: localEnv, input: "pw" });
       assert.equal(login.exitCode, 0, login.stderr);
@@ -190,7 +220,12 @@ describe("authctl errors and scripting", () => {
       await post(`${server.url}/account/logout/`, undefined, { authorization: `Token ${token}` });
       const status = await runCli(["status"], { env: localEnv });
       assert.equal(status.exitCode, 1);
-      assert.match(status.stdout, new RegExp(`✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${server.url} --username ${username}\\n`));
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `✗ token rejected by the server: Invalid token\\.\\n    fix: authctl login --url ${server.url} --username ${username}\\n`,
+        ),
+      );
     } finally {
       await local.remove();
     }

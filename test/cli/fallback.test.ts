@@ -18,7 +18,10 @@ it("falls back to a 0600 credentials file in a 0700 dir, with a warning, when th
   try {
     const result = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin"], { env, input: "pw" });
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.match(result.stderr, /warning: token stored in plaintext in .*credentials\.json: no OS keychain available \(no D-Bus session bus/);
+    assert.match(
+      result.stderr,
+      /warning: token stored in plaintext in .*credentials\.json: no OS keychain available \(no D-Bus session bus/,
+    );
     const file = join(dir, "credentials.json");
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);

@@ -3,10 +3,26 @@ import { readFile } from "node:fs/promises";
 import { it } from "node:test";
 import { configDir, runCli } from "../helpers/cli.js";
 
-const COMMANDS = ["register", "login", "logout", "status", "token", "switch", "password change", "password reset", "user show", "user edit", "api", "completion", "serve"];
+const COMMANDS = [
+  "register",
+  "login",
+  "logout",
+  "status",
+  "token",
+  "switch",
+  "password change",
+  "password reset",
+  "user show",
+  "user edit",
+  "api",
+  "completion",
+  "serve",
+];
 
 it("prints the version of the CLI package", async () => {
-  const { version } = JSON.parse(await readFile(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
+  const { version } = JSON.parse(await readFile(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   for (const flag of ["--version", "-V", "-v"]) {
     const result = await runCli([flag]);
     assert.deepEqual([result.exitCode, result.stdout], [0, `authctl ${version}\n`]);
@@ -20,7 +36,10 @@ it("points --password at --password-stdin, and prints a usage error once (as JSO
   const env = { AUTHCTL_CONFIG_DIR: dir.path };
   const typed = await runCli(["login", "-u", "ada", "--password", "not-a-real-secret"], { env });
   assert.equal(typed.exitCode, 2);
-  assert.match(typed.stderr, /^error: unknown option '--password'\nhint: a password is never taken from an argument .*--password-stdin, or leave it out to be asked\n$/);
+  assert.match(
+    typed.stderr,
+    /^error: unknown option '--password'\nhint: a password is never taken from an argument .*--password-stdin, or leave it out to be asked\n$/,
+  );
   assert.ok(!typed.stderr.includes("not-a-real-secret"), "the argument was echoed");
   const json = await runCli(["bogus", "--json"], { env });
   assert.equal(json.exitCode, 2);

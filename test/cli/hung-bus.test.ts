@@ -39,7 +39,10 @@ describe("a session bus that accepts connections and never answers", () => {
     const took = Date.now() - started;
     t.diagnostic(`login took ${took} ms with a ${TIMEOUT_S} s keychain timeout`);
     assert.equal(login.exitCode, 0, login.stderr);
-    assert.match(login.stderr, /warning: token stored in plaintext in .*credentials\.json: no OS keychain available \(no answer within 1s\)/);
+    assert.match(
+      login.stderr,
+      /warning: token stored in plaintext in .*credentials\.json: no OS keychain available \(no answer within 1s\)/,
+    );
     assert.ok(took < TIMEOUT_S * 1000 + SLACK_MS, `login took ${took} ms: more than one keychain timeout and ${SLACK_MS} ms of slack`);
     assert.equal((await runCli(["token", "-u", username], { env })).exitCode, 0);
   });
@@ -66,17 +69,28 @@ describe("a session bus that accepts connections and never answers", () => {
 
   it("cannot hang reads: token, status and logout of a keychain account exit with the unlock hint", async (t) => {
     const username = "kept-in-keychain";
-    const stored = { version: 2, current: server.url, servers: [{ url: server.url, active: username, lastUsed: 1, accounts: [{ username, storage: "keychain" }] }] };
+    const stored = {
+      version: 2,
+      current: server.url,
+      servers: [{ url: server.url, active: username, lastUsed: 1, accounts: [{ username, storage: "keychain" }] }],
+    };
     const local = await configDir();
     try {
       await writeFile(join(local.path, "config.json"), JSON.stringify(stored), { mode: 0o600 });
       const localEnv = { ...env, AUTHCTL_CONFIG_DIR: local.path };
-      for (const [args, code] of [[["token"], 5], [["logout"], 5], [["status"], 1]] as const) {
+      for (const [args, code] of [
+        [["token"], 5],
+        [["logout"], 5],
+        [["status"], 1],
+      ] as const) {
         const started = Date.now();
         const result = await runCli([...args], { env: localEnv });
         const took = Date.now() - started;
         t.diagnostic(`${args.join(" ")} took ${took} ms`);
-        assert.ok(took < TIMEOUT_S * 1000 + SLACK_MS, `${args.join(" ")} took ${took} ms: more than one keychain timeout and ${SLACK_MS} ms of slack`);
+        assert.ok(
+          took < TIMEOUT_S * 1000 + SLACK_MS,
+          `${args.join(" ")} took ${took} ms: more than one keychain timeout and ${SLACK_MS} ms of slack`,
+        );
         assert.equal(result.exitCode, code, result.stderr);
         if (code === 5) assert.match(result.stderr, /no answer within 1s\nhint: unlock the OS keyring.*--insecure-storage/);
         else assert.match(result.stdout, /✗ could not read the token: .*no answer within 1s/);

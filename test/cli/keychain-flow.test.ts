@@ -17,10 +17,13 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
     const env = { AUTHCTL_CONFIG_DIR: config.path };
     const username = uniqueName("ada");
     try {
-      const registered = await runCli(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--password-stdin"], {
-        env,
-        input: "s3cret-pw\n",
-      });
+      const registered = await runCli(
+        ["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--password-stdin"],
+        {
+          env,
+          input: "s3cret-pw\n",
+        },
+      );
       assert.equal(registered.exitCode, 0, registered.stderr);
       assert.match(registered.stderr, new RegExp(`Registered ${username} at ${server.url}; token stored in the OS keychain`));
 
@@ -33,7 +36,12 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
 
       const status = await runCli(["status"], { env });
       assert.equal(status.exitCode, 0, status.stderr);
-      assert.match(status.stdout, new RegExp(`${server.url} \\(current server\\)\\n  ${username} \\(active\\)\\n    token in the OS keychain\\n    ✓ token accepted by the server`));
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `${server.url} \\(current server\\)\\n  ${username} \\(active\\)\\n    token in the OS keychain\\n    ✓ token accepted by the server`,
+        ),
+      );
 
       const printed = await runCli(["token"], { env });
       assert.equal(printed.exitCode, 0);
@@ -74,7 +82,11 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
 
       const switched = await runCli(["switch", "-u", ada], { env });
       assert.equal(switched.exitCode, 0, switched.stderr);
-      assertSameSecret((await runCli(["token"], { env })).stdout.trim(), secretToolLookup(server.url, ada), "the active token after switch");
+      assertSameSecret(
+        (await runCli(["token"], { env })).stdout.trim(),
+        secretToolLookup(server.url, ada),
+        "the active token after switch",
+      );
       assertSameSecret((await runCli(["token", "-u", grace], { env })).stdout.trim(), graceToken, "token -u grace");
 
       const unknown = await runCli(["switch", "-u", "nobody"], { env });
@@ -94,7 +106,10 @@ describe("authctl with the OS keychain", { skip: keyringSkipReason() }, () => {
     const env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: server.url };
     const username = uniqueName("file");
     try {
-      const result = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--insecure-storage"], { env, input: "pw" });
+      const result = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--insecure-storage"], {
+        env,
+        input: "pw",
+      });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stderr, /warning: token stored in plaintext in .*credentials\.json: --insecure-storage was given/);
       assert.equal(secretToolLookup(server.url, username), "");

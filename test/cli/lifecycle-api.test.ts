@@ -61,12 +61,25 @@ describe("the API client on dj-rest-auth's endpoints", () => {
     replies.set("POST /account/password/change/", { status: 200, json: { detail: "New password has been saved." } });
     const detail = await api.changePassword(url, "t0k", { oldPassword: "old-1", newPassword: "new-1", newPasswordAgain: "new-2" });
     assert.equal(detail, "New password has been saved.");
-    assert.deepEqual(heard, [{ method: "POST", url: "/account/password/change/", authorization: "Token t0k", body: { old_password: "old-1", new_password1: "new-1", new_password2: "new-2" } }]);
-    replies.set("POST /account/password/reset/confirm/", { status: 200, json: { detail: "Password has been reset with the new password." } });
+    assert.deepEqual(heard, [
+      {
+        method: "POST",
+        url: "/account/password/change/",
+        authorization: "Token t0k",
+        body: { old_password: "old-1", new_password1: "new-1", new_password2: "new-2" },
+      },
+    ]);
+    replies.set("POST /account/password/reset/confirm/", {
+      status: 200,
+      json: { detail: "Password has been reset with the new password." },
+    });
     await api.confirmPasswordReset(url, { uid: "MQ", token: "abc-123", newPassword: "n", newPasswordAgain: "n" });
     const [, confirm] = heard;
     assert.ok(confirm);
-    assert.deepEqual([confirm.body, confirm.authorization], [{ uid: "MQ", token: "abc-123", new_password1: "n", new_password2: "n" }, undefined]);
+    assert.deepEqual(
+      [confirm.body, confirm.authorization],
+      [{ uid: "MQ", token: "abc-123", new_password1: "n", new_password2: "n" }, undefined],
+    );
   });
 
   it("reads the user in the CLI's names, and PATCHes only what is given", async () => {
@@ -77,7 +90,10 @@ describe("the API client on dj-rest-auth's endpoints", () => {
     assert.equal((await api.updateUser(url, "t", { lastName: "Lovelace" })).lastName, "Lovelace");
     assert.deepEqual(heard[1]?.body, { last_name: "Lovelace" });
     replies.set("GET /account/user/", { status: 200, json: { username: "ada" } });
-    await assert.rejects(api.user(url, "t"), (error: unknown) => error instanceof ServerUnreachable && /no pk, username, email, first_name and last_name/.test(error.message));
+    await assert.rejects(
+      api.user(url, "t"),
+      (error: unknown) => error instanceof ServerUnreachable && /no pk, username, email, first_name and last_name/.test(error.message),
+    );
   });
 
   it("checks with OPTIONS that the endpoint is there and takes the token; a 405 leaves it to the request", async () => {
@@ -85,7 +101,10 @@ describe("the API client on dj-rest-auth's endpoints", () => {
     await api.offers(url, "passwordChange", "t");
     assert.deepEqual([heard[0]?.method, heard[0]?.authorization], ["OPTIONS", "Token t"]);
     replies.set("OPTIONS /account/password/change/", { status: 401, json: { detail: "Invalid token." } });
-    await assert.rejects(api.offers(url, "passwordChange", "t"), (error: unknown) => error instanceof ServerRefused && error.hint === `log in again: authctl login --url ${url}`);
+    await assert.rejects(
+      api.offers(url, "passwordChange", "t"),
+      (error: unknown) => error instanceof ServerRefused && error.hint === `log in again: authctl login --url ${url}`,
+    );
     replies.set("OPTIONS /account/password/reset/", { status: 405, json: { detail: 'Method "OPTIONS" not allowed.' } });
     await api.offers(url, "passwordReset");
   });
@@ -98,22 +117,42 @@ describe("the API client on dj-rest-auth's endpoints", () => {
       return true;
     });
     replies.set("PATCH /account/user/", { status: 405, json: { detail: 'Method "PATCH" not allowed.' } });
-    await assert.rejects(api.updateUser(url, "t", { firstName: "A" }), /does not offer user details: PATCH \/account\/user\/ answered HTTP 405/);
+    await assert.rejects(
+      api.updateUser(url, "t", { firstName: "A" }),
+      /does not offer user details: PATCH \/account\/user\/ answered HTTP 405/,
+    );
     replies.set("POST /account/password/reset/", { status: 500, html: "<h1>Server Error (500)</h1>" });
-    await assert.rejects(api.requestPasswordReset(url, "a@example.com"), (error: unknown) => error instanceof ServerUnreachable && !(error instanceof NotOffered));
+    await assert.rejects(
+      api.requestPasswordReset(url, "a@example.com"),
+      (error: unknown) => error instanceof ServerUnreachable && !(error instanceof NotOffered),
+    );
   });
 
   it("turns field errors, a throttle and a refused permission into refusals, in DRF's words", async () => {
-    const errors = { new_password2: ["This password is too short. It must contain at least 8 characters.", "This password is too common."] };
+    const errors = {
+      new_password2: ["This password is too short. It must contain at least 8 characters.", "This password is too common."],
+    };
     replies.set("POST /account/password/reset/confirm/", { status: 400, json: errors });
-    await assert.rejects(api.confirmPasswordReset(url, { uid: "u", token: "t", newPassword: "p", newPasswordAgain: "p" }), (error: unknown) => {
-      assert.ok(error instanceof ServerRefused);
-      assert.deepEqual(error.details, errors);
-      assert.equal(error.human, "new password: This password is too short. It must contain at least 8 characters.\nnew password: This password is too common.");
-      return true;
+    await assert.rejects(
+      api.confirmPasswordReset(url, { uid: "u", token: "t", newPassword: "p", newPasswordAgain: "p" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ServerRefused);
+        assert.deepEqual(error.details, errors);
+        assert.equal(
+          error.human,
+          "new password: This password is too short. It must contain at least 8 characters.\nnew password: This password is too common.",
+        );
+        return true;
+      },
+    );
+    replies.set("POST /account/password/reset/", {
+      status: 429,
+      json: { detail: "Request was throttled. Expected available in 3599 seconds." },
     });
-    replies.set("POST /account/password/reset/", { status: 429, json: { detail: "Request was throttled. Expected available in 3599 seconds." } });
-    await assert.rejects(api.requestPasswordReset(url, "a@example.com"), (error: unknown) => error instanceof ServerRefused && error.human === "Request was throttled. Expected available in 3599 seconds.");
+    await assert.rejects(
+      api.requestPasswordReset(url, "a@example.com"),
+      (error: unknown) => error instanceof ServerRefused && error.human === "Request was throttled. Expected available in 3599 seconds.",
+    );
     replies.set("GET /account/user/", { status: 403, json: { detail: "You do not have permission to perform this action." } });
     await assert.rejects(api.user(url, "t"), ServerRefused);
   });

@@ -68,7 +68,12 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
 
     const names = await cli(["user", "edit", "--first-name", "Ada", "--last-name", "Lovelace"]);
     assert.equal(names.exitCode, 0, names.stderr);
-    assert.match(names.stdout, new RegExp(`^pk +${String(pk)}\\nusername +${username}\\nemail +${username}@example\\.com\\nfirst name +Ada\\nlast name +Lovelace\\n$`));
+    assert.match(
+      names.stdout,
+      new RegExp(
+        `^pk +${String(pk)}\\nusername +${username}\\nemail +${username}@example\\.com\\nfirst name +Ada\\nlast name +Lovelace\\n$`,
+      ),
+    );
 
     const token = tokenJson((await cli(["token", "--json"])).stdout).token;
     const renamed = `${username}r`;
@@ -83,7 +88,10 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
 
     const invalid = await cli(["user", "edit", "--username", "not valid!"]);
     assert.equal(invalid.exitCode, 1);
-    assert.match(invalid.stderr, /^error: username: Enter a valid username\. This value may contain only letters, numbers, and @\/\.\/\+\/-\/_ characters\.\n$/);
+    assert.match(
+      invalid.stderr,
+      /^error: username: Enter a valid username\. This value may contain only letters, numbers, and @\/\.\/\+\/-\/_ characters\.\n$/,
+    );
   });
 
   it("says Django's password rules and a wrong current password per field: exit 1, DRF's words in --json", async () => {
@@ -98,13 +106,26 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
     );
     const json = await cli(["password", "change", "--password-stdin", "--json"], `${PASSWORD}\n1234\n`);
     assert.equal(json.exitCode, 1);
-    const messages = ["This password is too short. It must contain at least 8 characters.", "This password is too common.", "This password is entirely numeric."];
+    const messages = [
+      "This password is too short. It must contain at least 8 characters.",
+      "This password is too common.",
+      "This password is entirely numeric.",
+    ];
     assert.deepEqual(JSON.parse(json.stdout), {
-      error: { code: "server_refused", message: messages.map((text) => `new_password2: ${text}`).join("\n"), details: { new_password2: messages } },
+      error: {
+        code: "server_refused",
+        message: messages.map((text) => `new_password2: ${text}`).join("\n"),
+        details: { new_password2: messages },
+      },
     });
     const wrong = await cli(["password", "change", "--password-stdin"], `not-the-password\n${CHANGED}\n`);
     assert.equal(wrong.exitCode, 1);
-    assert.match(wrong.stderr, new RegExp(`error: current password: is wrong\\nhint: forgot it\\? ask for a reset link: authctl password reset --url ${reference.url} --email ADDRESS\\n$`));
+    assert.match(
+      wrong.stderr,
+      new RegExp(
+        `error: current password: is wrong\\nhint: forgot it\\? ask for a reset link: authctl password reset --url ${reference.url} --email ADDRESS\\n$`,
+      ),
+    );
     const lines = await cli(["password", "change", "--password-stdin"], `${PASSWORD}\n`);
     assert.equal(lines.exitCode, 2);
     assert.match(lines.stderr, /error: --password-stdin takes 2 lines on stdin: the current password, then the new one; got 1 line\n/);
@@ -116,7 +137,12 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
     const token = tokenJson((await cli(["token", "--json"])).stdout).token;
     const change = await cli(["password", "change", "--password-stdin"], `${PASSWORD}\n${CHANGED}\n`);
     assert.equal(change.exitCode, 0, change.stderr);
-    assert.match(change.stderr, new RegExp(`✓ Changed the password of ${username} at .*\\nThe token keeps working, here and on every other client of the account: DRF keeps it when the password changes \\(to revoke it too: authctl logout\\)\\n$`));
+    assert.match(
+      change.stderr,
+      new RegExp(
+        `✓ Changed the password of ${username} at .*\\nThe token keeps working, here and on every other client of the account: DRF keeps it when the password changes \\(to revoke it too: authctl logout\\)\\n$`,
+      ),
+    );
     const json = await cli(["password", "change", "--password-stdin", "--json"], `${CHANGED}\n${CHANGED}x\n`);
     assert.deepEqual(JSON.parse(json.stdout), { url: reference.url, username, detail: "New password has been saved." });
     const user = await cli(["user"]);
@@ -135,7 +161,11 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
     assert.equal(other.exitCode, 0, other.stderr);
     const request = await cli(["password", "reset", "--email", `${username.toUpperCase()}@EXAMPLE.com`, "--json"]);
     assert.equal(request.exitCode, 0, request.stderr);
-    assert.deepEqual(JSON.parse(request.stdout), { url: reference.url, email: `${username.toUpperCase()}@EXAMPLE.com`, detail: "Password reset e-mail has been sent." });
+    assert.deepEqual(JSON.parse(request.stdout), {
+      url: reference.url,
+      email: `${username.toUpperCase()}@EXAMPLE.com`,
+      detail: "Password reset e-mail has been sent.",
+    });
     // The unknown address got no mail: the first to arrive is this account's.
     const mail = await sink.next();
     assert.match(mail, new RegExp(`^To: ${username}@example\\.com$`, "m"));
@@ -148,10 +178,15 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
     assert.match(weak.stderr, /error: new password: This password is too short\. It must contain at least 8 characters\.\n/);
     const reset = await cli(["password", "reset", "--link", "-", "--password-stdin"], `${link}?pasted=1\r\n${RESET}\r\n`);
     assert.equal(reset.exitCode, 0, reset.stderr);
-    assert.equal(reset.stderr, `Setting a new password at ${reference.url}\n✓ Set the new password at ${reference.url}; the link is spent\nLog in with it: authctl login --url ${reference.url}\n`);
+    assert.equal(
+      reset.stderr,
+      `Setting a new password at ${reference.url}\n✓ Set the new password at ${reference.url}; the link is spent\nLog in with it: authctl login --url ${reference.url}\n`,
+    );
     const spent = await cli(["password", "reset", "--link", "-", "--password-stdin", "--json"], `${link}\n${RESET}x\n`);
     assert.equal(spent.exitCode, 1);
-    assert.deepEqual(JSON.parse(spent.stdout), { error: { code: "server_refused", message: "token: Invalid value", details: { token: ["Invalid value"] } } });
+    assert.deepEqual(JSON.parse(spent.stdout), {
+      error: { code: "server_refused", message: "token: Invalid value", details: { token: ["Invalid value"] } },
+    });
     const spentPlainly = await cli(["password", "reset", "--link", "-", "--password-stdin"], `${link}\n${RESET}x\n`);
     assert.match(spentPlainly.stderr, /error: link: not valid \(cut short, already used, or expired\)\nhint: a reset link works once/);
     const login = await cli(["login", "-u", username, "--password-stdin", "--no-store"], RESET);
@@ -161,9 +196,15 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
 
   it("warns that a link given as an argument shows in the process list", async () => {
     // A made-up link: a real one never goes on a command line, in tests either.
-    const result = await cli(["password", "reset", "--link", `${reference.url}/account/password/reset/confirm/MQ/made-up/`, "--password-stdin"], RESET);
+    const result = await cli(
+      ["password", "reset", "--link", `${reference.url}/account/password/reset/confirm/MQ/made-up/`, "--password-stdin"],
+      RESET,
+    );
     assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, /^warning: a reset link given as an argument can be read by other users of this machine in the process list, and stays in the shell's history; use --link - to paste it at a prompt or pipe it on stdin\n/);
+    assert.match(
+      result.stderr,
+      /^warning: a reset link given as an argument can be read by other users of this machine in the process list, and stays in the shell's history; use --link - to paste it at a prompt or pipe it on stdin\n/,
+    );
   });
 
   it("asks for the passwords and the link, hidden, in a real terminal", async () => {
@@ -205,15 +246,26 @@ describe("account lifecycle against the DRF reference with dj-rest-auth", { skip
 
     it("says plainly that the server does not offer the command: exit 3, not_offered in --json", async () => {
       const username = uniqueName("plain");
-      const registered = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin"], { env: plainEnv, input: PASSWORD });
+      const registered = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin"], {
+        env: plainEnv,
+        input: PASSWORD,
+      });
       assert.equal(registered.exitCode, 0, registered.stderr);
       const user = await runCli(["user"], { env: plainEnv });
       assert.equal(user.exitCode, 3);
-      assert.match(user.stderr, new RegExp(`^error: ${plain.url} does not offer user details: GET /account/user/ answered HTTP 404\\nhint: these commands need dj-rest-auth's endpoints under /account/`));
+      assert.match(
+        user.stderr,
+        new RegExp(
+          `^error: ${plain.url} does not offer user details: GET /account/user/ answered HTTP 404\\nhint: these commands need dj-rest-auth's endpoints under /account/`,
+        ),
+      );
       const reset = await runCli(["password", "reset", "--email", `${username}@example.com`, "--json"], { env: plainEnv });
       assert.equal(reset.exitCode, 3);
       assert.deepEqual(JSON.parse(reset.stdout), {
-        error: { code: "not_offered", message: `${plain.url} does not offer password reset by e-mail: OPTIONS /account/password/reset/ answered HTTP 404` },
+        error: {
+          code: "not_offered",
+          message: `${plain.url} does not offer password reset by e-mail: OPTIONS /account/password/reset/ answered HTTP 404`,
+        },
       });
       const change = await runCli(["password", "change", "--password-stdin"], { env: plainEnv, input: `${PASSWORD}\n${CHANGED}\n` });
       assert.equal(change.exitCode, 3);

@@ -26,7 +26,10 @@ describe("password change prompts in a terminal", () => {
       return;
     }
     const username = uniqueName("tty");
-    const registered = await runCli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--insecure-storage"], { env, input: PASSWORD });
+    const registered = await runCli(
+      ["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin", "--insecure-storage"],
+      { env, input: PASSWORD },
+    );
     assert.equal(registered.exitCode, 0, registered.stderr);
     const term = startTerminal(["password", "change"], env);
     await term.waitFor(new RegExp(`Changing the password of ${username} at`));

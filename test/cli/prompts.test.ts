@@ -56,7 +56,10 @@ describe("interactive prompts in a terminal", () => {
 
   it("asks both passwords again when they differ, before anything reaches the server", async () => {
     const username = uniqueName("tty");
-    const term = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
+    const term = startTerminal(
+      ["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"],
+      env,
+    );
     await answer(term, [
       [/Password/, "first-secret"],
       [/Password \(again\)/, "second-secret"],
@@ -72,8 +75,14 @@ describe("interactive prompts in a terminal", () => {
 
   it("gives a wrong password three tries", async () => {
     const username = uniqueName("tty");
-    const term = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
-    await answer(term, [[/Password/, "right-one"], [/Password \(again\)/, "right-one"]]);
+    const term = startTerminal(
+      ["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"],
+      env,
+    );
+    await answer(term, [
+      [/Password/, "right-one"],
+      [/Password \(again\)/, "right-one"],
+    ]);
     assert.equal(await term.exited, 0, term.screen());
     const login = startTerminal(["login", "--url", server.url, "-u", username, "--insecure-storage"], env);
     await answer(login, [[/Password/, "wrong-one"]]);
@@ -102,11 +111,20 @@ describe("interactive prompts in a terminal", () => {
 
   it("asks the username and the password again after a refused login, counting the attempts", async () => {
     const username = uniqueName("tty");
-    const made = startTerminal(["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"], env);
-    await answer(made, [[/Password/, "right-one"], [/Password \(again\)/, "right-one"]]);
+    const made = startTerminal(
+      ["register", "--url", server.url, "-u", username, "-e", `${username}@example.com`, "--insecure-storage"],
+      env,
+    );
+    await answer(made, [
+      [/Password/, "right-one"],
+      [/Password \(again\)/, "right-one"],
+    ]);
     assert.equal(await made.exited, 0, made.screen());
     const login = startTerminal(["login", "--url", server.url, "--insecure-storage"], env);
-    await answer(login, [[/Username/, `${username}-typo`], [/Password/, "right-one"]]);
+    await answer(login, [
+      [/Username/, `${username}-typo`],
+      [/Password/, "right-one"],
+    ]);
     await login.waitFor(/error: wrong username or password/);
     await login.waitFor(/Username \(attempt 2 of 3\)/);
     login.type(`${"\x7f".repeat(`${username}-typo`.length)}${username}\r`);

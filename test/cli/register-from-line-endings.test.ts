@@ -57,14 +57,22 @@ describe("authctl register --from with any line endings", () => {
 
   const login = async (username: string, password: string) => (await post(`${server.url}/account/login/`, { username, password })).status;
 
-  for (const [header, rowsEnd] of [["\r\n", "\n"], ["\n", "\r\n"], ["\r", "\n"]] as const) {
+  for (const [header, rowsEnd] of [
+    ["\r\n", "\n"],
+    ["\n", "\r\n"],
+    ["\r", "\n"],
+  ] as const) {
     const name = (end: string) => JSON.stringify(end).slice(1, -1);
     it(`reads a header ending in ${name(header)} and rows ending in ${name(rowsEnd)}: every row is an account with the password as written`, async () => {
       const prefix = uniqueName("eol");
       const users = [0, 1, 2, 3].map((i) => ({ username: `${prefix}n${i}`, password: `pw-${i}-long-enough` }));
       const { text, expected } = build([
         { text: "username,email,password", end: header },
-        ...users.map(({ username, password }): Row => ({ text: `${username},${username}@example.com,${password}`, end: rowsEnd, expect: created(username) })),
+        ...users.map(({ username, password }): Row => ({
+          text: `${username},${username}@example.com,${password}`,
+          end: rowsEnd,
+          expect: created(username),
+        })),
       ]);
       const { result, report } = await register(`${prefix}.csv`, text);
       assert.equal(result.exitCode, 0, result.stderr);
@@ -79,7 +87,11 @@ describe("authctl register --from with any line endings", () => {
   it("reads CRLF, LF and CR mixed row by row, blank lines and quoted line breaks included, numbering rows by their physical lines", async () => {
     const prefix = uniqueName("mix");
     const user = (i: number) => `${prefix}n${i}`;
-    const row = (i: number, end: Row["end"]): Row => ({ text: `${user(i)},${user(i)}@example.com,pw-${i}-long-enough`, end, expect: created(user(i)) });
+    const row = (i: number, end: Row["end"]): Row => ({
+      text: `${user(i)},${user(i)}@example.com,pw-${i}-long-enough`,
+      end,
+      expect: created(user(i)),
+    });
     const { text, expected } = build([
       { text: "username,email,password", end: "\r\n" },
       row(0, "\n"),
@@ -88,7 +100,11 @@ describe("authctl register --from with any line endings", () => {
       row(2, "\r\n"),
       { text: "", end: "\r" },
       { text: `"${user(3)}","${user(3)}@example.com","pw-3-long-enough"`, end: "\r", expect: created(user(3)) },
-      { text: `${user(4)},"${user(4)}@example.com","two\r\nlines"`, end: "\n", expect: refused(user(4), "password contains a control character (U+000D)") },
+      {
+        text: `${user(4)},"${user(4)}@example.com","two\r\nlines"`,
+        end: "\n",
+        expect: refused(user(4), "password contains a control character (U+000D)"),
+      },
       row(5, "\r"),
       row(6, "\n"),
     ]);
@@ -102,7 +118,13 @@ describe("authctl register --from with any line endings", () => {
   it("refuses any field holding a control character, row by row, never sending the row or echoing the password", async () => {
     const prefix = uniqueName("ctl");
     const user = (i: number) => `${prefix}n${i}`;
-    const secrets: [secret: string, codePoint: string][] = [["tab\there-secret", "U+0009"], ["bell\u0007secret", "U+0007"], ["nul\u0000secret", "U+0000"], ["del\u007fsecret", "U+007F"], ["c1\u0085secret", "U+0085"]];
+    const secrets: [secret: string, codePoint: string][] = [
+      ["tab\there-secret", "U+0009"],
+      ["bell\u0007secret", "U+0007"],
+      ["nul\u0000secret", "U+0000"],
+      ["del\u007fsecret", "U+007F"],
+      ["c1\u0085secret", "U+0085"],
+    ];
     const rows: Row[] = [
       { text: "username,email,password", end: "\n" },
       { text: `${user(0)},${user(0)}@example.com,good-password-0`, end: "\n", expect: created(user(0)) },
@@ -111,8 +133,16 @@ describe("authctl register --from with any line endings", () => {
         end: "\n",
         expect: refused(user(i + 1), `password contains a control character (${codePoint})`),
       })),
-      { text: `${user(9)}\u001b[31m,${user(9)}@example.com,good-password-9`, end: "\n", expect: refused(`${user(9)}\u001b[31m`, "username contains a control character (U+001B)") },
-      { text: `${user(10)},${user(10)}@exam\tple.com,good-password-10`, end: "\n", expect: refused(user(10), "email contains a control character (U+0009)") },
+      {
+        text: `${user(9)}\u001b[31m,${user(9)}@example.com,good-password-9`,
+        end: "\n",
+        expect: refused(`${user(9)}\u001b[31m`, "username contains a control character (U+001B)"),
+      },
+      {
+        text: `${user(10)},${user(10)}@exam\tple.com,good-password-10`,
+        end: "\n",
+        expect: refused(user(10), "email contains a control character (U+0009)"),
+      },
     ];
     const { text, expected } = build(rows);
     const { result, report, reportText } = await register(`${prefix}.csv`, text);
@@ -121,7 +151,8 @@ describe("authctl register --from with any line endings", () => {
     assert.equal(await login(user(0), "good-password-0"), 200);
     for (const [i, [secret]] of secrets.entries()) {
       assert.equal(await login(user(i + 1), secret), 400, `${user(i + 1)} was not created`);
-      for (const output of [result.stdout, result.stderr, reportText]) assert.ok(!output.includes(JSON.stringify(secret).slice(1, -1)) && !output.includes(secret), "a refused password was echoed");
+      for (const output of [result.stdout, result.stderr, reportText])
+        assert.ok(!output.includes(JSON.stringify(secret).slice(1, -1)) && !output.includes(secret), "a refused password was echoed");
     }
   });
 

@@ -16,7 +16,6 @@ import { waitFor } from "../helpers/wait.js";
 
 type Expected = Omit<ReportEntry, "token" | "password">;
 
-
 const summaryOf = (stdout: string): SummaryJson => JSON.parse(stdout) as SummaryJson;
 
 /** Builds an input file row by row, remembering the physical line each row starts on and what the report should say. */
@@ -41,7 +40,13 @@ class InputBuilder {
 
 const created = (username: string): Omit<Expected, "line"> => ({ username, outcome: "created", status: 201, error: null });
 /** A failed row; one the server refused (400) carries the email it was sent with. */
-const failed = (username: string | null, status: number | null, error: string, email?: string): Omit<Expected, "line"> => ({ username, outcome: "failed", status, error, ...(email === undefined ? {} : { email }) });
+const failed = (username: string | null, status: number | null, error: string, email?: string): Omit<Expected, "line"> => ({
+  username,
+  outcome: "failed",
+  status,
+  error,
+  ...(email === undefined ? {} : { email }),
+});
 const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
 
 /** Logs in as every account with the password from the input or, when generated, from the report; checks the report's token. */
@@ -51,7 +56,10 @@ async function assertEveryAccountLogsIn(url: string, accounts: Map<string, strin
     const entry = withToken.get(username);
     assert.ok(entry, `no token in the report for ${username}`);
     const password = given ?? entry.password;
-    assert.ok(password !== undefined && password.length >= 20 === (given === undefined), `password of ${username}: generated ones are ≥ 20 characters and only those are reported`);
+    assert.ok(
+      password !== undefined && password.length >= 20 === (given === undefined),
+      `password of ${username}: generated ones are ≥ 20 characters and only those are reported`,
+    );
     const answer = await post(`${url}/account/login/`, { username, password });
     assert.equal(answer.status, 200, `login as ${username}`);
     assertSameSecret((answer.body as { token: string }).token, entry.token ?? "", `the reported token of ${username}`);
@@ -82,16 +90,44 @@ describe("authctl register --from", () => {
       const username = `${prefix}n${i}`;
       const password = i % 3 === 0 ? undefined : `pw-${i}-long-enough`;
       input.add(`${username},${username}@example.com,${password ?? ""}`, created(username), password);
-      if (i === 5) input.add(`${prefix}bad,not-an-email,pw`, failed(`${prefix}bad`, 400, "email: Enter a valid email address.", "not-an-email"));
+      if (i === 5)
+        input.add(`${prefix}bad,not-an-email,pw`, failed(`${prefix}bad`, 400, "email: Enter a valid email address.", "not-an-email"));
       if (i === 17) input.add(`${prefix}noemail,,pw`, failed(`${prefix}noemail`, null, "email is missing"));
-      if (i === 30) input.add(`${prefix}n3,${prefix}again@example.com,pw`, failed(`${prefix}n3`, null, "duplicate username: already on line 5"));
-      if (i === 41) input.add(`${prefix}wide,${prefix}wide@example.com,pw,extra`, failed(`${prefix}wide`, null, "expected 3 fields as in the header, found 4"));
+      if (i === 30)
+        input.add(`${prefix}n3,${prefix}again@example.com,pw`, failed(`${prefix}n3`, null, "duplicate username: already on line 5"));
+      if (i === 41)
+        input.add(
+          `${prefix}wide,${prefix}wide@example.com,pw,extra`,
+          failed(`${prefix}wide`, null, "expected 3 fields as in the header, found 4"),
+        );
       // A quoted line break is CSV, and still counts as a line; as a password it is refused (no one can type it).
-      if (i === 60) input.add(`${prefix}multi,${prefix}multi@example.com,"two\nlines"`, failed(`${prefix}multi`, null, "password contains a control character (U+000A)"));
+      if (i === 60)
+        input.add(
+          `${prefix}multi,${prefix}multi@example.com,"two\nlines"`,
+          failed(`${prefix}multi`, null, "password contains a control character (U+000A)"),
+        );
       if (i === 61) input.add("");
-      if (i === 99) input.add(`${taken.username},${taken.username}@example.com,s3cret-pw`, { username: taken.username, outcome: "exists", status: 200, error: null }, "s3cret-pw");
-      if (i === 120) input.add(`${stranger.username},${stranger.username}@example.com,not-their-password`, failed(stranger.username, 400, "A user with that username already exists. The password in the input does not log in to it: Unable to log in with provided credentials.", `${stranger.username}@example.com`));
-      if (i === 150) input.add(`${prefix}dupmail,${taken.username}@example.com,pw`, failed(`${prefix}dupmail`, 400, "Email already exists!", `${taken.username}@example.com`));
+      if (i === 99)
+        input.add(
+          `${taken.username},${taken.username}@example.com,s3cret-pw`,
+          { username: taken.username, outcome: "exists", status: 200, error: null },
+          "s3cret-pw",
+        );
+      if (i === 120)
+        input.add(
+          `${stranger.username},${stranger.username}@example.com,not-their-password`,
+          failed(
+            stranger.username,
+            400,
+            "A user with that username already exists. The password in the input does not log in to it: Unable to log in with provided credentials.",
+            `${stranger.username}@example.com`,
+          ),
+        );
+      if (i === 150)
+        input.add(
+          `${prefix}dupmail,${taken.username}@example.com,pw`,
+          failed(`${prefix}dupmail`, 400, "Email already exists!", `${taken.username}@example.com`),
+        );
     }
     const file = join(dir.path, `${prefix}.csv`);
     await writeFile(file, input.text);
@@ -101,7 +137,19 @@ describe("authctl register --from", () => {
     const failures = input.expected.filter((entry) => entry.outcome === "failed").length;
     assert.deepEqual(
       { ...summaryOf(first.stdout), elapsedSeconds: 0, accountsPerSecond: 0 },
-      { url: server.url, report: `${file}.report.jsonl`, created: 240, exists: 1, failed: failures, doneEarlier: 0, failedEarlier: 0, rows: 241 + failures, elapsedSeconds: 0, accountsPerSecond: 0, interrupted: false },
+      {
+        url: server.url,
+        report: `${file}.report.jsonl`,
+        created: 240,
+        exists: 1,
+        failed: failures,
+        doneEarlier: 0,
+        failedEarlier: 0,
+        rows: 241 + failures,
+        elapsedSeconds: 0,
+        accountsPerSecond: 0,
+        interrupted: false,
+      },
     );
     assert.equal((await stat(`${file}.report.jsonl`)).mode & 0o777, 0o600);
     const lines = await readReport(`${file}.report.jsonl`);
@@ -109,7 +157,11 @@ describe("authctl register --from", () => {
     assert.deepEqual(report.map(withoutSecrets).sort(byLine), input.expected);
     for (const entry of report) {
       if (entry.outcome !== "failed") assertTokenShape(entry.token, `the token of line ${entry.line}`);
-      assert.equal(entry.password !== undefined, entry.outcome === "created" && input.accounts.get(entry.username ?? "") === undefined, `line ${entry.line} reports a password only when generated`);
+      assert.equal(
+        entry.password !== undefined,
+        entry.outcome === "created" && input.accounts.get(entry.username ?? "") === undefined,
+        `line ${entry.line} reports a password only when generated`,
+      );
     }
     await assertEveryAccountLogsIn(server.url, input.accounts, report);
     assert.doesNotMatch(first.stderr + first.stdout, /[0-9a-f]{40}|pw-\d+-long-enough/, "a token or password was printed");
@@ -120,20 +172,34 @@ describe("authctl register --from", () => {
       const again = await runCli(["register", "--from", file, "--url", front.url, "--json", "--quiet"], { env });
       assert.equal(again.exitCode, 1, again.stderr);
       const summary = summaryOf(again.stdout);
-      assert.deepEqual([summary.created, summary.exists, summary.failed, summary.doneEarlier, summary.failedEarlier, summary.rows], [0, 0, 1, 240 + failures, failures - 1, 241 + failures]);
-      assert.deepEqual(front.requests.map((request) => `${request.path} ${request.username}`), [`/account/register/ ${stranger.username}`, `/account/login/ ${stranger.username}`]);
+      assert.deepEqual(
+        [summary.created, summary.exists, summary.failed, summary.doneEarlier, summary.failedEarlier, summary.rows],
+        [0, 0, 1, 240 + failures, failures - 1, 241 + failures],
+      );
+      assert.deepEqual(
+        front.requests.map((request) => `${request.path} ${request.username}`),
+        [`/account/register/ ${stranger.username}`, `/account/login/ ${stranger.username}`],
+      );
     } finally {
       await front.close();
     }
     const rerun = (await readReport(`${file}.report.jsonl`)).slice(lines.length);
-    assert.deepEqual(rerun.map(withoutSecrets), input.expected.filter((entry) => entry.username === stranger.username));
-    assert.deepEqual((await readRows(`${file}.report.jsonl`)).map(withoutSecrets).sort(byLine), input.expected, "by the rule, every row is as the first run left it");
+    assert.deepEqual(
+      rerun.map(withoutSecrets),
+      input.expected.filter((entry) => entry.username === stranger.username),
+    );
+    assert.deepEqual(
+      (await readRows(`${file}.report.jsonl`)).map(withoutSecrets).sort(byLine),
+      input.expected,
+      "by the rule, every row is as the first run left it",
+    );
   });
 
   it("provisions JSON Lines, reporting malformed lines with their numbers", async () => {
     const prefix = uniqueName("jl");
     const input = new InputBuilder();
-    const row = (username: string, password?: string) => JSON.stringify({ username, email: `${username}@example.com`, ...(password ? { password } : {}) });
+    const row = (username: string, password?: string) =>
+      JSON.stringify({ username, email: `${username}@example.com`, ...(password ? { password } : {}) });
     for (let i = 0; i < 150; i++) {
       const username = `${prefix}n${i}`;
       const password = i % 2 === 0 ? `pw-${i}-long-enough` : undefined;
@@ -143,9 +209,17 @@ describe("authctl register --from", () => {
       if (i === 10) input.add("   ");
       if (i === 20) input.add(JSON.stringify({ email: "x@example.com" }), failed(null, null, "username is missing"));
       if (i === 30) input.add(JSON.stringify({ username: 7, email: "x@example.com" }), failed(null, null, "username must be a string"));
-      if (i === 40) input.add(JSON.stringify({ username: `${prefix}typo`, email: "t@example.com", pasword: "x" }), failed(`${prefix}typo`, null, 'unknown field "pasword" (expected username, email, password)'));
+      if (i === 40)
+        input.add(
+          JSON.stringify({ username: `${prefix}typo`, email: "t@example.com", pasword: "x" }),
+          failed(`${prefix}typo`, null, 'unknown field "pasword" (expected username, email, password)'),
+        );
       if (i === 50) input.add(row(`${prefix}n0`, "other"), failed(`${prefix}n0`, null, "duplicate username: already on line 1"));
-      if (i === 60) input.add(JSON.stringify({ username: `${prefix}bad`, email: "nope", password: "pw" }), failed(`${prefix}bad`, 400, "email: Enter a valid email address.", "nope"));
+      if (i === 60)
+        input.add(
+          JSON.stringify({ username: `${prefix}bad`, email: "nope", password: "pw" }),
+          failed(`${prefix}bad`, 400, "email: Enter a valid email address.", "nope"),
+        );
     }
     const file = join(dir.path, `${prefix}.jsonl`);
     const report = join(dir.path, `${prefix}-report.jsonl`);
@@ -164,12 +238,18 @@ describe("authctl register --from", () => {
   it("stops taking rows on Ctrl-C, finishes those in flight, and a re-run sends only the rest, creating every account exactly once", async () => {
     const prefix = uniqueName("int");
     const header = "username,email,password";
-    const rows = Array.from({ length: 160 }, (_, i) => `${prefix}n${i},${prefix}n${i}@example.com,${i % 4 === 0 ? "" : `pw-${i}-long-enough`}`);
+    const rows = Array.from(
+      { length: 160 },
+      (_, i) => `${prefix}n${i},${prefix}n${i}@example.com,${i % 4 === 0 ? "" : `pw-${i}-long-enough`}`,
+    );
     const report = join(dir.path, `${prefix}.report.jsonl`);
     // Fed through stdin, which stays open, so the run cannot finish before Ctrl-C reaches it.
     const run = spawnCli(["register", "--from", "-", "--format", "csv", "--report", report, "--concurrency", "4"], env);
     run.child.stdin.write(`${header}\n${rows.slice(0, 100).join("\n")}\n`);
-    await waitFor("20 rows done in the report", async () => (await readRows(report)).filter((entry) => entry.outcome !== "pending").length >= 20);
+    await waitFor(
+      "20 rows done in the report",
+      async () => (await readRows(report)).filter((entry) => entry.outcome !== "pending").length >= 20,
+    );
     run.child.kill("SIGINT");
     const interrupted = await run.result;
     assert.equal(interrupted.exitCode, 130, interrupted.stderr);
@@ -177,7 +257,10 @@ describe("authctl register --from", () => {
     assert.match(interrupted.stderr, /interrupted: run the same command again to finish the rest/);
     const firstRun = await readRows(report);
     assert.ok(firstRun.length >= 20 && firstRun.length <= 100, `${firstRun.length} rows in the first report`);
-    assert.ok(firstRun.every((entry) => entry.outcome === "created"), "every row the first run took was finished and created");
+    assert.ok(
+      firstRun.every((entry) => entry.outcome === "created"),
+      "every row the first run took was finished and created",
+    );
 
     const file = join(dir.path, `${prefix}.csv`);
     await writeFile(file, `${header}\n${rows.join("\n")}\n`);
@@ -186,10 +269,16 @@ describe("authctl register --from", () => {
       const resumed = await runCli(["register", "--from", file, "--report", report, "--url", front.url, "--json"], { env });
       assert.equal(resumed.exitCode, 0, resumed.stderr);
       const summary = summaryOf(resumed.stdout);
-      assert.deepEqual([summary.created, summary.exists, summary.failed, summary.doneEarlier], [160 - firstRun.length, 0, 0, firstRun.length]);
+      assert.deepEqual(
+        [summary.created, summary.exists, summary.failed, summary.doneEarlier],
+        [160 - firstRun.length, 0, 0, firstRun.length],
+      );
       // No login, and no registration, for a row the first run finished: the rows done earlier cost nothing.
       const done = new Set(firstRun.map((entry) => entry.username));
-      assert.deepEqual(front.requests.filter((request) => request.path !== "/account/register/" || done.has(request.username ?? "")), []);
+      assert.deepEqual(
+        front.requests.filter((request) => request.path !== "/account/register/" || done.has(request.username ?? "")),
+        [],
+      );
       assert.equal(front.requests.length, 160 - firstRun.length);
     } finally {
       await front.close();
@@ -197,9 +286,13 @@ describe("authctl register --from", () => {
 
     const all = await readReport(report);
     const createdIn = new Map<string, number>();
-    for (const entry of all.filter((row) => row.outcome === "created")) createdIn.set(entry.username ?? "", (createdIn.get(entry.username ?? "") ?? 0) + 1);
+    for (const entry of all.filter((row) => row.outcome === "created"))
+      createdIn.set(entry.username ?? "", (createdIn.get(entry.username ?? "") ?? 0) + 1);
     assert.equal(createdIn.size, 160);
-    assert.ok([...createdIn.values()].every((count) => count === 1), "an account was created twice");
+    assert.ok(
+      [...createdIn.values()].every((count) => count === 1),
+      "an account was created twice",
+    );
     const accounts = new Map(rows.map((row, i) => [`${prefix}n${i}`, row.split(",")[2] || undefined]));
     await assertEveryAccountLogsIn(server.url, accounts, await readRows(report));
   });
@@ -214,15 +307,24 @@ describe("authctl register --from", () => {
     try {
       const run = spawnCli(["register", "--from", file, "--report", report, "--url", front.url, "--concurrency", "3"], env);
       // Five rows reported, then three accounts made whose answers never arrive: kill the run there.
-      await waitFor("three unanswered registrations", async () => (await readRows(report)).filter((entry) => entry.outcome === "created").length >= 5 && front.kept() >= 3);
+      await waitFor(
+        "three unanswered registrations",
+        async () => (await readRows(report)).filter((entry) => entry.outcome === "created").length >= 5 && front.kept() >= 3,
+      );
       run.child.kill("SIGKILL");
       assert.equal((await run.result).exitCode, null);
     } finally {
       await front.close();
     }
     const left = await readRows(report);
-    assert.deepEqual(left.map((entry) => entry.outcome).sort(), [...Array<string>(5).fill("created"), ...Array<string>(3).fill("pending")].sort());
-    assert.ok(left.every((entry) => (entry.password ?? "").length >= 20), "a row sent without its password in the report");
+    assert.deepEqual(
+      left.map((entry) => entry.outcome).sort(),
+      [...Array<string>(5).fill("created"), ...Array<string>(3).fill("pending")].sort(),
+    );
+    assert.ok(
+      left.every((entry) => (entry.password ?? "").length >= 20),
+      "a row sent without its password in the report",
+    );
     assert.equal((await stat(report)).mode & 0o777, 0o600);
 
     const resumed = await runCli(["register", "--from", file, "--report", report, "--json"], { env });
@@ -247,7 +349,11 @@ describe("authctl register --from", () => {
       for (const username of made) {
         const password = rows.get(username)?.password;
         assert.ok(password !== undefined, `${when}: no password for ${username} by the rule`);
-        assert.equal((await post(`${server.url}/account/login/`, { username, password })).status, 200, `${when}: ${username} logs in with the password the rule finds`);
+        assert.equal(
+          (await post(`${server.url}/account/login/`, { username, password })).status,
+          200,
+          `${when}: ${username} logs in with the password the rule finds`,
+        );
       }
     };
     const killWhen = async (front: Awaited<ReturnType<typeof startFront>>, args: string[], what: string, state: () => Promise<boolean>) => {
@@ -276,13 +382,21 @@ describe("authctl register --from", () => {
       registrations++;
       return registrations <= 5 ? "pass" : registrations <= 7 ? "keep" : "hold";
     });
-    await killWhen(first, ["--concurrency", "4"], "five rows created, two answers kept, two requests held", async () =>
-      first.kept() === 2 && first.held() === 2 && (await readRows(report)).filter((entry) => entry.outcome === "created").length === 5,
+    await killWhen(
+      first,
+      ["--concurrency", "4"],
+      "five rows created, two answers kept, two requests held",
+      async () =>
+        first.kept() === 2 && first.held() === 2 && (await readRows(report)).filter((entry) => entry.outcome === "created").length === 5,
     );
     // ...and the kill came while the last outcome was being written: the account is made, its outcome torn.
     const torn = await tearLastLine((entry) => entry.outcome === "created");
     const made = new Set(first.requests.filter((request) => request.treatment !== "hold").map((request) => request.username ?? ""));
-    const finished = new Set([...made].filter((username) => first.requests.find((request) => request.username === username)?.treatment === "pass" && username !== torn.username));
+    const finished = new Set(
+      [...made].filter(
+        (username) => first.requests.find((request) => request.username === username)?.treatment === "pass" && username !== torn.username,
+      ),
+    );
     assert.deepEqual([made.size, finished.size], [7, 4]);
     await assertRuleFindsEveryAccount(made, "after the first kill");
 
@@ -291,7 +405,11 @@ describe("authctl register --from", () => {
     await killWhen(second, ["--concurrency", "6"], "six requests held", () => Promise.resolve(second.held() === 6));
     await tearLastLine((entry) => entry.outcome === "pending");
     await assertRuleFindsEveryAccount(made, "after the second kill");
-    assert.deepEqual(second.requests.filter((request) => finished.has(request.username ?? "")), [], "the second run sent a row the first one finished");
+    assert.deepEqual(
+      second.requests.filter((request) => finished.has(request.username ?? "")),
+      [],
+      "the second run sent a row the first one finished",
+    );
 
     // Run 3: to the end, through a front that counts what is sent.
     const third = await startFront(server.url);
@@ -300,15 +418,26 @@ describe("authctl register --from", () => {
       assert.equal(resumed.exitCode, 0, resumed.stderr);
       const summary = summaryOf(resumed.stdout);
       assert.deepEqual([summary.created, summary.exists, summary.failed, summary.doneEarlier], [16, 0, 0, 4]);
-      const sent = (path: string) => third.requests.filter((request) => request.path === path).map((request) => request.username ?? "").sort();
-      assert.deepEqual(sent("/account/register/"), usernames.filter((username) => !finished.has(username)).sort(), "registrations of the rows not settled, and only those");
+      const sent = (path: string) =>
+        third.requests
+          .filter((request) => request.path === path)
+          .map((request) => request.username ?? "")
+          .sort();
+      assert.deepEqual(
+        sent("/account/register/"),
+        usernames.filter((username) => !finished.has(username)).sort(),
+        "registrations of the rows not settled, and only those",
+      );
       // A login only where the server made the account before: the torn outcome and the two lost answers.
       assert.deepEqual(sent("/account/login/"), [...made].filter((username) => !finished.has(username)).sort());
     } finally {
       await third.close();
     }
     const rows = await readRows(report);
-    assert.deepEqual(rows.map((entry) => entry.outcome), Array<string>(20).fill("created"));
+    assert.deepEqual(
+      rows.map((entry) => entry.outcome),
+      Array<string>(20).fill("created"),
+    );
     const created = (await readReport(report)).filter((entry) => entry.outcome === "created").map((entry) => entry.username);
     assert.equal(new Set(created).size, created.length, "an account was reported created twice");
     await assertEveryAccountLogsIn(server.url, new Map(usernames.map((username) => [username, undefined])), rows);
@@ -317,11 +446,22 @@ describe("authctl register --from", () => {
   it("draws a live progress bar at a terminal, then the summary", async () => {
     const prefix = uniqueName("tty");
     const file = join(dir.path, `${prefix}.jsonl`);
-    await writeFile(file, Array.from({ length: 200 }, (_, i) => JSON.stringify({ username: `${prefix}n${i}`, email: `${prefix}n${i}@example.com` })).join("\n"));
-    const term = pty.spawn(process.execPath, [AUTHCTL, "register", "--from", file], { env: { ...process.env, ...env, TERM: "xterm", NO_COLOR: "1" }, cols: 120, rows: 30 });
+    await writeFile(
+      file,
+      Array.from({ length: 200 }, (_, i) => JSON.stringify({ username: `${prefix}n${i}`, email: `${prefix}n${i}@example.com` })).join("\n"),
+    );
+    const term = pty.spawn(process.execPath, [AUTHCTL, "register", "--from", file], {
+      env: { ...process.env, ...env, TERM: "xterm", NO_COLOR: "1" },
+      cols: 120,
+      rows: 30,
+    });
     let screen = "";
     term.onData((data) => (screen += data));
-    const exitCode = await new Promise<number>((resolve) => term.onExit((exit) => { resolve(exit.exitCode); }));
+    const exitCode = await new Promise<number>((resolve) =>
+      term.onExit((exit) => {
+        resolve(exit.exitCode);
+      }),
+    );
     assert.equal(exitCode, 0, screen);
     // The file is counted long before 200 bcrypt registrations finish, so the bar's last frame is full.
     assert.match(screen, /█{24} 200\/200 rows · [\d.]+\/s · ETA 0s · 0 failed/);
@@ -329,38 +469,61 @@ describe("authctl register --from", () => {
     assert.doesNotMatch(screen, /[0-9a-f]{40}/, "a token was printed");
   });
 
-  it("keeps tokens only in the report, unless --save-tokens puts them in the keychain without switching accounts", { skip: keyringSkipReason() }, async () => {
-    const local = await configDir();
-    const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
-    try {
-      const me = uniqueName("me");
-      const registered = await runCli(["register", "-u", me, "-e", `${me}@example.com`, "--password-stdin"], { env: localEnv, input: "pw" });
-      assert.equal(registered.exitCode, 0, registered.stderr);
-      const names = [uniqueName("kept"), uniqueName("kept")];
-      const file = join(dir.path, `${names[0]}.jsonl`);
-      await writeFile(file, names.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
-      const plain = await runCli(["register", "--from", file, "--report", `${file}.plain`], { env: localEnv });
-      assert.equal(plain.exitCode, 0, plain.stderr);
-      assert.deepEqual(names.map((name) => secretToolLookup(server.url, name)), ["", ""], "bulk mode stored a token without --save-tokens");
+  it(
+    "keeps tokens only in the report, unless --save-tokens puts them in the keychain without switching accounts",
+    { skip: keyringSkipReason() },
+    async () => {
+      const local = await configDir();
+      const localEnv = { AUTHCTL_CONFIG_DIR: local.path, AUTHCTL_URL: server.url };
+      try {
+        const me = uniqueName("me");
+        const registered = await runCli(["register", "-u", me, "-e", `${me}@example.com`, "--password-stdin"], {
+          env: localEnv,
+          input: "pw",
+        });
+        assert.equal(registered.exitCode, 0, registered.stderr);
+        const names = [uniqueName("kept"), uniqueName("kept")];
+        const file = join(dir.path, `${names[0]}.jsonl`);
+        await writeFile(file, names.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
+        const plain = await runCli(["register", "--from", file, "--report", `${file}.plain`], { env: localEnv });
+        assert.equal(plain.exitCode, 0, plain.stderr);
+        assert.deepEqual(
+          names.map((name) => secretToolLookup(server.url, name)),
+          ["", ""],
+          "bulk mode stored a token without --save-tokens",
+        );
 
-      const saved = await runCli(["register", "--from", file, "--save-tokens", "--json"], { env: localEnv });
-      assert.equal(saved.exitCode, 0, saved.stderr);
-      assert.equal(summaryOf(saved.stdout).tokensSaved, 0, "a generated password cannot log in again, so an existing account has no token to keep");
-      const fresh = [uniqueName("kept"), uniqueName("kept")];
-      await writeFile(file, fresh.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
-      const stored = await runCli(["register", "--from", file, "--save-tokens", "--report", `${file}.stored`], { env: localEnv });
-      assert.equal(stored.exitCode, 0, stored.stderr);
-      assert.match(stored.stderr, /tokens kept: 2 in the OS keychain/);
-      const report = await readRows(`${file}.stored`);
-      for (const name of fresh) assertSameSecret(secretToolLookup(server.url, name), report.find((entry) => entry.username === name)?.token ?? "", `the keychain entry of ${name}`);
-      const status = await runCli(["status", "--json"], { env: localEnv });
-      const accounts = (JSON.parse(status.stdout) as { accounts: { username: string; active: boolean }[] }).accounts;
-      assert.deepEqual(accounts.filter((account) => account.active).map((account) => account.username), [me]);
-      assert.deepEqual(accounts.map((account) => account.username).sort(), [me, ...fresh].sort());
-    } finally {
-      await local.remove();
-    }
-  });
+        const saved = await runCli(["register", "--from", file, "--save-tokens", "--json"], { env: localEnv });
+        assert.equal(saved.exitCode, 0, saved.stderr);
+        assert.equal(
+          summaryOf(saved.stdout).tokensSaved,
+          0,
+          "a generated password cannot log in again, so an existing account has no token to keep",
+        );
+        const fresh = [uniqueName("kept"), uniqueName("kept")];
+        await writeFile(file, fresh.map((name) => JSON.stringify({ username: name, email: `${name}@example.com` })).join("\n"));
+        const stored = await runCli(["register", "--from", file, "--save-tokens", "--report", `${file}.stored`], { env: localEnv });
+        assert.equal(stored.exitCode, 0, stored.stderr);
+        assert.match(stored.stderr, /tokens kept: 2 in the OS keychain/);
+        const report = await readRows(`${file}.stored`);
+        for (const name of fresh)
+          assertSameSecret(
+            secretToolLookup(server.url, name),
+            report.find((entry) => entry.username === name)?.token ?? "",
+            `the keychain entry of ${name}`,
+          );
+        const status = await runCli(["status", "--json"], { env: localEnv });
+        const accounts = (JSON.parse(status.stdout) as { accounts: { username: string; active: boolean }[] }).accounts;
+        assert.deepEqual(
+          accounts.filter((account) => account.active).map((account) => account.username),
+          [me],
+        );
+        assert.deepEqual(accounts.map((account) => account.username).sort(), [me, ...fresh].sort());
+      } finally {
+        await local.remove();
+      }
+    },
+  );
 
   it("waits as long as a throttling server's Retry-After says, then registers", async () => {
     // A fake: the real server throttles registrations only when configured to, and a test cannot cheaply make it.
@@ -373,7 +536,10 @@ describe("authctl register --from", () => {
     );
     try {
       const file = join(dir.path, `${uniqueName("throttled")}.jsonl`);
-      await writeFile(file, ["a", "b", "c"].map((name) => JSON.stringify({ username: name, email: `${name}@example.com`, password: "pw" })).join("\n"));
+      await writeFile(
+        file,
+        ["a", "b", "c"].map((name) => JSON.stringify({ username: name, email: `${name}@example.com`, password: "pw" })).join("\n"),
+      );
       const result = await runCli(["register", "--from", file, "--url", fake.url, "--concurrency", "1", "--json"], { env });
       assert.equal(result.exitCode, 0, result.stderr);
       assert.deepEqual([summaryOf(result.stdout).created, summaryOf(result.stdout).failed], [3, 0]);
@@ -383,7 +549,14 @@ describe("authctl register --from", () => {
       // A lower bound only: a busy machine makes the gap longer, never shorter.
       assert.ok(throttled && retried && retried.at - throttled.at >= 1000, "retried before Retry-After had passed");
       const report = await readReport(`${file}.report.jsonl`);
-      assert.deepEqual(report.map((entry) => [entry.line, entry.outcome, entry.status]), [[1, "created", 201], [2, "created", 201], [3, "created", 201]]);
+      assert.deepEqual(
+        report.map((entry) => [entry.line, entry.outcome, entry.status]),
+        [
+          [1, "created", 201],
+          [2, "created", 201],
+          [3, "created", 201],
+        ],
+      );
     } finally {
       await fake.close();
     }
@@ -402,11 +575,15 @@ describe("authctl register --from", () => {
       const rssFile = join(dir.path, "max-rss");
       const preload = fileURLToPath(new URL("../helpers/max-rss.mjs", import.meta.url));
       // Holding every row (or report entry) would need far more than a 64 MB heap.
-      const run = spawnCli(["register", "--from", file, "--url", fake.url, "--concurrency", "16", "--quiet", "--json"], {
-        ...env,
-        NODE_OPTIONS: `--import=${preload} --max-old-space-size=64`,
-        AUTHCTL_TEST_MAX_RSS_FILE: rssFile,
-      }, 300_000);
+      const run = spawnCli(
+        ["register", "--from", file, "--url", fake.url, "--concurrency", "16", "--quiet", "--json"],
+        {
+          ...env,
+          NODE_OPTIONS: `--import=${preload} --max-old-space-size=64`,
+          AUTHCTL_TEST_MAX_RSS_FILE: rssFile,
+        },
+        300_000,
+      );
       run.child.stdin.end();
       const result = await run.result;
       assert.equal(result.exitCode, 0, result.stderr);
@@ -424,14 +601,20 @@ describe("authctl register --from", () => {
     const file = join(dir.path, "header.csv");
     await writeFile(file, "user,email\nada,ada@example.com\n");
     const cases: [string[], RegExp][] = [
-      [["--from", file], /error: .*header\.csv line 1: unknown column "user"\nhint: the first line must name the columns: username,email\[,password\]/],
+      [
+        ["--from", file],
+        /error: .*header\.csv line 1: unknown column "user"\nhint: the first line must name the columns: username,email\[,password\]/,
+      ],
       [["--from", join(dir.path, "missing.csv")], /error: cannot read .*missing\.csv: no such file/],
       [["--from", join(dir.path, "rows.txt")], /error: cannot tell the format of .*rows\.txt\nhint: pass --format csv or --format jsonl/],
       [["--from", file, "--report", "-"], /error: the report cannot go to stdout: it holds tokens and passwords/],
       [["--from", "-", "--format", "csv"], /error: --report is required with --from -/],
       [["--from", file, "-u", "ada"], /error: --username cannot be combined with --from/],
       [["--from", file, "--concurrency", "0"], /error: --concurrency must be a whole number from 1 to 64, got "0"/],
-      [["--from", file, "--url", "http://accounts.example.invalid"], /error: refusing to send a password over plain HTTP to accounts\.example\.invalid/],
+      [
+        ["--from", file, "--url", "http://accounts.example.invalid"],
+        /error: refusing to send a password over plain HTTP to accounts\.example\.invalid/,
+      ],
       [["--concurrency", "4"], /error: --concurrency only applies with --from/],
     ];
     for (const [args, message] of cases) {

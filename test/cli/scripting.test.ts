@@ -36,7 +36,10 @@ describe("authctl for scripts", () => {
 
   it("login --with-token keeps a checked token; --no-store prints one and keeps nothing", async () => {
     const { username, token } = await registerDirectly(server.url);
-    const printed = await runCli(["login", server.url, "-u", username, "--password-stdin", "--no-store"], { env: { AUTHCTL_CONFIG_DIR: config.path }, input: "s3cret-pw" });
+    const printed = await runCli(["login", server.url, "-u", username, "--password-stdin", "--no-store"], {
+      env: { AUTHCTL_CONFIG_DIR: config.path },
+      input: "s3cret-pw",
+    });
     assert.equal(printed.exitCode, 0, printed.stderr);
     assertSameSecret(printed.stdout.trim(), token, "the --no-store output");
     assert.equal((await runCli(["token", "-u", username], { env })).exitCode, 4, "--no-store kept the token");
@@ -107,8 +110,15 @@ COMP_WORDS=(authctl user edit --f); COMP_CWORD=3; _authctl; echo "\${COMPREPLY[*
     const config = await configDir();
     const work = await configDir();
     try {
-      const accounts = [{ username: "ada", storage: "file" }, { username: "grace", storage: "file" }];
-      const stored = { version: 2, current: "http://127.0.0.1:8131", servers: [{ url: "http://127.0.0.1:8131", active: "ada", lastUsed: 1, accounts }] };
+      const accounts = [
+        { username: "ada", storage: "file" },
+        { username: "grace", storage: "file" },
+      ];
+      const stored = {
+        version: 2,
+        current: "http://127.0.0.1:8131",
+        servers: [{ url: "http://127.0.0.1:8131", active: "ada", lastUsed: 1, accounts }],
+      };
       await writeFile(join(config.path, "config.json"), JSON.stringify(stored), { mode: 0o600 });
       await writeFile(join(work.path, "rows.csv"), "username,email\n");
       const script = `authctl() { "${process.execPath}" "${AUTHCTL}" "$@"; }
@@ -121,10 +131,18 @@ show authctl login --url ""
 show authctl register --from ""
 show authctl login --name ""
 show authctl serve --data-dir ""`;
-      const result = spawnSync("bash", ["-c", script], { encoding: "utf8", cwd: work.path, env: { ...process.env, AUTHCTL_CONFIG_DIR: config.path } });
+      const result = spawnSync("bash", ["-c", script], {
+        encoding: "utf8",
+        cwd: work.path,
+        env: { ...process.env, AUTHCTL_CONFIG_DIR: config.path },
+      });
       const lines = result.stdout.split("\n");
       assert.match(lines[0] ?? "", /^create-user set-password .* import-django$/, result.stderr);
-      assert.deepEqual(lines.slice(1, 7), ["bash zsh fish", "ada grace", "http://127.0.0.1:8131", "rows.csv", "", ""], "no file names where a file is not taken");
+      assert.deepEqual(
+        lines.slice(1, 7),
+        ["bash zsh fish", "ada grace", "http://127.0.0.1:8131", "rows.csv", "", ""],
+        "no file names where a file is not taken",
+      );
     } finally {
       await config.remove();
       await work.remove();
@@ -136,8 +154,19 @@ show authctl serve --data-dir ""`;
   it("prints a fish completion script that fish completes from", { skip: missing("fish") }, () => {
     const script = `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl lo"; complete -C "authctl logout --l"; complete -C "authctl password "; complete -C "authctl password reset --li"`;
     const result = spawnSync("fish", ["-c", script], { encoding: "utf8" });
-    assert.match(result.stdout, /^login\t.*\nlogout\t.*\n--local\tonly forget the token here.*\nchange\t.*\nreset\t.*\n--link\tset the new password with the link from the mail/, result.stderr);
-    const values = spawnSync("fish", ["-c", `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl completion "; complete -C "authctl login --name "`], { encoding: "utf8" });
+    assert.match(
+      result.stdout,
+      /^login\t.*\nlogout\t.*\n--local\tonly forget the token here.*\nchange\t.*\nreset\t.*\n--link\tset the new password with the link from the mail/,
+      result.stderr,
+    );
+    const values = spawnSync(
+      "fish",
+      [
+        "-c",
+        `"${process.execPath}" "${AUTHCTL}" completion fish | source; complete -C "authctl completion "; complete -C "authctl login --name "`,
+      ],
+      { encoding: "utf8" },
+    );
     assert.equal(values.stdout, "bash\nfish\nzsh\n", "the shells, and nothing (no file names) for a name");
   });
 
@@ -169,7 +198,9 @@ show authctl serve --data-dir ""`;
 
   it("strips terminal escapes from what a hostile server says", async () => {
     const refusal = JSON.stringify({ non_field_errors: ["\u001b]0;pwned\u0007\u001b[2Jbad\u001b[31m news"] });
-    const hostile = await startFixedServer((method) => (method === "OPTIONS" ? [200, "application/json", "{}"] : [400, "application/json", refusal]));
+    const hostile = await startFixedServer((method) =>
+      method === "OPTIONS" ? [200, "application/json", "{}"] : [400, "application/json", refusal],
+    );
     try {
       const result = await runCli(["login", hostile.url, "-u", "ada", "--password-stdin"], { env, input: "pw" });
       assert.equal(result.exitCode, 1);
@@ -183,7 +214,9 @@ show authctl serve --data-dir ""`;
   it("status checks a token against a server without /account/me/", async () => {
     const token = "a".repeat(40);
     // DRF authenticates every request: OPTIONS with a valid token is 200, with another 401.
-    const drfLike = await startFixedServer((_method, path) => (path === "/account/me/" ? [404, "text/html", "<h1>Not Found</h1>"] : [200, "application/json", "{}"]));
+    const drfLike = await startFixedServer((_method, path) =>
+      path === "/account/me/" ? [404, "text/html", "<h1>Not Found</h1>"] : [200, "application/json", "{}"],
+    );
     const local = await configDir();
     try {
       const localEnv = { AUTHCTL_CONFIG_DIR: local.path };

@@ -29,7 +29,9 @@ it("authctl serve runs the server in-process until SIGTERM", async () => {
 it("authctl serve refuses a bad port as a usage error", async () => {
   const result = await runCli(["serve", "--port", "http", "--json"]);
   assert.equal(result.exitCode, 2);
-  assert.deepEqual(JSON.parse(result.stdout), { error: { code: "usage", message: '--port must be a whole number from 0 to 65535, got "http"' } });
+  assert.deepEqual(JSON.parse(result.stdout), {
+    error: { code: "usage", message: '--port must be a whole number from 0 to 65535, got "http"' },
+  });
 });
 
 it("authctl serve --workers 2 serves from two processes and stops them all on SIGTERM", async () => {
@@ -49,5 +51,7 @@ it("authctl serve --workers 2 serves from two processes and stops them all on SI
 it("authctl serve refuses a bad worker count as a usage error", async () => {
   const result = await runCli(["serve", "--workers", "0", "--json"]);
   assert.equal(result.exitCode, 2);
-  assert.deepEqual(JSON.parse(result.stdout), { error: { code: "usage", message: '--workers must be a whole number from 1 to 256, got "0"' } });
+  assert.deepEqual(JSON.parse(result.stdout), {
+    error: { code: "usage", message: '--workers must be a whole number from 1 to 256, got "0"' },
+  });
 });

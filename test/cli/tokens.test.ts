@@ -24,7 +24,10 @@ interface ListedToken {
   current: boolean;
 }
 
-async function withServer(env: Record<string, string>, body: (url: string, cli: (args: string[], input?: string) => Promise<CliResult>) => Promise<void>): Promise<void> {
+async function withServer(
+  env: Record<string, string>,
+  body: (url: string, cli: (args: string[], input?: string) => Promise<CliResult>) => Promise<void>,
+): Promise<void> {
   const dir = await tempDir();
   const config = await configDir();
   const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "1", ...env });
@@ -51,15 +54,28 @@ describe("authctl's per-device token commands", { skip }, () => {
       assert.match(listed.stdout, /^ID\s+NAME\s+CREATED\s+LAST USED\s+EXPIRES\n/);
       assert.match(listed.stdout, /\n2\s+laptop\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+in 10 h\s+← this one\n?$/);
       const json = JSON.parse((await cli(["tokens", "--json"])).stdout) as { tokens: ListedToken[] };
-      assert.deepEqual(json.tokens.map((token) => [token.id, token.name, token.current]), [[1, "node", false], [2, "laptop", true]]);
+      assert.deepEqual(
+        json.tokens.map((token) => [token.id, token.name, token.current]),
+        [
+          [1, "node", false],
+          [2, "laptop", true],
+        ],
+      );
       assertNoToken(listed, phone);
 
       const status = await cli(["status"]);
       assert.equal(status.exitCode, 0, status.stderr);
-      assert.match(status.stdout, /✓ token accepted by the server\n {4}the token expires in 10 h \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z\)/);
+      assert.match(
+        status.stdout,
+        /✓ token accepted by the server\n {4}the token expires in 10 h \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z\)/,
+      );
 
       assert.equal((await cli(["tokens", "revoke", "1"])).exitCode, 0);
-      assert.equal((await fetch(`${url}/account/me/`, { headers: { authorization: `Token ${phone}` } })).status, 401, "the other device is logged out");
+      assert.equal(
+        (await fetch(`${url}/account/me/`, { headers: { authorization: `Token ${phone}` } })).status,
+        401,
+        "the other device is logged out",
+      );
       const again = await cli(["tokens", "revoke", "1", "--json"]);
       assert.equal(again.exitCode, 1);
       assert.match(again.stdout, /no token 1 among the account's tokens/);
@@ -83,9 +99,14 @@ describe("authctl's per-device token commands", { skip }, () => {
       assert.match(login.stderr, /; it expires in [12] s \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
       // The state waited for: the server refuses the token (it expired there).
       let user = await cli(["user"]);
-      for (const deadline = Date.now() + 60_000; user.exitCode === 0 && Date.now() < deadline; ) user = await cli(["user"]);
+      for (const deadline = Date.now() + 60_000; user.exitCode === 0 && Date.now() < deadline;) user = await cli(["user"]);
       assert.equal(user.exitCode, 1, "the documented code for a token the server refuses");
-      assert.match(user.stderr, new RegExp(`error: the token of ${username} at ${url.replace(/\./g, "\\.")} expired at \\d{4}-[\\d:T.-]+Z\nhint: log in again: authctl login --url `));
+      assert.match(
+        user.stderr,
+        new RegExp(
+          `error: the token of ${username} at ${url.replace(/\./g, "\\.")} expired at \\d{4}-[\\d:T.-]+Z\nhint: log in again: authctl login --url `,
+        ),
+      );
       assert.equal((JSON.parse((await cli(["user", "--json"])).stdout) as { error: { code: string } }).error.code, "token_expired");
 
       const status = await cli(["status"]);
@@ -106,35 +127,46 @@ describe("authctl's per-device token commands", { skip }, () => {
       await post(`${url}/account/register/`, registration(username, PASSWORD));
       assert.equal((await cli(["login", "-u", username, "--password-stdin"], PASSWORD)).exitCode, 0);
       const json = JSON.parse((await cli(["tokens", "--json"])).stdout) as { tokens: ListedToken[] };
-      assert.deepEqual(json.tokens.map((token) => [token.expiry, token.current]), [[null, true]]);
+      assert.deepEqual(
+        json.tokens.map((token) => [token.expiry, token.current]),
+        [[null, true]],
+      );
       const status = await cli(["status"]);
       assert.match(status.stdout, /the token does not expire/);
       assert.equal((await cli(["logout", "--all"])).exitCode, 0);
     });
   });
 
-  it("against the DRF reference: tokens says the server has none, status shows no expiry, logout --all falls back to logout", { skip: referenceSkipReason() }, async () => {
-    const reference = await startReference({ lifecycle: false });
-    const config = await configDir();
-    const env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: reference.url };
-    const cli = (args: string[], input?: string) => runCli(args, { env, ...(input === undefined ? {} : { input }) });
-    try {
-      const username = uniqueName("ref");
-      const registered = await cli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin"], PASSWORD);
-      assert.equal(registered.exitCode, 0, registered.stderr);
-      assert.equal((await cli(["login", "-u", username, "--password-stdin", "--name", "laptop"], PASSWORD)).exitCode, 0, "DRF ignores the name");
-      const tokens = await cli(["tokens"]);
-      assert.equal(tokens.exitCode, 3);
-      assert.match(tokens.stderr, /does not offer per-device tokens: GET \/account\/tokens\/ answered HTTP 404/);
-      const status = await cli(["status"]);
-      assert.equal(status.exitCode, 0, status.stderr);
-      assert.doesNotMatch(status.stdout, /expire/);
-      const all = await cli(["logout", "--all"]);
-      assert.equal(all.exitCode, 0, all.stderr);
-      assert.match(all.stderr, /every token of this account is revoked/);
-    } finally {
-      await reference.close();
-      await config.remove();
-    }
-  });
+  it(
+    "against the DRF reference: tokens says the server has none, status shows no expiry, logout --all falls back to logout",
+    { skip: referenceSkipReason() },
+    async () => {
+      const reference = await startReference({ lifecycle: false });
+      const config = await configDir();
+      const env = { AUTHCTL_CONFIG_DIR: config.path, AUTHCTL_URL: reference.url };
+      const cli = (args: string[], input?: string) => runCli(args, { env, ...(input === undefined ? {} : { input }) });
+      try {
+        const username = uniqueName("ref");
+        const registered = await cli(["register", "-u", username, "-e", `${username}@example.com`, "--password-stdin"], PASSWORD);
+        assert.equal(registered.exitCode, 0, registered.stderr);
+        assert.equal(
+          (await cli(["login", "-u", username, "--password-stdin", "--name", "laptop"], PASSWORD)).exitCode,
+          0,
+          "DRF ignores the name",
+        );
+        const tokens = await cli(["tokens"]);
+        assert.equal(tokens.exitCode, 3);
+        assert.match(tokens.stderr, /does not offer per-device tokens: GET \/account\/tokens\/ answered HTTP 404/);
+        const status = await cli(["status"]);
+        assert.equal(status.exitCode, 0, status.stderr);
+        assert.doesNotMatch(status.stdout, /expire/);
+        const all = await cli(["logout", "--all"]);
+        assert.equal(all.exitCode, 0, all.stderr);
+        assert.match(all.stderr, /every token of this account is revoked/);
+      } finally {
+        await reference.close();
+        await config.remove();
+      }
+    },
+  );
 });

@@ -61,10 +61,16 @@ export async function reportLines(path: string): Promise<number> {
 export const withoutSecrets = ({ token: _token, password: _password, ...rest }: ReportEntry) => rest;
 
 /** `bin/authctl` with stdin left open for the test to feed, and a promise of its result. */
-export function spawnCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 120_000,
+): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
   // Values can be undefined at runtime (a caller unsets a variable that way), whatever ProcessEnv says.
   const layered: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...env };
-  const child = spawn(process.execPath, [AUTHCTL, ...args], { env: Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined)) });
+  const child = spawn(process.execPath, [AUTHCTL, ...args], {
+    env: Object.fromEntries(Object.entries(layered).filter(([, value]) => value !== undefined)),
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -72,7 +78,11 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const result = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`authctl ${args.join(" ")} did not finish within ${timeoutMs / 1000}s\nstderr: ${stderr.replace(/[0-9a-f]{40}/g, "<token>")}`));
+      reject(
+        new Error(
+          `authctl ${args.join(" ")} did not finish within ${timeoutMs / 1000}s\nstderr: ${stderr.replace(/[0-9a-f]{40}/g, "<token>")}`,
+        ),
+      );
     }, timeoutMs);
     child.on("exit", (exitCode) => {
       clearTimeout(timer);

@@ -57,7 +57,14 @@ export async function startTestServer(): Promise<TestServer> {
   try {
     // Started as users do: `authctl serve` on a free port, until SIGTERM.
     const server = await spawnServer({}, ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir.path], { entry: [AUTHCTL, "serve"] });
-    return { url: server.url, hasMe: true, close: async () => { await server.stop(); await dir.remove(); } };
+    return {
+      url: server.url,
+      hasMe: true,
+      close: async () => {
+        await server.stop();
+        await dir.remove();
+      },
+    };
   } catch (error) {
     await dir.remove();
     throw error;
@@ -85,7 +92,15 @@ export async function openCliSetup({ currentServer = true } = {}): Promise<CliSe
     throw error;
   });
   const env: Record<string, string> = { AUTHCTL_CONFIG_DIR: config.path, ...(currentServer ? { AUTHCTL_URL: server.url } : {}) };
-  return { server, config, env, close: async () => { await server.close(); await config.remove(); } };
+  return {
+    server,
+    config,
+    env,
+    close: async () => {
+      await server.close();
+      await config.remove();
+    },
+  };
 }
 
 /** Registers straight through the API (not the CLI) and returns the name and token. */

@@ -15,7 +15,10 @@ export function databaseConfig(where: { dataDir?: string; databaseUrl?: string }
 }
 
 /** The request path's store on a migrated database, as the server opens it. */
-export async function openAccountStore(where: { dataDir?: string; databaseUrl?: string }, overrides: Partial<DatabaseConfig> = {}): Promise<AccountStore> {
+export async function openAccountStore(
+  where: { dataDir?: string; databaseUrl?: string },
+  overrides: Partial<DatabaseConfig> = {},
+): Promise<AccountStore> {
   return new AccountStore(await Database.open(databaseConfig(where, overrides)));
 }
 

@@ -25,7 +25,8 @@ export function referenceSkipReason(): string | false {
 export function lifecycleReferenceSkipReason(): string | false {
   const plain = referenceSkipReason();
   if (plain) return plain;
-  if (DJ_REST_AUTH === undefined) return "no dj-rest-auth: set DJ_REST_AUTH_PATH to a directory holding dj-rest-auth 5.0.2's dj_rest_auth package (see the reference's server.py)";
+  if (DJ_REST_AUTH === undefined)
+    return "no dj-rest-auth: set DJ_REST_AUTH_PATH to a directory holding dj-rest-auth 5.0.2's dj_rest_auth package (see the reference's server.py)";
   return false;
 }
 
@@ -33,7 +34,11 @@ export function lifecycleReferenceSkipReason(): string | false {
 const DJ_REST_AUTH = ((): string | undefined => {
   const given = process.env.DJ_REST_AUTH_PATH;
   if (given) return existsSync(join(given, "dj_rest_auth", "views.py")) ? given : undefined;
-  const found = spawnSync("/usr/bin/python3", ["-c", "import dj_rest_auth, os; print(os.path.dirname(os.path.dirname(dj_rest_auth.__file__)))"], { encoding: "utf8" });
+  const found = spawnSync(
+    "/usr/bin/python3",
+    ["-c", "import dj_rest_auth, os; print(os.path.dirname(os.path.dirname(dj_rest_auth.__file__)))"],
+    { encoding: "utf8" },
+  );
   return found.status === 0 ? found.stdout.trim() : undefined;
 })();
 
@@ -58,7 +63,9 @@ export async function startReference({ lifecycle, emailPort }: { lifecycle: bool
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`the DRF reference did not start within 60s:\n${output}`)); }, 60_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`the DRF reference did not start within 60s:\n${output}`));
+      }, 60_000);
       child.stdout.on("data", () => {
         if (!output.includes("DRF reference listening on")) return;
         clearTimeout(timer);

@@ -14,7 +14,12 @@ export type FakeHandler = (request: FakeRequest, count: number) => { status: num
 /** Answers like a registration that always succeeds, with a fresh token. */
 export const registerInstantly: FakeHandler = (request) => ({
   status: 201,
-  body: { response: "Registration Successful!", username: request.body.username, email: request.body.email, token: randomBytes(20).toString("hex") },
+  body: {
+    response: "Registration Successful!",
+    username: request.body.username,
+    email: request.body.email,
+    token: randomBytes(20).toString("hex"),
+  },
 });
 
 /**

@@ -1,7 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { LIFECYCLE, type Account, type Api, type Issued, type LifecycleEndpoint, type NewPassword, type RawAnswer, type RawRequest, type ServerToken, type TokenCheck, type UserChanges, type UserDetails } from "../../packages/cli/src/api-client.js";
+import {
+  LIFECYCLE,
+  type Account,
+  type Api,
+  type Issued,
+  type LifecycleEndpoint,
+  type NewPassword,
+  type RawAnswer,
+  type RawRequest,
+  type ServerToken,
+  type TokenCheck,
+  type UserChanges,
+  type UserDetails,
+} from "../../packages/cli/src/api-client.js";
 import { ConfigFile } from "../../packages/cli/src/config-file.js";
 import type { Context } from "../../packages/cli/src/context.js";
 import { NotOffered, ServerUnreachable } from "../../packages/cli/src/errors.js";
@@ -74,7 +87,8 @@ export class FakeApi implements Api {
   register(baseUrl: string, input: Account & { password: string; password2: string }): Promise<Account & Issued> {
     this.reach(baseUrl, "register");
     if (input.password !== input.password2) return Promise.reject(refusal({ error: "P1 and P2 should be same!" }));
-    if (this.users.has(input.username)) return Promise.reject(refusal({ username: ["A user with that username already exists."] }, { username: input.username }));
+    if (this.users.has(input.username))
+      return Promise.reject(refusal({ username: ["A user with that username already exists."] }, { username: input.username }));
     const user = this.create(input.username, input.email, input.password);
     return Promise.resolve({ username: user.username, email: user.email, token: this.issue(user) });
   }
@@ -82,7 +96,8 @@ export class FakeApi implements Api {
   login(baseUrl: string, username: string, password: string): Promise<Issued> {
     this.reach(baseUrl, "login");
     const user = this.users.get(username);
-    if (user?.password !== password) return Promise.reject(refusal({ non_field_errors: ["Unable to log in with provided credentials."] }, { username }));
+    if (user?.password !== password)
+      return Promise.reject(refusal({ non_field_errors: ["Unable to log in with provided credentials."] }, { username }));
     return Promise.resolve({ token: this.issue(user) });
   }
 
@@ -98,7 +113,9 @@ export class FakeApi implements Api {
     this.reach(baseUrl, "check");
     const user = this.byToken(token);
     if (!user) return Promise.resolve({ state: "rejected", detail: "Invalid token." });
-    return Promise.resolve(this.hasMe ? { state: "accepted", account: { username: user.username, email: user.email } } : { state: "accepted" });
+    return Promise.resolve(
+      this.hasMe ? { state: "accepted", account: { username: user.username, email: user.email } } : { state: "accepted" },
+    );
   }
 
   /** Like DRF's authtoken, the fake keeps one token per user and has no per-device token endpoints. */
@@ -117,7 +134,13 @@ export class FakeApi implements Api {
   request(baseUrl: string, input: RawRequest): Promise<RawAnswer> {
     this.reach(baseUrl, `${input.method} ${input.path}`);
     this.requests.push({ ...input, baseUrl });
-    return Promise.resolve(this.answers.get(`${input.method} ${input.path}`) ?? { status: 404, contentType: "application/json", body: '{"detail":"Not found."}' });
+    return Promise.resolve(
+      this.answers.get(`${input.method} ${input.path}`) ?? {
+        status: 404,
+        contentType: "application/json",
+        body: '{"detail":"Not found."}',
+      },
+    );
   }
 
   offers(baseUrl: string, endpoint: LifecycleEndpoint, token?: string): Promise<void> {
@@ -129,7 +152,8 @@ export class FakeApi implements Api {
   changePassword(baseUrl: string, token: string, input: NewPassword & { oldPassword: string }): Promise<string> {
     this.lifecycle(baseUrl, "passwordChange", "POST");
     const user = this.authenticated(baseUrl, token);
-    if (input.oldPassword !== user.password) throw refusal({ old_password: ["Your old password was entered incorrectly. Please enter it again."] }, { url: baseUrl });
+    if (input.oldPassword !== user.password)
+      throw refusal({ old_password: ["Your old password was entered incorrectly. Please enter it again."] }, { url: baseUrl });
     this.setPassword(user, input);
     return Promise.resolve("New password has been saved.");
   }
@@ -138,7 +162,12 @@ export class FakeApi implements Api {
     this.lifecycle(baseUrl, "passwordReset", "POST");
     if (!email.includes("@")) throw refusal({ email: ["Enter a valid email address."] }, { url: baseUrl });
     const user = [...this.users.values()].find((candidate) => candidate.email.toLowerCase() === email.toLowerCase());
-    if (user) this.mails.push({ email: user.email, uid: Buffer.from(String(user.pk)).toString("base64url"), token: `${user.pk}-${randomBytes(16).toString("hex")}` });
+    if (user)
+      this.mails.push({
+        email: user.email,
+        uid: Buffer.from(String(user.pk)).toString("base64url"),
+        token: `${user.pk}-${randomBytes(16).toString("hex")}`,
+      });
     return Promise.resolve("Password reset e-mail has been sent.");
   }
 
@@ -173,7 +202,10 @@ export class FakeApi implements Api {
 
   private lifecycle(baseUrl: string, endpoint: LifecycleEndpoint, method: string): void {
     this.reach(baseUrl, `${method} ${LIFECYCLE[endpoint].path}`);
-    if (!this.hasLifecycle) throw new NotOffered(`${baseUrl} does not offer ${LIFECYCLE[endpoint].offers}: ${method} ${LIFECYCLE[endpoint].path} answered HTTP 404`);
+    if (!this.hasLifecycle)
+      throw new NotOffered(
+        `${baseUrl} does not offer ${LIFECYCLE[endpoint].offers}: ${method} ${LIFECYCLE[endpoint].path} answered HTTP 404`,
+      );
   }
 
   private authenticated(baseUrl: string, token: string): FakeUser {
@@ -301,7 +333,11 @@ export function fakeContext(setup: FakeSetup & { dir: string }): FakeRun {
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   stdin.isTTY = setup.stdin === undefined;
   stdin.end(setup.stdin ?? "");
-  const tokens = new TokenStore(new ConfigFile(join(setup.dir, "config.json")), keychain, new CredentialsFile(join(setup.dir, "credentials.json")));
+  const tokens = new TokenStore(
+    new ConfigFile(join(setup.dir, "config.json")),
+    keychain,
+    new CredentialsFile(join(setup.dir, "credentials.json")),
+  );
   const ctx: Context = { api, tokens, prompter, out: new Output({ stdout, stderr }, setup.json === true), env: setup.env ?? {}, stdin };
   return { ctx, api, keychain, prompter, stdout: () => stdout.text, stderr: () => stderr.text };
 }

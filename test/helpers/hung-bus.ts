@@ -7,7 +7,12 @@ import { tempDir } from "./temp.js";
  * A session bus that accepts connections and never answers: point
  * DBUS_SESSION_BUS_ADDRESS at `address` and the Secret Service hangs.
  */
-export async function startHungBus(): Promise<{ address: string; connections: () => number; nextConnection: () => Promise<void>; close(): Promise<void> }> {
+export async function startHungBus(): Promise<{
+  address: string;
+  connections: () => number;
+  nextConnection: () => Promise<void>;
+  close(): Promise<void>;
+}> {
   const dir = await tempDir("authctl-bus-");
   const path = join(dir.path, "bus");
   const sockets = new Set<Socket>();

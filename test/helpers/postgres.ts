@@ -26,7 +26,9 @@ export function postgresBin(): string {
   const root = "/usr/lib/postgresql";
   let versions: string[] = [];
   try {
-    versions = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    versions = readdirSync(root)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
   } catch {
     // handled below
   }

@@ -25,7 +25,11 @@ export function startTerminal(args: string[], env: Record<string, string>): Term
     fresh += data;
     for (const check of waiters) check();
   });
-  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => { resolve(exitCode); }));
+  const exited = new Promise<number>((resolve) =>
+    term.onExit(({ exitCode }) => {
+      resolve(exitCode);
+    }),
+  );
   return {
     screen: () => screen,
     exited,

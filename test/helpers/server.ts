@@ -72,7 +72,11 @@ export interface ServerProcess {
 const START_GUARD_MS = 90_000;
 
 /** The built server (`npm start`'s entry point, or `entry` such as `authctl serve`) as a child process on a free port. */
-export async function spawnServer(env: Record<string, string>, args: string[] = [], { ownProcessGroup = false, entry = [SERVER_MAIN] } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  args: string[] = [],
+  { ownProcessGroup = false, entry = [SERVER_MAIN] } = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, AUTHCTL_PORT: "0", AUTHCTL_HOST: "127.0.0.1", AUTHCTL_BCRYPT_COST: String(TEST_BCRYPT_COST), ...env },
     stdio: ["ignore", "pipe", "pipe"],

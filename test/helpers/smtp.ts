@@ -57,7 +57,18 @@ export async function startSmtpSink(options: { refuse?: boolean } = {}): Promise
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   };
-  return { port, url: `smtp://127.0.0.1:${port}`, mails, next, close: () => new Promise((resolve) => { server.close(() => { resolve(); }); }) };
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    next,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
 }
 
 /** A TCP server that accepts connections and never says a word: an SMTP server that hangs. */

@@ -109,15 +109,31 @@ export function storeContract(name: string, fresh: () => Promise<StoreFixture>):
       assert.equal(await store.addToken(alice.id, laptop), true);
       assert.equal(await store.addToken(alice.id, gone), true);
       const listed = await store.listTokens(alice.id, now);
-      assert.deepEqual(listed.map((token) => [token.name, token.expiry, token.lastUsed]), [["", null, null], ["laptop", "2030-01-02T00:00:00.000Z", null]]);
+      assert.deepEqual(
+        listed.map((token) => [token.name, token.expiry, token.lastUsed]),
+        [
+          ["", null, null],
+          ["laptop", "2030-01-02T00:00:00.000Z", null],
+        ],
+      );
       assert.equal(JSON.stringify(listed).includes(laptop.sealed.digest), false, "a listing holds no digest");
-      assert.equal((await store.findTokenByDigest(gone.sealed.digest))?.token.name, "old", "an expired token is still found; the caller judges it");
+      assert.equal(
+        (await store.findTokenByDigest(gone.sealed.digest))?.token.name,
+        "old",
+        "an expired token is still found; the caller judges it",
+      );
       // The limit counts live tokens only: two live, so a third fits under 3 and not under 2.
       assert.equal(await store.addToken(alice.id, sealed(), { max: 2, now }), false);
       assert.equal(await store.addToken(alice.id, sealed(), { max: 3, now }), true);
       const laptopId = listed[1]?.id ?? 0;
       await store.touchToken(laptopId, now, "2030-01-05T00:00:00.000Z");
-      assert.deepEqual((await store.findTokenByDigest(laptop.sealed.digest))?.token, { id: laptopId, created: "2029-12-02T00:00:00.000Z", expiry: "2030-01-05T00:00:00.000Z", lastUsed: now, name: "laptop" });
+      assert.deepEqual((await store.findTokenByDigest(laptop.sealed.digest))?.token, {
+        id: laptopId,
+        created: "2029-12-02T00:00:00.000Z",
+        expiry: "2030-01-05T00:00:00.000Z",
+        lastUsed: now,
+        name: "laptop",
+      });
       assert.equal(await store.deleteTokenById(bob.id, laptopId), false, "one user cannot end another's token");
       assert.equal(await store.deleteTokenById(alice.id, laptopId), true);
       assert.equal(await store.findTokenByDigest(laptop.sealed.digest), undefined);

@@ -11,7 +11,11 @@ export const STATE_TIMEOUT_MS = 60_000;
  * `undefined` or `false` (a state, never a fixed time), and returns it; fails
  * naming `what` after `ms`.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = STATE_TIMEOUT_MS): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = STATE_TIMEOUT_MS,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-export const PACKAGES = { cli: fileURLToPath(new URL("../../packages/cli", import.meta.url)), server: fileURLToPath(new URL("../../packages/server", import.meta.url)) };
+export const PACKAGES = {
+  cli: fileURLToPath(new URL("../../packages/cli", import.meta.url)),
+  server: fileURLToPath(new URL("../../packages/server", import.meta.url)),
+};
 
 export interface Packed {
   filename: string;

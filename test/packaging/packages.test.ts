@@ -31,12 +31,23 @@ describe("the packed tarballs (npm pack --dry-run)", () => {
     assert.ok(packed.files.includes(cli.bin.authctl?.replace(/^\.\//, "") ?? ""), "the authctl bin is packed");
     assert.ok(cli.engines.node);
     assert.equal(cli.dependencies["@authctl/server"], undefined, "no dependency on the server package");
-    assert.deepEqual([cli.peerDependencies?.["@authctl/server"] !== undefined, cli.peerDependenciesMeta?.["@authctl/server"]?.optional], [true, true]);
+    assert.deepEqual(
+      [cli.peerDependencies?.["@authctl/server"] !== undefined, cli.peerDependenciesMeta?.["@authctl/server"]?.optional],
+      [true, true],
+    );
     const server = manifest(PACKAGES.server);
     const shared = Object.keys(cli.dependencies).filter((name) => name in server.dependencies);
     const small = ["commander", "zod", "@inquirer/input", "@inquirer/password"];
-    assert.deepEqual(shared.filter((name) => !small.includes(name)), [], "none of the server's dependencies but the small ones both parse arguments and prompt with");
-    assert.deepEqual(packed.files.filter((file) => file.startsWith("dist/commands/admin")), [], "the admin commands come with the server package");
+    assert.deepEqual(
+      shared.filter((name) => !small.includes(name)),
+      [],
+      "none of the server's dependencies but the small ones both parse arguments and prompt with",
+    );
+    assert.deepEqual(
+      packed.files.filter((file) => file.startsWith("dist/commands/admin")),
+      [],
+      "the admin commands come with the server package",
+    );
     assert.equal(cli.exports, undefined, "nothing imports the CLI");
   });
 
@@ -49,8 +60,16 @@ describe("the packed tarballs (npm pack --dry-run)", () => {
     assert.match(readFileSync(join(PACKAGES.server, bin), "utf8"), /^#!\/usr\/bin\/env node\n/);
     assert.ok(packed.files.includes("data/common-passwords.txt.gz"));
     assert.ok(server.engines.node);
-    assert.equal(server.dependencies.authctl ?? server.peerDependencies?.authctl, undefined, "authctl-server admin needs no CLI (and authctl is not our name on npm)");
-    for (const file of ["program", "commands", "io", "terminal"]) assert.ok(packed.files.includes(`dist/admin/cli/${file}.js`), `the admin commands: ${file}`);
-    assert.ok(packed.files.includes(server.exports?.["./admin-cli"]?.replace(/^\.\//, "") ?? ""), "the admin commands authctl admin mounts are exported");
+    assert.equal(
+      server.dependencies.authctl ?? server.peerDependencies?.authctl,
+      undefined,
+      "authctl-server admin needs no CLI (and authctl is not our name on npm)",
+    );
+    for (const file of ["program", "commands", "io", "terminal"])
+      assert.ok(packed.files.includes(`dist/admin/cli/${file}.js`), `the admin commands: ${file}`);
+    assert.ok(
+      packed.files.includes(server.exports?.["./admin-cli"]?.replace(/^\.\//, "") ?? ""),
+      "the admin commands authctl admin mounts are exported",
+    );
   });
 });

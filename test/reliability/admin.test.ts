@@ -30,10 +30,17 @@ describe("authctl admin copy of a database a server is using", () => {
         tokens.push((JSON.parse(answer.body) as { token: string }).token);
       }
       mkdirSync(target, { mode: 0o700 });
-      assert.equal((await runCli(["admin", "list-users", "--data-dir", target, "--json"], { env })).exitCode, 2, "no database at the target yet: refused, not created");
+      assert.equal(
+        (await runCli(["admin", "list-users", "--data-dir", target, "--json"], { env })).exitCode,
+        2,
+        "no database at the target yet: refused, not created",
+      );
       const logouts = Promise.all(tokens.map((token) => api.request("/account/logout/", { headers: { authorization: `Token ${token}` } })));
       const copy = await runCli(["admin", "copy", "--from", `sqlite://${source}`, "--to", `sqlite://${target}`], { env });
-      assert.deepEqual((await logouts).map((answer) => answer.status), tokens.map(() => 200));
+      assert.deepEqual(
+        (await logouts).map((answer) => answer.status),
+        tokens.map(() => 200),
+      );
       assert.equal(copy.exitCode, 1, copy.stderr);
       assert.match(copy.stderr, /in use by 2 server processes/);
       await api.close();
@@ -44,9 +51,13 @@ describe("authctl admin copy of a database a server is using", () => {
       const key = readFileSync(join(source, "secret.key"), "utf8").trim();
       server = await serverOn(target, { AUTHCTL_WORKERS: "1", AUTHCTL_SECRET_KEY: key });
       const onCopy = client(server.url);
-      const answers = await Promise.all(tokens.map((token) => onCopy.request("/account/me/", { method: "GET", headers: { authorization: `Token ${token}` } })));
+      const answers = await Promise.all(
+        tokens.map((token) => onCopy.request("/account/me/", { method: "GET", headers: { authorization: `Token ${token}` } })),
+      );
       const revived = answers.filter((answer) => answer.status === 200).length;
-      t.diagnostic(`copy while serving ${USERS} logouts: refused (exit ${copy.exitCode}); copied after stop: ${USERS - revived} of ${USERS} logged-out tokens refused on the copy`);
+      t.diagnostic(
+        `copy while serving ${USERS} logouts: refused (exit ${copy.exitCode}); copied after stop: ${USERS - revived} of ${USERS} logged-out tokens refused on the copy`,
+      );
       assert.equal(revived, 0);
       await onCopy.close();
       assert.equal(await server.stop(), 0);

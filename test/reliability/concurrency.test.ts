@@ -18,7 +18,9 @@ describe("races", () => {
     try {
       const username = uniqueName("race");
       const byName = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => http.postJson("/account/register/", { ...registration(username), email: `${username}${i}@example.com` })),
+        Array.from({ length: 100 }, (_, i) =>
+          http.postJson("/account/register/", { ...registration(username), email: `${username}${i}@example.com` }),
+        ),
       );
       assert.equal(byName.filter((answer) => answer.status === 201).length, 1);
       for (const answer of byName.filter((a) => a.status !== 201)) {
@@ -31,7 +33,8 @@ describe("races", () => {
         ),
       );
       assert.equal(byEmail.filter((answer) => answer.status === 201).length, 1);
-      for (const answer of byEmail.filter((a) => a.status !== 201)) assert.deepEqual(JSON.parse(answer.body), { error: "Email already exists!" });
+      for (const answer of byEmail.filter((a) => a.status !== 201))
+        assert.deepEqual(JSON.parse(answer.body), { error: "Email already exists!" });
       t.diagnostic("100 racing registrations of one username: 1 created, 99 refused; of one email: 1 created, 99 refused");
     } finally {
       await http.close();
@@ -99,7 +102,9 @@ describe("a database write-locked by another process", () => {
           assert.equal(answer.status, 503);
           assert.equal(answer.headers["retry-after"], "1");
         }
-        t.diagnostic(`while locked: /healthz 503 in ${healthMs} ms, /account/me/ (a read) 200 in ${readMs} ms, a registration and a login 503 after the 2000 ms bound`);
+        t.diagnostic(
+          `while locked: /healthz 503 in ${healthMs} ms, /account/me/ (a read) 200 in ${readMs} ms, a registration and a login 503 after the 2000 ms bound`,
+        );
       } finally {
         locker.stdin.end();
         await once(locker, "exit");

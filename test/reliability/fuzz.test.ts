@@ -63,10 +63,14 @@ const accountJson = fc
   .map((value) => JSON.stringify(value));
 const multipart = fc
   .array(fc.tuple(printable(10), fc.string({ maxLength: 20 }), fc.boolean()), { maxLength: 5 })
-  .map((parts) =>
-    parts
-      .map(([name, value, isFile]) => `--XyZ\r\nContent-Disposition: form-data; name="${name}"${isFile ? '; filename="f.txt"' : ""}\r\n\r\n${value}\r\n`)
-      .join("") + "--XyZ--\r\n",
+  .map(
+    (parts) =>
+      parts
+        .map(
+          ([name, value, isFile]) =>
+            `--XyZ\r\nContent-Disposition: form-data; name="${name}"${isFile ? '; filename="f.txt"' : ""}\r\n\r\n${value}\r\n`,
+        )
+        .join("") + "--XyZ--\r\n",
   );
 const bodies = fc.oneof(
   accountJson,
@@ -87,7 +91,13 @@ const requests = fc.record({
   path: paths,
   contentType: fc.option(contentTypes, { freq: 8 }),
   accept: mostlyAbsent(fc.oneof(fc.constantFrom("application/json", "text/html", "application/json; indent=4", "*/*;q=0"), printable(30))),
-  authorization: mostlyAbsent(fc.oneof(fc.constant("Token "), printable(12).map((key) => `Token ${key}`), printable(50))),
+  authorization: mostlyAbsent(
+    fc.oneof(
+      fc.constant("Token "),
+      printable(12).map((key) => `Token ${key}`),
+      printable(50),
+    ),
+  ),
   body: bodies,
 });
 
@@ -117,7 +127,10 @@ describe("property-based fuzzing", () => {
         }),
         { numRuns: RUNS },
       );
-      const summary = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(" ");
+      const summary = [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}×${count}`)
+        .join(" ");
       t.diagnostic(`${RUNS} fuzzed requests in ${since(start)} ms, no 5xx: ${summary}`);
       const conformance = spawnSync(process.execPath, [CONFORM, "--url", server.url], { encoding: "utf8", timeout: 120_000 });
       const result = /conformance: (\d+) passed, (\d+) failed/.exec(conformance.stdout);

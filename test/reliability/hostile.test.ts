@@ -22,9 +22,13 @@ function adversarialBodies(): { kind: string; contentType: string; body: string 
   return [
     { kind: "whitespace-padded username", contentType: "application/json", body: pad('{"username": "a', " ", 'a", "password": "x"}') },
     { kind: "deep nesting", contentType: "application/json", body: pad('{"username": ', "[", "") },
-    { kind: "a megabyte of numbers", contentType: "application/json", body: pad('{"username": "u", "password": [', "1.5,", '0]}') },
+    { kind: "a megabyte of numbers", contentType: "application/json", body: pad('{"username": "u", "password": [', "1.5,", "0]}") },
     { kind: "a megabyte of form fields", contentType: "application/x-www-form-urlencoded", body: pad("", "a=b&", "username=u") },
-    { kind: "an email of spaces", contentType: "application/json", body: pad('{"username":"u","password":"p","password2":"p","email":"a', " ", '@x.io"}') },
+    {
+      kind: "an email of spaces",
+      contentType: "application/json",
+      body: pad('{"username":"u","password":"p","password2":"p","email":"a', " ", '@x.io"}'),
+    },
   ];
 }
 
@@ -125,14 +129,20 @@ describe("hostile input sizes", () => {
  */
 function closed(socket: Socket): Promise<void> {
   if (socket.closed) return Promise.resolve();
-  const done = new Promise<void>((resolve) => socket.once("close", () => { resolve(); }));
+  const done = new Promise<void>((resolve) =>
+    socket.once("close", () => {
+      resolve();
+    }),
+  );
   socket.resume();
   return done;
 }
 
 /** The soft limit on open files of this process, which bounds how many sockets the attacker can hold. */
 function openFileLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((row) => row.startsWith("Max open files"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((row) => row.startsWith("Max open files"));
   return Number(line?.slice("Max open files".length).trim().split(/\s+/)[0] ?? 1024);
 }
 
@@ -144,10 +154,16 @@ function getFresh(url: string, localAddress: string, timeoutMs: number): Promise
   return new Promise((resolve) => {
     const outgoing = request(url, { agent: false, localAddress, timeout: timeoutMs }, (response) => {
       response.resume();
-      response.on("end", () => { resolve(String(response.statusCode)); });
+      response.on("end", () => {
+        resolve(String(response.statusCode));
+      });
     });
-    outgoing.on("timeout", () => { outgoing.destroy(Object.assign(new Error("timed out"), { code: "TIMEOUT" })); });
-    outgoing.on("error", (error: NodeJS.ErrnoException) => { resolve(error.code ?? error.message); });
+    outgoing.on("timeout", () => {
+      outgoing.destroy(Object.assign(new Error("timed out"), { code: "TIMEOUT" }));
+    });
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      resolve(error.code ?? error.message);
+    });
     outgoing.end();
   });
 }
@@ -175,14 +191,16 @@ describe("a connection flood from one address", () => {
         const started = performance.now();
         // In waves, so the attack does not time itself out on the loopback's backlog.
         for (let wave = 0; wave < IDLE; wave += 500) {
-          await Promise.all(Array.from({ length: Math.min(500, IDLE - wave) }, async () => {
-            const socket = connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.2" });
-            socket.on("error", () => {});
-            held.push(socket);
-            await Promise.race([once(socket, "connect"), once(socket, "close")]);
-            // One request, then the connection sits idle, kept alive.
-            if (!socket.closed) socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-          }));
+          await Promise.all(
+            Array.from({ length: Math.min(500, IDLE - wave) }, async () => {
+              const socket = connect({ port: Number(port), host: "127.0.0.1", localAddress: "127.0.0.2" });
+              socket.on("error", () => {});
+              held.push(socket);
+              await Promise.race([once(socket, "connect"), once(socket, "close")]);
+              // One request, then the connection sits idle, kept alive.
+              if (!socket.closed) socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            }),
+          );
         }
         const opened = since(started);
         const serverFds = [server.child.pid, ...childrenOf(server.child.pid)].map(descriptors);
@@ -190,14 +208,16 @@ describe("a connection flood from one address", () => {
         const outcomes: string[] = [];
         const durations: number[] = [];
         let next = 0;
-        await Promise.all(Array.from({ length: 5 }, async (_, lane) => {
-          while (next < LEGIT_REQUESTS) {
-            next++;
-            const sent = performance.now();
-            outcomes.push(await getFresh(`${server.url}/healthz`, `127.0.0.${3 + lane}`, LEGIT_TIMEOUT_MS));
-            durations.push(since(sent));
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 5 }, async (_, lane) => {
+            while (next < LEGIT_REQUESTS) {
+              next++;
+              const sent = performance.now();
+              outcomes.push(await getFresh(`${server.url}/healthz`, `127.0.0.${3 + lane}`, LEGIT_TIMEOUT_MS));
+              durations.push(since(sent));
+            }
+          }),
+        );
         const stillHeld = held.filter((socket) => !socket.closed).length;
         t.diagnostic(
           `${workers} worker(s): ${IDLE} connections from 127.0.0.2 opened in ${opened} ms, ${stillHeld} still open after the legitimate run; ` +
@@ -248,12 +268,14 @@ describe("a login flood from one address", () => {
 
       // 130 connections asking without pause; a 503 only sends them round again.
       const progress = { stop: false, statuses: [] as number[] };
-      const flood = Promise.all(Array.from({ length: FLOOD_CONNECTIONS }, async () => {
-        while (!progress.stop) {
-          const answer = await flooder.postJson("/account/login/", { username: "nobody", password: "flood" });
-          progress.statuses.push(answer.status);
-        }
-      }));
+      const flood = Promise.all(
+        Array.from({ length: FLOOD_CONNECTIONS }, async () => {
+          while (!progress.stop) {
+            const answer = await flooder.postJson("/account/login/", { username: "nobody", password: "flood" });
+            progress.statuses.push(answer.status);
+          }
+        }),
+      );
       // Saturated: the hashing queue has reached its bound.
       while (!progress.statuses.includes(503)) await setTimeout(PROBE_INTERVAL_MS);
       const during: number[] = [];
@@ -275,7 +297,9 @@ describe("a login flood from one address", () => {
         const socket = connect({ port: Number(new URL(server.url).port), host: "127.0.0.1", localAddress: "127.0.0.2" });
         socket.on("error", () => {});
         const body = JSON.stringify({ username: "nobody", password: "abandoned" });
-        socket.write(`POST /account/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        socket.write(
+          `POST /account/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
         return socket;
       });
       await setTimeout(1000);
@@ -284,7 +308,9 @@ describe("a login flood from one address", () => {
       const afterAbandoned = await timeLogin(same);
       await same.close();
       const abandonedWorkMs = (ABANDONED / WORKERS) * idleMs;
-      t.diagnostic(`after ${ABANDONED} logins from 127.0.0.2 abandoned after a second (about ${abandonedWorkMs} ms of hashing per worker), its next login took ${afterAbandoned} ms (idle ${idleMs} ms)`);
+      t.diagnostic(
+        `after ${ABANDONED} logins from 127.0.0.2 abandoned after a second (about ${abandonedWorkMs} ms of hashing per worker), its next login took ${afterAbandoned} ms (idle ${idleMs} ms)`,
+      );
       assert.ok(afterAbandoned < abandonedWorkMs / 4, `abandoned requests were hashed: the next login took ${afterAbandoned} ms`);
     } finally {
       await legit.close();
@@ -309,23 +335,25 @@ describe("SIGTERM under busy keep-alive traffic", () => {
       const exited = once(server.child, "close");
       let done = false;
       void exited.then(() => (done = true));
-      const load = Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-        while (!done) {
-          try {
-            const answer = await http.request("/healthz", { method: "GET" });
-            if (signal.at === undefined) before++;
-            else {
-              after.answers++;
-              if (answer.headers.connection === "close") after.closing++;
+      const load = Promise.all(
+        Array.from({ length: CONNECTIONS }, async () => {
+          while (!done) {
+            try {
+              const answer = await http.request("/healthz", { method: "GET" });
+              if (signal.at === undefined) before++;
+              else {
+                after.answers++;
+                if (answer.headers.connection === "close") after.closing++;
+              }
+            } catch (error) {
+              if (signal.at === undefined) throw error;
+              after.errors.push((error as NodeJS.ErrnoException).code ?? String(error));
+              // Refused once the server stopped listening: this client's traffic is over.
+              return;
             }
-          } catch (error) {
-            if (signal.at === undefined) throw error;
-            after.errors.push((error as NodeJS.ErrnoException).code ?? String(error));
-            // Refused once the server stopped listening: this client's traffic is over.
-            return;
           }
-        }
-      }));
+        }),
+      );
       while (before < 2000) await setTimeout(PROBE_INTERVAL_MS);
       signal.at = performance.now();
       server.child.kill("SIGTERM");

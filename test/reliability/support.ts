@@ -15,10 +15,13 @@ export function client(url: string, connections = 32, localAddress?: string) {
   const pool = new Pool(url, { connections, pipelining: 1, ...(localAddress ? { localAddress } : {}) });
   return {
     pool,
-    async request(path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Answer> {
+    async request(
+      path: string,
+      options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+    ): Promise<Answer> {
       const response = await pool.request({
         path,
-        method: (options.method ?? "POST"),
+        method: options.method ?? "POST",
         headers: options.headers ?? {},
         body: options.body ?? null,
       });

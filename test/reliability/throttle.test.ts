@@ -15,7 +15,13 @@ const LIMIT = 100;
  * hashing queue that takes them all, and no progressive delay, so only the
  * hard limit of 100 failed logins an hour stands in their way.
  */
-const RACE_ENV = { AUTHCTL_BCRYPT_COST: "8", AUTHCTL_HASH_MAX_WAIT_MS: "600000", AUTHCTL_THROTTLE_LOGIN_DELAY: "off", AUTHCTL_WORKERS: "1", AUTHCTL_TRUST_PROXY: "1" };
+const RACE_ENV = {
+  AUTHCTL_BCRYPT_COST: "8",
+  AUTHCTL_HASH_MAX_WAIT_MS: "600000",
+  AUTHCTL_THROTTLE_LOGIN_DELAY: "off",
+  AUTHCTL_WORKERS: "1",
+  AUTHCTL_TRUST_PROXY: "1",
+};
 
 /** Fires GUESSES concurrent wrong-password logins for one account, alternating between `servers`, each from its own address. */
 async function race(t: TestContext, servers: readonly ServerProcess[], what: string): Promise<void> {
@@ -29,13 +35,19 @@ async function race(t: TestContext, servers: readonly ServerProcess[], what: str
     const guess = (i: number) => {
       const http = clients[i % clients.length];
       assert.ok(http);
-      return http.postJson("/account/login/", { username: victim, password: `guess-${i}` }, { "x-forwarded-for": `10.2.${i >> 8}.${i & 255}` });
+      return http.postJson(
+        "/account/login/",
+        { username: victim, password: `guess-${i}` },
+        { "x-forwarded-for": `10.2.${i >> 8}.${i & 255}` },
+      );
     };
     const answers = await Promise.all(Array.from({ length: GUESSES }, (_, i) => guess(i)));
     const statuses = answers.map((answer) => answer.status);
     const checked = statuses.filter((status) => status === 400).length;
     const refused = statuses.filter((status) => status === 429).length;
-    t.diagnostic(`${what}: ${GUESSES} concurrent wrong passwords for one account in ${since(started)} ms: ${checked} checked (400), ${refused} refused (429), limit ${LIMIT}`);
+    t.diagnostic(
+      `${what}: ${GUESSES} concurrent wrong passwords for one account in ${since(started)} ms: ${checked} checked (400), ${refused} refused (429), limit ${LIMIT}`,
+    );
     assert.equal(checked + refused, GUESSES, `other answers: ${statuses.filter((s) => s !== 400 && s !== 429).join(",")}`);
     assert.ok(checked <= LIMIT + 1, `${checked} guesses got through a limit of ${LIMIT}`);
     assert.equal(checked, LIMIT);
@@ -49,7 +61,10 @@ async function race(t: TestContext, servers: readonly ServerProcess[], what: str
 describe("the failed-login limit holds under concurrency", () => {
   it("two server processes on one SQLite file let through at most the limit", async (t) => {
     const dir = await tempDir();
-    const servers = await Promise.all([spawnServer({ AUTHCTL_DATA_DIR: dir.path, ...RACE_ENV }), spawnServer({ AUTHCTL_DATA_DIR: dir.path, ...RACE_ENV })]);
+    const servers = await Promise.all([
+      spawnServer({ AUTHCTL_DATA_DIR: dir.path, ...RACE_ENV }),
+      spawnServer({ AUTHCTL_DATA_DIR: dir.path, ...RACE_ENV }),
+    ]);
     try {
       await race(t, servers, "2 processes on one SQLite file");
     } finally {
@@ -61,7 +76,12 @@ describe("the failed-login limit holds under concurrency", () => {
   it("two instances on one PostgreSQL database let through at most the limit", async (t) => {
     const cluster = await startPostgres();
     const dir = await tempDir();
-    const env = { AUTHCTL_DATABASE_URL: await cluster.createDatabase(), AUTHCTL_SECRET_KEY: randomBytes(32).toString("hex"), AUTHCTL_DATA_DIR: dir.path, ...RACE_ENV };
+    const env = {
+      AUTHCTL_DATABASE_URL: await cluster.createDatabase(),
+      AUTHCTL_SECRET_KEY: randomBytes(32).toString("hex"),
+      AUTHCTL_DATA_DIR: dir.path,
+      ...RACE_ENV,
+    };
     const servers = await Promise.all([spawnServer(env), spawnServer(env)]);
     try {
       await race(t, servers, "2 instances on one PostgreSQL database");
@@ -90,7 +110,9 @@ async function timeLogins(t: TestContext, on: ServerProcess, off: ServerProcess,
     }
     const [withThrottle, without] = times.map(median) as [number, number];
     // A figure, not a verdict: timings move with the machine's load (the bench is where speed is judged).
-    t.diagnostic(`${what}: successful login, median of ${rounds} (bcrypt cost 4): ${withThrottle.toFixed(2)} ms with the throttle, ${without.toFixed(2)} ms with AUTHCTL_THROTTLE=off`);
+    t.diagnostic(
+      `${what}: successful login, median of ${rounds} (bcrypt cost 4): ${withThrottle.toFixed(2)} ms with the throttle, ${without.toFixed(2)} ms with AUTHCTL_THROTTLE=off`,
+    );
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
@@ -112,7 +134,12 @@ describe("what the throttle costs a successful login (figures)", () => {
   it("adds little on PostgreSQL: one short transaction and one statement", async (t) => {
     const cluster = await startPostgres();
     const dir = await tempDir();
-    const env = { AUTHCTL_DATABASE_URL: await cluster.createDatabase(), AUTHCTL_SECRET_KEY: randomBytes(32).toString("hex"), AUTHCTL_DATA_DIR: dir.path, AUTHCTL_WORKERS: "1" };
+    const env = {
+      AUTHCTL_DATABASE_URL: await cluster.createDatabase(),
+      AUTHCTL_SECRET_KEY: randomBytes(32).toString("hex"),
+      AUTHCTL_DATA_DIR: dir.path,
+      AUTHCTL_WORKERS: "1",
+    };
     const [on, off] = await Promise.all([spawnServer(env), spawnServer({ ...env, AUTHCTL_THROTTLE: "off" })]);
     try {
       await timeLogins(t, on, off, "PostgreSQL");

@@ -4,7 +4,11 @@ import { post, registration } from "../helpers/http.js";
 import { startInProcess, type InProcessServer } from "../helpers/server.js";
 
 async function send(url: string, method: string, token: string, body: unknown) {
-  const response = await fetch(url, { method, headers: { authorization: `Token ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -22,12 +26,24 @@ describe("account lifecycle, in process", () => {
 
   it("user/: names may be blank but not null, PUT needs a username, outer spaces are trimmed", async () => {
     const user = `${server.url}/account/user/`;
-    assert.deepEqual(await send(user, "PATCH", token, { first_name: "  Ada  ", last_name: null }), { status: 400, body: { last_name: ["This field may not be null."] } });
-    assert.deepEqual((await send(user, "PATCH", token, { first_name: "  Ada  ", last_name: "" })).body, {
-      pk: 1, username: "ada", email: "ada@example.com", first_name: "Ada", last_name: "",
+    assert.deepEqual(await send(user, "PATCH", token, { first_name: "  Ada  ", last_name: null }), {
+      status: 400,
+      body: { last_name: ["This field may not be null."] },
     });
-    assert.deepEqual(await send(user, "PUT", token, { first_name: "   " }), { status: 400, body: { username: ["This field is required."] } });
-    assert.deepEqual((await send(user, "PATCH", token, { first_name: "x".repeat(151) })).body, { first_name: ["Ensure this field has no more than 150 characters."] });
+    assert.deepEqual((await send(user, "PATCH", token, { first_name: "  Ada  ", last_name: "" })).body, {
+      pk: 1,
+      username: "ada",
+      email: "ada@example.com",
+      first_name: "Ada",
+      last_name: "",
+    });
+    assert.deepEqual(await send(user, "PUT", token, { first_name: "   " }), {
+      status: 400,
+      body: { username: ["This field is required."] },
+    });
+    assert.deepEqual((await send(user, "PATCH", token, { first_name: "x".repeat(151) })).body, {
+      first_name: ["Ensure this field has no more than 150 characters."],
+    });
   });
 
   it("password/reset/: an address longer than Django's form allows gets the form's error, nested under the field", async () => {
@@ -47,7 +63,9 @@ describe("account lifecycle, in process", () => {
 
 describe("registration with AUTHCTL_REGISTER_PASSWORD_RULES", () => {
   it("applies the configured rules under password, and only when asked", async () => {
-    const strict = await startInProcess({ config: { registerPasswordRules: true, passwordPolicy: { rules: ["length", "numeric"], minLength: 10 } } });
+    const strict = await startInProcess({
+      config: { registerPasswordRules: true, passwordPolicy: { rules: ["length", "numeric"], minLength: 10 } },
+    });
     const seed = await startInProcess();
     try {
       assert.deepEqual((await post(`${strict.url}/account/register/`, registration("bob", "123456789"))).body, {

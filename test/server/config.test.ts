@@ -47,7 +47,10 @@ describe("server configuration", () => {
   it("reads the lifecycle settings: password rules in Django's order, reset links, mail; never echoes an SMTP password", () => {
     const defaults = loadConfig({});
     assert.deepEqual(defaults.passwordPolicy, { rules: ["similarity", "length", "common", "numeric"], minLength: 8 });
-    assert.deepEqual([defaults.registerPasswordRules, defaults.resetTimeoutSeconds, defaults.smtpUrl, defaults.mailFrom], [false, 259_200, undefined, "webmaster@localhost"]);
+    assert.deepEqual(
+      [defaults.registerPasswordRules, defaults.resetTimeoutSeconds, defaults.smtpUrl, defaults.mailFrom],
+      [false, 259_200, undefined, "webmaster@localhost"],
+    );
     const custom = loadConfig({
       AUTHCTL_PASSWORD_VALIDATORS: "numeric, length",
       AUTHCTL_PASSWORD_MIN_LENGTH: "12",
@@ -59,19 +62,31 @@ describe("server configuration", () => {
       AUTHCTL_MAIL_FROM: "accounts@example.com",
     });
     assert.deepEqual(custom.passwordPolicy, { rules: ["length", "numeric"], minLength: 12 });
-    assert.deepEqual(custom.resetLink, { publicUrl: "https://auth.example.com", linkTemplate: "https://app.example.com/reset/{uid}/{token}" });
+    assert.deepEqual(custom.resetLink, {
+      publicUrl: "https://auth.example.com",
+      linkTemplate: "https://app.example.com/reset/{uid}/{token}",
+    });
     assert.deepEqual([custom.registerPasswordRules, custom.resetTimeoutSeconds, custom.mailFrom], [true, 3600, "accounts@example.com"]);
     assert.deepEqual(loadConfig({ AUTHCTL_PASSWORD_VALIDATORS: "none" }).passwordPolicy.rules, []);
     assert.throws(() => loadConfig({ AUTHCTL_PASSWORD_VALIDATORS: "length,dictionary" }), /AUTHCTL_PASSWORD_VALIDATORS .*"dictionary"/);
     assert.throws(() => loadConfig({ AUTHCTL_RESET_LINK: "https://app.example.com/reset" }), /AUTHCTL_RESET_LINK/);
     assert.throws(() => loadConfig({ AUTHCTL_PUBLIC_URL: "ftp://x" }), /AUTHCTL_PUBLIC_URL/);
-    assert.throws(() => loadConfig({ AUTHCTL_SMTP_URL: "http://mailer:s3cr3t@mail" }), (error: Error) => /AUTHCTL_SMTP_URL/.test(error.message) && !error.message.includes("s3cr3t"));
+    assert.throws(
+      () => loadConfig({ AUTHCTL_SMTP_URL: "http://mailer:s3cr3t@mail" }),
+      (error: Error) => /AUTHCTL_SMTP_URL/.test(error.message) && !error.message.includes("s3cr3t"),
+    );
   });
 
   it("keeps DRF's token model by default and reads knox's settings, refusing any that would have no effect", () => {
     assert.deepEqual(loadConfig({}).tokenPolicy, { ttlMs: undefined, sliding: undefined, perLogin: false, limit: undefined });
     assert.deepEqual(
-      loadConfig({ AUTHCTL_TOKENS: "per-login", AUTHCTL_TOKEN_TTL: "10h", AUTHCTL_TOKEN_REFRESH: "sliding", AUTHCTL_TOKEN_MAX_TTL: "30d", AUTHCTL_TOKEN_LIMIT: "5" }).tokenPolicy,
+      loadConfig({
+        AUTHCTL_TOKENS: "per-login",
+        AUTHCTL_TOKEN_TTL: "10h",
+        AUTHCTL_TOKEN_REFRESH: "sliding",
+        AUTHCTL_TOKEN_MAX_TTL: "30d",
+        AUTHCTL_TOKEN_LIMIT: "5",
+      }).tokenPolicy,
       { ttlMs: 36_000_000, sliding: { maxTtlMs: 30 * 86_400_000 }, perLogin: true, limit: 5 },
     );
     assert.equal(loadConfig({ AUTHCTL_TOKEN_TTL: "3s" }).tokenPolicy.ttlMs, 3000);
@@ -95,11 +110,20 @@ describe("server configuration", () => {
   it("names the variable or argument that is wrong", () => {
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE: "maybe" }), /AUTHCTL_THROTTLE must be "on" or "off"/);
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_REGISTER: "lots" }), /AUTHCTL_THROTTLE_REGISTER must be a rate/);
-    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_LOGIN_DELAY: "soon" }), /AUTHCTL_THROTTLE_LOGIN_DELAY must be a number of failed logins/);
-    assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_KNOWN_DAYS: "-1" }), /AUTHCTL_THROTTLE_KNOWN_DAYS must be a whole number from 0 to 3650/);
+    assert.throws(
+      () => loadConfig({ AUTHCTL_THROTTLE_LOGIN_DELAY: "soon" }),
+      /AUTHCTL_THROTTLE_LOGIN_DELAY must be a number of failed logins/,
+    );
+    assert.throws(
+      () => loadConfig({ AUTHCTL_THROTTLE_KNOWN_DAYS: "-1" }),
+      /AUTHCTL_THROTTLE_KNOWN_DAYS must be a whole number from 0 to 3650/,
+    );
     assert.throws(() => loadConfig({ AUTHCTL_TRUST_PROXY: "yes" }), /AUTHCTL_TRUST_PROXY must be a whole number/);
     assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS: "0" }), /AUTHCTL_MAX_CONNECTIONS must be a whole number from 1/);
-    assert.throws(() => loadConfig({ AUTHCTL_PORT: "80" }, { port: "http" }), (error: Error) => error instanceof SettingsError && error.message === '--port must be a whole number from 0 to 65535, got "http"');
+    assert.throws(
+      () => loadConfig({ AUTHCTL_PORT: "80" }, { port: "http" }),
+      (error: Error) => error instanceof SettingsError && error.message === '--port must be a whole number from 0 to 65535, got "http"',
+    );
   });
 
   it("takes a flag over its variable, and checks combinations however they were given", () => {

@@ -30,10 +30,14 @@ it("passes every dj-rest-auth lifecycle case, reading the reset mail over SMTP, 
   const smtpPort = await freePort();
   const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, AUTHCTL_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` });
   try {
-    const lifecycle = spawnSync(process.execPath, [CONFORM, "--url", server.url, "--smtp-port", String(smtpPort), "--cases", LIFECYCLE_CASES], {
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const lifecycle = spawnSync(
+      process.execPath,
+      [CONFORM, "--url", server.url, "--smtp-port", String(smtpPort), "--cases", LIFECYCLE_CASES],
+      {
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
     assert.match(lifecycle.stdout, /conformance: 49 passed, 0 failed/, lifecycle.stdout + lifecycle.stderr);
     assert.equal(lifecycle.status, 0);
     const original = spawnSync(process.execPath, [CONFORM, "--url", server.url], { encoding: "utf8", timeout: 120_000 });

@@ -13,7 +13,9 @@ import { waitFor } from "../helpers/wait.js";
 /** A server answering "ok" (after `hold` resolves, if given), watched by a guard with `limits`. */
 async function guarded(limits: ConnectionLimits, hold?: () => Promise<void>) {
   const server: Server = createServer((_request, response) => {
-    void (hold?.() ?? Promise.resolve()).then(() => { response.end("ok"); });
+    void (hold?.() ?? Promise.resolve()).then(() => {
+      response.end("ok");
+    });
   });
   const guard = new ConnectionGuard(limits).attach(server);
   server.listen(0, "127.0.0.1");
@@ -51,7 +53,9 @@ function ask(socket: Socket): Promise<string> {
         resolve(reply);
       }
     };
-    const onClose = () => { reject(new Error(`closed before an answer: ${JSON.stringify(reply)}`)); };
+    const onClose = () => {
+      reject(new Error(`closed before an answer: ${JSON.stringify(reply)}`));
+    };
     socket.on("data", onData);
     socket.once("close", onClose);
     socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -63,7 +67,11 @@ function closed(socket: Socket): Promise<string> {
   let received = "";
   socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
   if (socket.closed) return Promise.resolve(received);
-  const done = new Promise<string>((resolve) => socket.once("close", () => { resolve(received); }));
+  const done = new Promise<string>((resolve) =>
+    socket.once("close", () => {
+      resolve(received);
+    }),
+  );
   socket.resume();
   return done;
 }
@@ -77,7 +85,10 @@ describe("ConnectionGuard", () => {
       const extra = await server.open();
       extra.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       assert.equal(await closed(extra), "", "the connection over the cap got no answer");
-      assert.ok(silent.every((socket) => !socket.closed), "the connections within the cap stay open");
+      assert.ok(
+        silent.every((socket) => !socket.closed),
+        "the connections within the cap stay open",
+      );
       assert.equal(server.guard.size, 3);
     } finally {
       server.close();
@@ -94,7 +105,10 @@ describe("ConnectionGuard", () => {
       const newcomer = await server.open();
       assert.match(await ask(newcomer), /^HTTP\/1\.1 200 OK/);
       await closed(oldest);
-      assert.ok(others.every((socket) => !socket.closed), "only the longest idle was reclaimed");
+      assert.ok(
+        others.every((socket) => !socket.closed),
+        "only the longest idle was reclaimed",
+      );
     } finally {
       server.close();
     }
@@ -122,7 +136,9 @@ describe("ConnectionGuard", () => {
     const server = await guarded({ maxConnections: 100, maxPerAddress: 100 }, () => {
       if (!holding) return Promise.resolve();
       inFlight = true;
-      return new Promise<void>((resolve) => { release = resolve; });
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
     });
     try {
       const idle = await server.open();
@@ -176,7 +192,10 @@ describe("ConnectionGuard", () => {
 it("reads AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS, 256 by default, and refuses 0", () => {
   assert.equal(loadConfig({}).maxConnectionsPerAddress, 256);
   assert.equal(loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "8" }).maxConnectionsPerAddress, 8);
-  assert.throws(() => loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "0" }), /AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1/);
+  assert.throws(
+    () => loadConfig({ AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS: "0" }),
+    /AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1/,
+  );
 });
 
 it("answers a connection's 1 000th request with Connection: close and ends it", async () => {

@@ -72,7 +72,10 @@ describe("Django's password hashers", () => {
       ["scrypt$16384$salt$8$65$aGFzaA==", "its scrypt hash goes 65 times (p) over 16 MiB: 1040 MiB, more than 1024 MiB"],
       ["argon2$argon2id$v=19$m=131072,t=8,p=8$c2FsdA$aGFzaA", undefined],
       ["argon2$argon2id$v=19$m=2097152,t=2,p=8$c2FsdA$aGFzaA", "its argon2 hash needs 2048 MiB of memory, more than 128 MiB"],
-      ["argon2$argon2id$v=19$m=131072,t=9,p=8$c2FsdA$aGFzaA", "its argon2 hash goes 9 times (t) over 128 MiB: 1152 MiB, more than 1024 MiB"],
+      [
+        "argon2$argon2id$v=19$m=131072,t=9,p=8$c2FsdA$aGFzaA",
+        "its argon2 hash goes 9 times (t) over 128 MiB: 1152 MiB, more than 1024 MiB",
+      ],
       ["argon2$argon2i$m=4194304,t=2,p=2$c2FsdA$aGFzaA", "its argon2 hash needs 4096 MiB of memory, more than 128 MiB"],
       ["pbkdf2_sha256$1e9$salt$aGFzaA==", "its pbkdf2_sha256 hash is malformed"],
       ["scrypt$16384$salt$8$$aGFzaA==", "its scrypt hash is malformed"],
@@ -99,7 +102,11 @@ describe("Django's password hashers", () => {
       if (limits === undefined || user.password === null) continue;
       assert.equal(await verifyDjangoHash(user.password, encoded), true, `${user.username} within the limits`);
       assert.equal(await verifyDjangoHash(user.password, encoded, limits), false, `${user.username} beyond the limits`);
-      assert.equal(await hasher.verify(user.password, `${encoded}${"=".repeat(HASH_LIMITS.encodedChars)}`), false, `${user.username}'s hash made too long`);
+      assert.equal(
+        await hasher.verify(user.password, `${encoded}${"=".repeat(HASH_LIMITS.encodedChars)}`),
+        false,
+        `${user.username}'s hash made too long`,
+      );
     }
   });
 });

@@ -127,12 +127,17 @@ describe("importing a database made by the real Django", () => {
       const path = join(dir.path, "django.sqlite3");
       await copyFile(`${FIXTURE}db.sqlite3`, path);
       const db = new Database(path);
-      db.prepare(`INSERT INTO auth_user (password, username, email, is_superuser, is_staff, is_active, last_name, first_name, date_joined, last_login)
-        VALUES ('!', 'lovelace', 'lovelace@example.com', 0, 0, 1, 'Lovelace', 'Ada', '2024-05-01 12:00:00', '2024-06-01 10:00:00.123456')`).run();
+      db.prepare(
+        `INSERT INTO auth_user (password, username, email, is_superuser, is_staff, is_active, last_name, first_name, date_joined, last_login)
+        VALUES ('!', 'lovelace', 'lovelace@example.com', 0, 0, 1, 'Lovelace', 'Ada', '2024-05-01 12:00:00', '2024-06-01 10:00:00.123456')`,
+      ).run();
       db.close();
       const env = { AUTHCTL_DATABASE_URL: undefined, AUTHCTL_SECRET_KEY: undefined };
       assert.equal((await runCli(["admin", "import-django", "--from", `sqlite://${path}`, "--data-dir", dir.path], { env })).exitCode, 0);
-      const listed = JSON.parse((await runCli(["admin", "list-users", "--data-dir", dir.path, "--json"], { env })).stdout) as Record<string, unknown>[];
+      const listed = JSON.parse((await runCli(["admin", "list-users", "--data-dir", dir.path, "--json"], { env })).stdout) as Record<
+        string,
+        unknown
+      >[];
       const ada = listed.find((user) => user.username === "lovelace");
       assert.deepEqual([ada?.firstName, ada?.lastName, ada?.lastLogin], ["Ada", "Lovelace", "2024-06-01T10:00:00.123Z"]);
     } finally {
@@ -148,14 +153,25 @@ describe("importing a database made by the real Django", () => {
       username varchar(150) NOT NULL UNIQUE, email varchar(254) NOT NULL, is_staff boolean NOT NULL, is_active boolean NOT NULL,
       date_joined timestamptz NOT NULL, last_login timestamptz NULL, first_name varchar(150) NOT NULL DEFAULT '',
       last_name varchar(150) NOT NULL DEFAULT '')`);
-    await client.query(`CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer NOT NULL UNIQUE REFERENCES auth_user (id), created timestamptz NOT NULL)`);
+    await client.query(
+      `CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer NOT NULL UNIQUE REFERENCES auth_user (id), created timestamptz NOT NULL)`,
+    );
     const source = new Database(`${FIXTURE}db.sqlite3`, { readonly: true });
-    const rows = source.prepare<[], { id: number; password: string; username: string; email: string; is_active: number }>(
-      "SELECT id, password, username, email, is_active FROM auth_user").all();
+    const rows = source
+      .prepare<[], { id: number; password: string; username: string; email: string; is_active: number }>(
+        "SELECT id, password, username, email, is_active FROM auth_user",
+      )
+      .all();
     const tokens = source.prepare<[], { key: string; user_id: number }>("SELECT key, user_id FROM authtoken_token").all();
     source.close();
     for (const row of rows) {
-      await client.query("INSERT INTO auth_user VALUES ($1, $2, false, $3, $4, false, $5, now())", [row.id, row.password, row.username, row.email, row.is_active === 1]);
+      await client.query("INSERT INTO auth_user VALUES ($1, $2, false, $3, $4, false, $5, now())", [
+        row.id,
+        row.password,
+        row.username,
+        row.email,
+        row.is_active === 1,
+      ]);
     }
     for (const token of tokens) await client.query("INSERT INTO authtoken_token VALUES ($1, $2, now())", [token.key, token.user_id]);
     await client.end();
@@ -175,7 +191,9 @@ describe("importing a database made by the real Django", () => {
     const dir = await tempDir();
     try {
       const env = { AUTHCTL_DATABASE_URL: undefined };
-      const missing = await runCli(["admin", "import-django", "--from", `sqlite://${dir.path}/nope.sqlite3`, "--data-dir", dir.path], { env });
+      const missing = await runCli(["admin", "import-django", "--from", `sqlite://${dir.path}/nope.sqlite3`, "--data-dir", dir.path], {
+        env,
+      });
       assert.equal(missing.exitCode, 2, missing.stderr);
       assert.match(missing.stderr, /does not exist/);
     } finally {
@@ -195,7 +213,9 @@ async function djangoWith(dir: string, rows: AddedRow[]): Promise<string> {
   const path = join(dir, "django.sqlite3");
   await copyFile(`${FIXTURE}db.sqlite3`, path);
   const db = new Database(path);
-  const insert = db.prepare<[string, string, string]>(`INSERT INTO auth_user (password, username, email, is_superuser, is_staff, is_active, last_name, first_name, date_joined)
+  const insert = db.prepare<
+    [string, string, string]
+  >(`INSERT INTO auth_user (password, username, email, is_superuser, is_staff, is_active, last_name, first_name, date_joined)
     VALUES (?, ?, ?, 0, 0, 1, '', '', '2024-05-01 12:00:00')`);
   db.transaction(() => {
     for (const row of rows) insert.run(row.password, row.username, row.email);
@@ -216,24 +236,61 @@ describe("importing rows beyond import-django's limits", () => {
   const env = { AUTHCTL_DATABASE_URL: undefined, AUTHCTL_SECRET_KEY: undefined, AUTHCTL_BCRYPT_COST: "4" };
   // Salt and hash of a bcrypt string: never computed, only its cost is read at import.
   const bcryptTail = "$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./a";
-  const row = (username: string, password = pbkdf2Hash("pw")): AddedRow => ({ username, email: `${username.slice(0, 20)}@example.com`, password });
+  const row = (username: string, password = pbkdf2Hash("pw")): AddedRow => ({
+    username,
+    email: `${username.slice(0, 20)}@example.com`,
+    password,
+  });
 
   it("skips each row whose hash or fields are beyond the limits, listing it with its reason in text and --json, and imports the rest", async () => {
     const refused: (AddedRow & { shown: string; reason: string })[] = [
-      { ...row("scrypt1g", "scrypt$1048576$salt$8$1$aGFzaA=="), shown: "scrypt1g", reason: "its scrypt hash needs 1024 MiB of memory, more than 128 MiB" },
-      { ...row("argon2g", "argon2$argon2id$v=19$m=2097152,t=2,p=8$c2FsdA$aGFzaA"), shown: "argon2g", reason: "its argon2 hash needs 2048 MiB of memory, more than 128 MiB" },
+      {
+        ...row("scrypt1g", "scrypt$1048576$salt$8$1$aGFzaA=="),
+        shown: "scrypt1g",
+        reason: "its scrypt hash needs 1024 MiB of memory, more than 128 MiB",
+      },
+      {
+        ...row("argon2g", "argon2$argon2id$v=19$m=2097152,t=2,p=8$c2FsdA$aGFzaA"),
+        shown: "argon2g",
+        reason: "its argon2 hash needs 2048 MiB of memory, more than 128 MiB",
+      },
       { ...row("bcrypt20", `bcrypt$$2b$20${bcryptTail}`), shown: "bcrypt20", reason: "its bcrypt hash has cost 20, more than 16" },
-      { ...row("bcryptsha20", `bcrypt_sha256$$2b$20${bcryptTail}`), shown: "bcryptsha20", reason: "its bcrypt_sha256 hash has cost 20, more than 16" },
-      { ...row("pbkdf2x20m", "pbkdf2_sha256$20000000$salt$aGFzaA=="), shown: "pbkdf2x20m", reason: "its pbkdf2_sha256 hash has 20000000 iterations, more than 10000000" },
-      { ...row("hugehash", `pbkdf2_sha256$1000$salt$${"A".repeat(5000)}`), shown: "hugehash", reason: "its password hash is 5024 characters, more than 4096" },
-      { ...row("x".repeat(10 * 1024 * 1024)), shown: `${"x".repeat(150)}…`, reason: "its username is 10485760 characters, more than Django's 150" },
+      {
+        ...row("bcryptsha20", `bcrypt_sha256$$2b$20${bcryptTail}`),
+        shown: "bcryptsha20",
+        reason: "its bcrypt_sha256 hash has cost 20, more than 16",
+      },
+      {
+        ...row("pbkdf2x20m", "pbkdf2_sha256$20000000$salt$aGFzaA=="),
+        shown: "pbkdf2x20m",
+        reason: "its pbkdf2_sha256 hash has 20000000 iterations, more than 10000000",
+      },
+      {
+        ...row("hugehash", `pbkdf2_sha256$1000$salt$${"A".repeat(5000)}`),
+        shown: "hugehash",
+        reason: "its password hash is 5024 characters, more than 4096",
+      },
+      {
+        ...row("x".repeat(10 * 1024 * 1024)),
+        shown: `${"x".repeat(150)}…`,
+        reason: "its username is 10485760 characters, more than Django's 150",
+      },
       { ...row(""), email: "empty@example.com", shown: "", reason: "its username is empty" },
       { ...row("nul\u0000user"), shown: "nul\\u0000user", reason: "its username contains a control character (U+0000)" },
       { ...row("esc\u001b[2Juser"), shown: "esc\\u001b[2Juser", reason: "its username contains a control character (U+001B)" },
-      { ...row("longmail"), email: `${"m".repeat(243)}@example.com`, shown: "longmail", reason: "its email is 255 characters, more than Django's 254" },
+      {
+        ...row("longmail"),
+        email: `${"m".repeat(243)}@example.com`,
+        shown: "longmail",
+        reason: "its email is 255 characters, more than Django's 254",
+      },
     ];
     // Right at the limits: imported.
-    const atLimits = [row("u".repeat(150), pbkdf2Hash("bound pass")), row("pbkdf2x10m", "pbkdf2_sha256$10000000$salt$aGFzaA=="), row("bcrypt16", `bcrypt$$2b$16${bcryptTail}`)];
+    const atLimits = [
+      row("u".repeat(150), pbkdf2Hash("bound pass")),
+      row("pbkdf2x10m", "pbkdf2_sha256$10000000$salt$aGFzaA=="),
+      row("bcrypt16", `bcrypt$$2b$16${bcryptTail}`),
+    ];
     const dir = await tempDir();
     try {
       const from = await djangoWith(dir.path, [...refused, ...atLimits]);
@@ -241,19 +298,30 @@ describe("importing rows beyond import-django's limits", () => {
       assert.equal(first.exitCode, 0, first.stderr.slice(0, 2000));
       assert.ok(first.stderr.length < 16_384, `the output is ${first.stderr.length} characters: a username was not cut`);
       assert.match(first.stderr, /imported 13, already there 0, skipped 12/);
-      for (const { shown, reason } of refused) assert.ok(first.stderr.includes(`  skipped ${shown}: ${reason}\n`), `${shown.slice(0, 20)}: ${reason}`);
+      for (const { shown, reason } of refused)
+        assert.ok(first.stderr.includes(`  skipped ${shown}: ${reason}\n`), `${shown.slice(0, 20)}: ${reason}`);
       assert.match(first.stderr, /skipped dup2: its email belongs to Dup here/);
 
       const again = await runCli(["admin", "import-django", "--from", from, "--data-dir", dir.path, "--json"], { env });
       assert.equal(again.exitCode, 0, again.stderr.slice(0, 2000));
-      const summary = JSON.parse(again.stdout) as { users: { read: number; imported: number; alreadyThere: number; skipped: number }; skipped: { username: string; reason: string }[] };
+      const summary = JSON.parse(again.stdout) as {
+        users: { read: number; imported: number; alreadyThere: number; skipped: number };
+        skipped: { username: string; reason: string }[];
+      };
       assert.deepEqual(summary.users, { read: 25, imported: 0, alreadyThere: 13, skipped: 12 });
-      assert.deepEqual(summary.skipped, [...refused.map(({ shown, reason }) => ({ username: shown, reason })), { username: "dup2", reason: "its email belongs to Dup here" }]);
+      assert.deepEqual(summary.skipped, [
+        ...refused.map(({ shown, reason }) => ({ username: shown, reason })),
+        { username: "dup2", reason: "its email belongs to Dup here" },
+      ]);
 
       const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path });
       try {
         await assertDjangoUsersLogIn(server.url);
-        assert.equal((await post(`${server.url}/account/login/`, { username: "u".repeat(150), password: "bound pass" })).status, 200, "a 150-character username logs in");
+        assert.equal(
+          (await post(`${server.url}/account/login/`, { username: "u".repeat(150), password: "bound pass" })).status,
+          200,
+          "a 150-character username logs in",
+        );
       } finally {
         await server.stop();
       }

@@ -54,7 +54,14 @@ async function heldServer() {
   const lines: string[] = [];
   const log = { info: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
   const hashing = new HashingGate({ parallel: 1, maxWaitMs: 60_000 });
-  const app = createApp({ store, hasher, tokens: new TokenVault(randomBytes(32)), config: { trustedProxies: 1, throttle: {} }, log, hashing });
+  const app = createApp({
+    store,
+    hasher,
+    tokens: new TokenVault(randomBytes(32)),
+    config: { trustedProxies: 1, throttle: {} },
+    log,
+    hashing,
+  });
   const handle = app.callback();
   const server = createServer((request, response) => void handle(request, response));
   server.listen(0, "127.0.0.1");
@@ -70,7 +77,9 @@ async function heldServer() {
       const body = JSON.stringify({ username: "nobody", password });
       const socket = connect(port, "127.0.0.1");
       socket.on("error", () => {});
-      socket.write(`POST /account/login/ HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ${address}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      socket.write(
+        `POST /account/login/ HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ${address}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       sockets.push(socket);
       return socket;
     },

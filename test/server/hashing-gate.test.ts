@@ -11,7 +11,9 @@ import { clientGone } from "../../packages/server/src/http/client-gone.js";
 /** A job the test finishes by hand, so the order of starts is the only thing observed. */
 function deferred() {
   let finish = () => {};
-  const done = new Promise<void>((resolve) => { finish = resolve; });
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
   return { done, finish };
 }
 
@@ -96,9 +98,16 @@ describe("HashingGate", () => {
       return true;
     });
     // The same answer is given before a request spends anything else on it (a throttle's database write).
-    assert.throws(() => { gate.assertRoom("10.0.0.1"); }, (error: unknown) => error instanceof ServiceUnavailable && error.status === 503);
+    assert.throws(
+      () => {
+        gate.assertRoom("10.0.0.1");
+      },
+      (error: unknown) => error instanceof ServiceUnavailable && error.status === 503,
+    );
     // Another address is behind one of the flood's jobs only: admitted.
-    assert.doesNotThrow(() => { gate.assertRoom("10.0.0.2"); });
+    assert.doesNotThrow(() => {
+      gate.assertRoom("10.0.0.2");
+    });
     assert.equal(gate.expectedWaitMs("10.0.0.2"), 80);
     const other = submit("10.0.0.2", "other");
     for (let i = 0; i < 4; i++) await finishOldest();
@@ -133,14 +142,27 @@ describe("clientGone with the gate over HTTP", () => {
     let hashed = 0;
     const dropped: unknown[] = [];
     const server: Server = createServer((request, response) => {
-      const client = { clientAddress: request.socket.remoteAddress ?? "", gone: () => { arrived++; return clientGone(response); } };
-      gate.run(client, async () => {
-        hashed++;
-        if (hashed === 1) await blocker.done;
-      }).then(
-        () => { response.end("hashed"); },
-        (error: unknown) => { dropped.push(error); response.destroy(); },
-      );
+      const client = {
+        clientAddress: request.socket.remoteAddress ?? "",
+        gone: () => {
+          arrived++;
+          return clientGone(response);
+        },
+      };
+      gate
+        .run(client, async () => {
+          hashed++;
+          if (hashed === 1) await blocker.done;
+        })
+        .then(
+          () => {
+            response.end("hashed");
+          },
+          (error: unknown) => {
+            dropped.push(error);
+            response.destroy();
+          },
+        );
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");

@@ -27,7 +27,10 @@ class GatedHasher implements Hasher {
   private open!: () => void;
   private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
 
-  constructor(private readonly inner: Hasher, private readonly arrived: () => void) {}
+  constructor(
+    private readonly inner: Hasher,
+    private readonly arrived: () => void,
+  ) {}
 
   release(): void {
     this.open();
@@ -111,7 +114,8 @@ async function withApp(
       login: async (username, password, address) => {
         const answer = await post(`${url}/account/login/`, { username, password }, { "x-forwarded-for": address });
         assert.ok([200, 400, 429, 503].includes(answer.status), `HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
-        if (answer.status === 429) assert.equal((answer.body as { detail: string }).detail.match(/in (\d+) seconds?\.$/)?.[1], answer.headers.get("retry-after"));
+        if (answer.status === 429)
+          assert.equal((answer.body as { detail: string }).detail.match(/in (\d+) seconds?\.$/)?.[1], answer.headers.get("retry-after"));
         return { status: answer.status, retryAfter: answer.headers.get("retry-after") };
       },
     });
@@ -149,7 +153,9 @@ describe("the failed-login limit is exact", () => {
             return status;
           }),
         );
-        t.diagnostic(`${total} concurrent wrong passwords, limit ${limit}: ${count(statuses, 400)} checked (400), ${count(statuses, 429)} refused (429)`);
+        t.diagnostic(
+          `${total} concurrent wrong passwords, limit ${limit}: ${count(statuses, 400)} checked (400), ${count(statuses, 429)} refused (429)`,
+        );
         assert.ok(count(statuses, 400) <= limit + 1, `${count(statuses, 400)} guesses got through a limit of ${limit}`);
         assert.equal(count(statuses, 400), limit);
         assert.equal(count(statuses, 429), total - limit);
@@ -184,7 +190,10 @@ describe("the failed-login limit is exact", () => {
         for (let i = 0; i < 2; i++) assert.equal((await login(user, "wrong", "10.0.0.2")).status, 400);
         assert.equal((await login(user, "wrong", "10.0.0.2")).status, 429, "three failures counted, no more");
       },
-      (inner) => (gated = new GatedHasher(inner, () => { arrived(); })),
+      (inner) =>
+        (gated = new GatedHasher(inner, () => {
+          arrived();
+        })),
       hashing,
     );
   });
@@ -192,7 +201,12 @@ describe("the failed-login limit is exact", () => {
 
 describe("lock-out resistance", () => {
   it("lets the owner log in from a known address while an attacker elsewhere has used up the username's limit", async (t) => {
-    const throttle = { loginPerUsername: { limit: 5, windowMs: HOUR }, loginDelayAfter: 2, loginPerAddress: { limit: 1000, windowMs: HOUR }, loginKnownForMs: 30 * DAY };
+    const throttle = {
+      loginPerUsername: { limit: 5, windowMs: HOUR },
+      loginDelayAfter: 2,
+      loginPerAddress: { limit: 1000, windowMs: HOUR },
+      loginKnownForMs: 30 * DAY,
+    };
     await withApp({ throttle }, async ({ clock, register, login }) => {
       const victim = uniqueName("victim");
       await register(victim);
@@ -246,7 +260,11 @@ describe("lock-out resistance", () => {
   });
 
   it("keeps a proxy's known users logging in when others' failures used up its address, and says once why to set AUTHCTL_TRUST_PROXY", async () => {
-    const throttle = { loginPerUsername: { limit: 100, windowMs: HOUR }, loginPerAddress: { limit: 5, windowMs: HOUR }, loginKnownForMs: 30 * DAY };
+    const throttle = {
+      loginPerUsername: { limit: 100, windowMs: HOUR },
+      loginPerAddress: { limit: 5, windowMs: HOUR },
+      loginKnownForMs: 30 * DAY,
+    };
     await withApp({ throttle, trustedProxies: 0 }, async ({ register, login, log }) => {
       const [regular, newcomer] = [uniqueName("regular"), uniqueName("newcomer")];
       await register(regular);

@@ -60,7 +60,9 @@ describe("three server instances on one PostgreSQL database", () => {
     const statuses = answers.map((answer) => answer.status);
     const created = statuses.filter((status) => status === 201).length;
     const refused = answers.filter((answer) => answer.status === 400 && JSON.stringify(answer.body).includes("already exists"));
-    console.log(`50 registrations of one username over 3 instances: ${created} × 201, ${refused.length} × 400 "already exists", other: ${statuses.filter((s) => s !== 201 && s !== 400).join(",") || "none"}`);
+    console.log(
+      `50 registrations of one username over 3 instances: ${created} × 201, ${refused.length} × 400 "already exists", other: ${statuses.filter((s) => s !== 201 && s !== 400).join(",") || "none"}`,
+    );
     assert.equal(created, 1);
     assert.equal(refused.length, 49);
   });
@@ -90,7 +92,9 @@ describe("three server instances on one PostgreSQL database", () => {
     const statuses = failures.map((failure) => failure.status);
     const checked = statuses.filter((s) => s === 400).length;
     const last = await post(`${at(100)}/account/login/`, { username: name, password: "s3cret-pw" });
-    console.log(`101 logins for one account over 3 instances: ${checked} × 400, ${statuses.filter((s) => s === 429).length} × 429, then ${last.status} ${JSON.stringify(last.body)}`);
+    console.log(
+      `101 logins for one account over 3 instances: ${checked} × 400, ${statuses.filter((s) => s === 429).length} × 429, then ${last.status} ${JSON.stringify(last.body)}`,
+    );
     assert.equal(checked, 10, `${checked} failures checked`);
     assert.equal(statuses.filter((s) => s === 429).length, 90);
     assert.equal(last.status, 429, "the right password too, once the limit is reached");

@@ -53,7 +53,10 @@ describe("password reset by mail, over a real SMTP server", () => {
     assert.deepEqual((await post(`${server.url}/account/password/reset/confirm/`, confirm)).body, { token: ["Invalid value"] });
     assert.equal((await post(`${server.url}/account/login/`, { username: "ada", password: "N3w-passw0rd!" })).status, 200);
     assert.ok(lines.length > 0);
-    assert.ok(lines.every((line) => !line.includes(token) && !line.includes(`/${uid}/`)), lines.join("\n"));
+    assert.ok(
+      lines.every((line) => !line.includes(token) && !line.includes(`/${uid}/`)),
+      lines.join("\n"),
+    );
   });
 
   it("sends nothing to an unknown address, with the same answer", async () => {
@@ -68,7 +71,11 @@ describe("password reset by mail, over a real SMTP server", () => {
 
   it("limits reset mail per e-mail address with DRF's 429, whatever the address's case", async () => {
     await post(`${server.url}/account/register/`, registration("cleo"));
-    for (let i = 0; i < 5; i++) assert.equal((await post(`${server.url}/account/password/reset/`, { email: i % 2 ? "CLEO@example.com" : "cleo@example.com" })).status, 200);
+    for (let i = 0; i < 5; i++)
+      assert.equal(
+        (await post(`${server.url}/account/password/reset/`, { email: i % 2 ? "CLEO@example.com" : "cleo@example.com" })).status,
+        200,
+      );
     const sixth = await post(`${server.url}/account/password/reset/`, { email: "cleo@EXAMPLE.com" });
     assert.equal(sixth.status, 429);
     assert.match((sixth.body as { detail: string }).detail, /^Request was throttled\. Expected available in \d+ seconds?\.$/);

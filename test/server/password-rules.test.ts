@@ -33,7 +33,9 @@ describe("Django's password validators", () => {
 
   it("applies only the configured rules, with the configured minimum length", () => {
     assert.deepEqual(passwordProblems("ada", OWNER, { rules: ["length"], minLength: 1 }), []);
-    assert.deepEqual(passwordProblems("", OWNER, { rules: ["length"], minLength: 1 }), ["This password is too short. It must contain at least 1 character."]);
+    assert.deepEqual(passwordProblems("", OWNER, { rules: ["length"], minLength: 1 }), [
+      "This password is too short. It must contain at least 1 character.",
+    ]);
     assert.deepEqual(passwordProblems("12345678", OWNER, { rules: ["numeric"], minLength: 8 }), ["This password is entirely numeric."]);
   });
 

@@ -12,10 +12,20 @@ import { startSmtpSink } from "../helpers/smtp.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 /** The screenshots in docs/api.md are refreshed with AUTHCTL_UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir. */
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
-const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install -y chromium): the reset page is not tested in a browser`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no chromium at ${CHROMIUM} (apt-get install -y chromium): the reset page is not tested in a browser`;
 
 it("resets a password in a real browser from the link of a real mail, then the CLI logs in with it", { skip }, async () => {
   const sink = await startSmtpSink();
@@ -65,7 +75,10 @@ it("resets a password in a real browser from the link of a real mail, then the C
     await page.screenshot({ path: join(shots, "reset-page-done.png") });
     const sent = await Promise.all(posts);
     assert.equal(sent.length, 2);
-    assert.ok(sent.every((headers) => !("referer" in headers)), "the page's posts carry no Referer");
+    assert.ok(
+      sent.every((headers) => !("referer" in headers)),
+      "the page's posts carry no Referer",
+    );
     assert.deepEqual(violations, [], "no script or style was blocked by the page's Content-Security-Policy");
 
     const login = await runCli(["login", server.url, "-u", username, "--password-stdin", "--no-store"], {

@@ -65,8 +65,17 @@ describe("uids (Django's urlsafe_base64 of the user id)", () => {
   it("decodes what Python's lenient decoder and int() read, and nothing else", () => {
     // Python: MQ==→b"1", IDEg→b" 1 ", KzE→b"+1", MV8w→b"1_0"; the others raise.
     const cases: [string, number | undefined][] = [
-      ["MQ", 1], ["MQ==", 1], ["MTAw", 100], ["IDEg", 1], ["KzE", 1], ["MV8w", 10],
-      ["garbage!", undefined], ["a", undefined], ["!!MQ", undefined], ["MQ=x", undefined], ["M-Q", undefined],
+      ["MQ", 1],
+      ["MQ==", 1],
+      ["MTAw", 100],
+      ["IDEg", 1],
+      ["KzE", 1],
+      ["MV8w", 10],
+      ["garbage!", undefined],
+      ["a", undefined],
+      ["!!MQ", undefined],
+      ["MQ=x", undefined],
+      ["M-Q", undefined],
     ];
     for (const [uid, id] of cases) assert.equal(decodeUid(uid), id, uid);
   });

@@ -14,7 +14,11 @@ const run = promisify(execFile);
 const settings: Setting[] = Object.values(SETTINGS);
 
 /** `authctl-server ARGS` (the compiled bin), with `input` on its stdin: its output and exit code. */
-async function authctlServer(args: string[], env: Record<string, string> = {}, input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+async function authctlServer(
+  args: string[],
+  env: Record<string, string> = {},
+  input = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const running = run(process.execPath, [SERVER_MAIN, ...args], { env: { PATH: process.env.PATH, ...env } });
     running.child.stdin?.end(input);
@@ -62,26 +66,48 @@ it("authctl-server admin runs the admin commands on the database the settings na
     assert.equal(missing.code, 2, missing.stderr);
     assert.deepEqual(JSON.parse(missing.stdout), { error: { code: "usage", message: `no database at ${dir.path}/authctl.sqlite3` } });
     const bad = await authctlServer(["admin", "list-users", "--json"], { AUTHCTL_BCRYPT_COST: "3" });
-    assert.deepEqual(JSON.parse(bad.stdout), { error: { code: "usage", message: 'AUTHCTL_BCRYPT_COST must be a whole number from 4 to 31, got "3"' } });
+    assert.deepEqual(JSON.parse(bad.stdout), {
+      error: { code: "usage", message: 'AUTHCTL_BCRYPT_COST must be a whole number from 4 to 31, got "3"' },
+    });
 
-    const created = await authctlServer(["admin", "create-user", "ada", "-e", "ada@example.com", "--superuser", "--password-stdin"], env, "ada-pass-1\n");
+    const created = await authctlServer(
+      ["admin", "create-user", "ada", "-e", "ada@example.com", "--superuser", "--password-stdin"],
+      env,
+      "ada-pass-1\n",
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.stderr, `Created a new database at ${dir.path}/authctl.sqlite3\n✓ Created superuser ada <ada@example.com>\n`);
     const listed = await authctlServer(["admin", "list-users", "--json"], env);
     assert.equal(listed.code, 0, listed.stderr);
     const users = JSON.parse(listed.stdout) as Record<string, unknown>[];
-    assert.deepEqual(users.map(({ username, email, isStaff, isSuperuser }) => ({ username, email, isStaff, isSuperuser })), [{ username: "ada", email: "ada@example.com", isStaff: true, isSuperuser: true }]);
+    assert.deepEqual(
+      users.map(({ username, email, isStaff, isSuperuser }) => ({ username, email, isStaff, isSuperuser })),
+      [{ username: "ada", email: "ada@example.com", isStaff: true, isSuperuser: true }],
+    );
     assert.ok(!listed.stdout.includes("bcrypt"), "never a password hash");
 
     const taken = await authctlServer(["admin", "create-user", "ada", "-e", "other@example.com", "--password-stdin", "--json"], env, "x");
-    assert.deepEqual([taken.code, JSON.parse(taken.stdout)], [1, { error: { code: "admin_refused", message: "a user named ada already exists" } }]);
+    assert.deepEqual(
+      [taken.code, JSON.parse(taken.stdout)],
+      [1, { error: { code: "admin_refused", message: "a user named ada already exists" } }],
+    );
     const unknown = await authctlServer(["admin", "deactivate", "nobody"], env);
-    assert.deepEqual([unknown.code, unknown.stderr], [1, "error: no user named nobody\nhint: list them with: authctl-server admin list-users\n"]);
+    assert.deepEqual(
+      [unknown.code, unknown.stderr],
+      [1, "error: no user named nobody\nhint: list them with: authctl-server admin list-users\n"],
+    );
     const noTerminal = await authctlServer(["admin", "set-password", "ada"], env);
     assert.deepEqual([noTerminal.code, noTerminal.stderr], [2, "error: --password-stdin is required when not running in a terminal\n"]);
     const usage = await authctlServer(["admin", "revoke-tokens", "--json"], env);
-    assert.deepEqual([usage.code, JSON.parse(usage.stdout)], [2, { error: { code: "usage", message: "give exactly one of --user NAME or --all" } }]);
-    const unreachable = await authctlServer(["admin", "list-users"], { ...env, AUTHCTL_DATABASE_URL: "postgres://authctl@127.0.0.1:1/authctl", AUTHCTL_PG_CONNECT_TIMEOUT_MS: "2000" });
+    assert.deepEqual(
+      [usage.code, JSON.parse(usage.stdout)],
+      [2, { error: { code: "usage", message: "give exactly one of --user NAME or --all" } }],
+    );
+    const unreachable = await authctlServer(["admin", "list-users"], {
+      ...env,
+      AUTHCTL_DATABASE_URL: "postgres://authctl@127.0.0.1:1/authctl",
+      AUTHCTL_PG_CONNECT_TIMEOUT_MS: "2000",
+    });
     assert.equal(unreachable.code, 3, unreachable.stderr);
     assert.match(unreachable.stderr, /\nhint: check AUTHCTL_DATABASE_URL and that PostgreSQL is running/);
 

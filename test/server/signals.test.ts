@@ -6,7 +6,11 @@ import { registration, spawnServer, type ServerProcess } from "../helpers/server
 import { tempDir, uniqueName } from "../helpers/temp.js";
 import { waitFor } from "../helpers/wait.js";
 
-async function withServer(env: Record<string, string>, run: (server: ServerProcess) => Promise<void>, ownProcessGroup = false): Promise<void> {
+async function withServer(
+  env: Record<string, string>,
+  run: (server: ServerProcess) => Promise<void>,
+  ownProcessGroup = false,
+): Promise<void> {
   const dir = await tempDir();
   const server = await spawnServer({ AUTHCTL_DATA_DIR: dir.path, ...env }, [], { ownProcessGroup });
   try {
@@ -55,7 +59,9 @@ function busyClient(url: string) {
         ask();
       }
     });
-    socket.on("close", () => { resolve("cut"); });
+    socket.on("close", () => {
+      resolve("cut");
+    });
     socket.on("error", () => undefined);
   });
   return { ended, answers: () => answers };
@@ -72,7 +78,9 @@ for (const workers of ["1", "2"]) {
         const busy = rawConnection(server.url);
         const body = JSON.stringify(registration(uniqueName("drain")));
         // "100 Continue" says a worker has read the headers: the request is in flight.
-        busy.socket.write(`POST /account/register/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`);
+        busy.socket.write(
+          `POST /account/register/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+        );
         await waitFor("100 Continue", () => busy.received().includes("100 Continue"));
         server.child.kill("SIGTERM");
         await waitFor("the idle connection closed", idle.closed);
@@ -99,16 +107,20 @@ for (const workers of ["1", "2"]) {
     });
 
     it("ignores SIGHUP with a log line and keeps serving", async () => {
-      await withServer({ AUTHCTL_WORKERS: workers }, async (server) => {
-        const before = childrenOf(server.child.pid);
-        // The whole group, as a terminal's hangup reaches it.
-        process.kill(-(server.child.pid ?? 0), "SIGHUP");
-        await waitFor("the SIGHUP line", () => server.output().includes("SIGHUP received: ignored"));
-        const health = await fetch(`${server.url}/healthz`);
-        assert.equal(health.status, 200);
-        assert.deepEqual(childrenOf(server.child.pid).sort(), before.sort(), "the workers are the same");
-        assert.equal(server.output().match(/SIGHUP received/g)?.length, 1, "logged once, by the primary");
-      }, true);
+      await withServer(
+        { AUTHCTL_WORKERS: workers },
+        async (server) => {
+          const before = childrenOf(server.child.pid);
+          // The whole group, as a terminal's hangup reaches it.
+          process.kill(-(server.child.pid ?? 0), "SIGHUP");
+          await waitFor("the SIGHUP line", () => server.output().includes("SIGHUP received: ignored"));
+          const health = await fetch(`${server.url}/healthz`);
+          assert.equal(health.status, 200);
+          assert.deepEqual(childrenOf(server.child.pid).sort(), before.sort(), "the workers are the same");
+          assert.equal(server.output().match(/SIGHUP received/g)?.length, 1, "logged once, by the primary");
+        },
+        true,
+      );
     });
   });
 }

@@ -82,8 +82,14 @@ for (const [name, place] of Object.entries(places)) {
         const opened = await Promise.all(Array.from({ length: 5 }, () => Database.open(databaseConfig(at.where))));
         const [first] = opened;
         assert.ok(first);
-        const steps = await first.db.selectFrom("authctl_migrations" as never).select("name" as never).execute();
-        assert.deepEqual(steps.map((row) => (row as { name: string }).name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
+        const steps = await first.db
+          .selectFrom("authctl_migrations" as never)
+          .select("name" as never)
+          .execute();
+        assert.deepEqual(
+          steps.map((row) => (row as { name: string }).name),
+          ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"],
+        );
         await Promise.all(opened.map((database) => database.close()));
       } finally {
         await at.remove();
@@ -133,10 +139,16 @@ describe("the data layer on SQLite", () => {
     const store = await openAccountStore({ dataDir: dir.path }, { lockTimeoutMs: 200 });
     const locker = new Sqlite(join(dir.path, DATABASE_FILE));
     try {
-      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" });
+      await store.createUser(
+        { username: "alice", email: "alice@example.com", passwordHash: "h" },
+        { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" },
+      );
       locker.exec("BEGIN IMMEDIATE");
       await assert.rejects(
-        store.createUser({ username: "bob", email: "bob@example.com", passwordHash: "h" }, { sealed: { digest: "e", sealed: "t" }, created: new Date().toISOString(), expiry: null, name: "" }),
+        store.createUser(
+          { username: "bob", email: "bob@example.com", passwordHash: "h" },
+          { sealed: { digest: "e", sealed: "t" }, created: new Date().toISOString(), expiry: null, name: "" },
+        ),
         (error: unknown) => error instanceof StoreBusy,
       );
       assert.equal((await store.findUserByUsername("alice"))?.username, "alice", "a read does not wait for the lock");
@@ -159,7 +171,10 @@ describe("the data layer on PostgreSQL", () => {
     await holder.connect();
     try {
       // Another session holds a row lock, so the update waits until the timeout cancels it.
-      await store.createUser({ username: "alice", email: "alice@example.com", passwordHash: "h" }, { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" });
+      await store.createUser(
+        { username: "alice", email: "alice@example.com", passwordHash: "h" },
+        { sealed: { digest: "d", sealed: "s" }, created: new Date().toISOString(), expiry: null, name: "" },
+      );
       await holder.query("BEGIN");
       await holder.query("SELECT 1 FROM users WHERE username = 'alice' FOR UPDATE");
       const user = await store.findUserByUsername("alice");
@@ -183,12 +198,18 @@ describe("the data layer on PostgreSQL", () => {
       await store.checkWritable();
       await holder.query("BEGIN");
       await holder.query("LOCK TABLE users IN SHARE MODE");
-      await assert.rejects(store.checkWritable(), (error: unknown) => error instanceof StoreBusy && /locked by another process/.test(error.reason));
+      await assert.rejects(
+        store.checkWritable(),
+        (error: unknown) => error instanceof StoreBusy && /locked by another process/.test(error.reason),
+      );
       await holder.query("ROLLBACK");
       await store.checkWritable();
       // The pool's only connection is taken by a slow statement: the probe does not wait for it.
       const slow = store.database.run(({ db }) => sql`SELECT pg_sleep(1)`.execute(db));
-      await assert.rejects(store.ping(), (error: unknown) => error instanceof StoreBusy && /every database connection is busy/.test(error.reason));
+      await assert.rejects(
+        store.ping(),
+        (error: unknown) => error instanceof StoreBusy && /every database connection is busy/.test(error.reason),
+      );
       await slow;
       await store.ping();
     } finally {
@@ -199,7 +220,10 @@ describe("the data layer on PostgreSQL", () => {
 
   it("reports an unreachable database as StoreUnavailable, naming no password", async () => {
     const url = "postgres://someone:hunter2@127.0.0.1:1/nowhere";
-    const failure = await openAccountStore({ databaseUrl: url }, { pgConnectTimeoutMs: 2000 }).then(() => undefined, (error: unknown) => error);
+    const failure = await openAccountStore({ databaseUrl: url }, { pgConnectTimeoutMs: 2000 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(failure instanceof StoreUnavailable, String(failure));
     assert.doesNotMatch(failure.message, /hunter2/);
     assert.equal(redactUrl(url), "postgres://someone:***@127.0.0.1:1/nowhere");

@@ -38,10 +38,13 @@ describe("limits on successful logins and registrations per address", () => {
 
   it("reads AUTHCTL_THROTTLE_LOGIN_SUCCESS and AUTHCTL_THROTTLE_REGISTER_SUCCESS, off by default and under AUTHCTL_THROTTLE=off", () => {
     assert.deepEqual(loadConfig({}).successLimits, { login: undefined, register: undefined });
-    assert.deepEqual(loadConfig({ AUTHCTL_THROTTLE_LOGIN_SUCCESS: "600/hour", AUTHCTL_THROTTLE_REGISTER_SUCCESS: "10/minute" }).successLimits, {
-      login: { limit: 600, windowMs: HOUR_MS },
-      register: { limit: 10, windowMs: 60_000 },
-    });
+    assert.deepEqual(
+      loadConfig({ AUTHCTL_THROTTLE_LOGIN_SUCCESS: "600/hour", AUTHCTL_THROTTLE_REGISTER_SUCCESS: "10/minute" }).successLimits,
+      {
+        login: { limit: 600, windowMs: HOUR_MS },
+        register: { limit: 10, windowMs: 60_000 },
+      },
+    );
     assert.deepEqual(loadConfig({ AUTHCTL_THROTTLE: "off", AUTHCTL_THROTTLE_LOGIN_SUCCESS: "1/s" }).successLimits, {});
     assert.throws(() => loadConfig({ AUTHCTL_THROTTLE_LOGIN_SUCCESS: "many" }), /AUTHCTL_THROTTLE_LOGIN_SUCCESS must be a rate/);
   });

@@ -53,7 +53,10 @@ for (const [name, place] of Object.entries(places)) {
       remove = at.remove;
       // As a server does: its main handle migrates, the relaxed throttle handles open after it.
       await (await Database.open(databaseConfig(at.where))).close();
-      databases = await Promise.all([Database.open(databaseConfig(at.where), { relaxed: true }), Database.open(databaseConfig(at.where), { relaxed: true })]);
+      databases = await Promise.all([
+        Database.open(databaseConfig(at.where), { relaxed: true }),
+        Database.open(databaseConfig(at.where), { relaxed: true }),
+      ]);
     });
     after(async () => {
       await Promise.all(databases.map((database) => database.close()));
@@ -71,7 +74,9 @@ for (const [name, place] of Object.entries(places)) {
     it("does not deadlock when admissions lock overlapping keys named in opposite orders", async () => {
       const now = 2_000_000;
       const keys = ["login-username:x", "login-address:y", "login-known:z"];
-      const verdicts = await Promise.all(Array.from({ length: 60 }, (_, i) => takeOne(state(i), i % 2 ? keys : [...keys].reverse(), now, 1000)));
+      const verdicts = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => takeOne(state(i), i % 2 ? keys : [...keys].reverse(), now, 1000)),
+      );
       assert.equal(verdicts.filter(Boolean).length, 60);
     });
 
@@ -81,7 +86,13 @@ for (const [name, place] of Object.entries(places)) {
       await takeOne(state(1), ["p"], now, 5);
       await state(0).settle([], [event("m", now - 5)]);
       await state(1).settle([event("p", now), event("p", now + 1)], [event("m", now)]);
-      assert.deepEqual(await peek(state(0), ["p", "m"], now), new Map([["p", [now]], ["m", [now]]]));
+      assert.deepEqual(
+        await peek(state(0), ["p", "m"], now),
+        new Map([
+          ["p", [now]],
+          ["m", [now]],
+        ]),
+      );
     });
 
     it("forgets events at their expiry, and prunes a key's expired events when it records", async () => {
@@ -90,7 +101,11 @@ for (const [name, place] of Object.entries(places)) {
       assert.deepEqual(await peek(state(1), ["k"], now + 59_999), new Map([["k", [now]]]));
       assert.deepEqual(await peek(state(1), ["k"], now + 60_000), new Map(), "expired at its expiry");
       assert.equal(await takeOne(state(1), ["k"], now + 120_000, 5), true);
-      assert.deepEqual(await peek(state(0), ["k"], 0), new Map([["k", [now + 120_000]]]), "the expired event was pruned when the key was written");
+      assert.deepEqual(
+        await peek(state(0), ["k"], 0),
+        new Map([["k", [now + 120_000]]]),
+        "the expired event was pruned when the key was written",
+      );
     });
   });
 }

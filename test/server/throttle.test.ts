@@ -18,7 +18,11 @@ describe("rates in DRF's syntax", () => {
 
   it("names the variable for anything else", () => {
     for (const bad of ["100", "/hour", "0/hour", "1.5/hour", "10/week", "ten/hour", ""]) {
-      assert.throws(() => parseRate(bad, "AUTHCTL_THROTTLE_LOGIN_USERNAME"), /^Error: AUTHCTL_THROTTLE_LOGIN_USERNAME must be a rate like 100\/hour/, bad);
+      assert.throws(
+        () => parseRate(bad, "AUTHCTL_THROTTLE_LOGIN_USERNAME"),
+        /^Error: AUTHCTL_THROTTLE_LOGIN_USERNAME must be a rate like 100\/hour/,
+        bad,
+      );
     }
   });
 });
@@ -60,7 +64,8 @@ describe("delayWait (the progressive delay)", () => {
   it("reads a count of failures or off from the environment", () => {
     assert.equal(parseDelayAfter("10", "X"), 10);
     assert.equal(parseDelayAfter(" OFF ", "X"), undefined);
-    for (const bad of ["", "-1", "1.5", "ten"]) assert.throws(() => parseDelayAfter(bad, "AUTHCTL_THROTTLE_LOGIN_DELAY"), /^Error: AUTHCTL_THROTTLE_LOGIN_DELAY must be/, bad);
+    for (const bad of ["", "-1", "1.5", "ten"])
+      assert.throws(() => parseDelayAfter(bad, "AUTHCTL_THROTTLE_LOGIN_DELAY"), /^Error: AUTHCTL_THROTTLE_LOGIN_DELAY must be/, bad);
   });
 });
 
@@ -85,7 +90,14 @@ describe("MemoryThrottleState", () => {
     await record(state, event("a", 1), event("b", 1), event("c", 1));
     await record(state, event("a", 2));
     await record(state, event("d", 3));
-    assert.deepEqual(await peek(state, ["a", "b", "d"], 0), new Map([["a", [1, 2]], ["d", [3]]]), "b was written least recently");
+    assert.deepEqual(
+      await peek(state, ["a", "b", "d"], 0),
+      new Map([
+        ["a", [1, 2]],
+        ["d", [3]],
+      ]),
+      "b was written least recently",
+    );
   });
 
   it("drops expired events", async () => {
@@ -99,7 +111,13 @@ describe("MemoryThrottleState", () => {
     const state = new MemoryThrottleState();
     await record(state, event("k", 5), event("k", 5), event("m", 1), event("m", 2));
     await state.settle([event("k", 5), event("k", 9)], [event("m", 7)]);
-    assert.deepEqual(await peek(state, ["k", "m"], 0), new Map([["k", [5]], ["m", [7]]]));
+    assert.deepEqual(
+      await peek(state, ["k", "m"], 0),
+      new Map([
+        ["k", [5]],
+        ["m", [7]],
+      ]),
+    );
   });
 });
 
@@ -120,8 +138,13 @@ describe("LoginThrottle", () => {
     assert.equal(await admitted(throttle, "withdrawn"), "admitted");
     assert.deepEqual([await admitted(throttle, "failed"), await admitted(throttle, "failed")], ["admitted", "admitted"]);
     assert.equal(await admitted(throttle, "succeeded"), HOUR / 1000, "no per-username limit: the address limit holds for everyone");
-    const counted = new LoginThrottle({ ...policy, perUsername: { limit: 100, windowMs: HOUR } }, new MemoryThrottleState(), () => 1_000_000);
+    const counted = new LoginThrottle(
+      { ...policy, perUsername: { limit: 100, windowMs: HOUR } },
+      new MemoryThrottleState(),
+      () => 1_000_000,
+    );
     assert.equal(await admitted(counted, "succeeded"), "admitted");
-    for (let i = 0; i < 3; i++) assert.equal(await admitted(counted, "failed"), "admitted", "the known address's failures are the account's to count");
+    for (let i = 0; i < 3; i++)
+      assert.equal(await admitted(counted, "failed"), "admitted", "the known address's failures are the account's to count");
   });
 });

@@ -40,7 +40,13 @@ async function harness(where: Where, tokenPolicy: TokenPolicy): Promise<Harness>
   const store = await openAccountStore(place.where);
   const vault = new TokenVault(randomBytes(32));
   let now = T0;
-  const handle = createApp({ store, hasher: new BcryptSha256Hasher(4), tokens: vault, clock: () => now, config: { tokenPolicy } }).callback();
+  const handle = createApp({
+    store,
+    hasher: new BcryptSha256Hasher(4),
+    tokens: vault,
+    clock: () => now,
+    config: { tokenPolicy },
+  }).callback();
   const server: Server = createServer((request, response) => void handle(request, response));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -91,9 +97,17 @@ function modelsOn(name: string, where: Where): void {
         assert.equal((await call(`${h.url}/account/me/`, "GET", token)).status, 200, "a DRF token never expires");
         const listed = (await call(`${h.url}/account/tokens/`, "GET", token)).body as Listed[];
         assert.equal(listed.length, 1);
-        assert.deepEqual([listed[0]?.expiry, listed[0]?.last_used, listed[0]?.current], [null, null, true], "DRF's model writes nothing on a token check");
+        assert.deepEqual(
+          [listed[0]?.expiry, listed[0]?.last_used, listed[0]?.current],
+          [null, null, true],
+          "DRF's model writes nothing on a token check",
+        );
         assert.equal((await post(`${h.url}/account/logout/`, undefined, { authorization: `Token ${token}` })).status, 200);
-        assert.deepEqual(await call(`${h.url}/account/me/`, "GET", token), { status: 401, text: '{"detail":"Invalid token."}', body: { detail: "Invalid token." } });
+        assert.deepEqual(await call(`${h.url}/account/me/`, "GET", token), {
+          status: 401,
+          text: '{"detail":"Invalid token."}',
+          body: { detail: "Invalid token." },
+        });
       } finally {
         await h.close();
       }
@@ -103,14 +117,24 @@ function modelsOn(name: string, where: Where): void {
       const h = await harness(where, { ...DRF_TOKEN_POLICY, ttlMs: 10 * HOUR });
       try {
         const registered = await post(`${h.url}/account/register/`, registration("ada"));
-        assert.deepEqual(registered.body, { response: "Registration Successful!", username: "ada", email: "ada@example.com", token: tokenOf(registered), expiry: "2030-01-01T10:00:00Z" });
+        assert.deepEqual(registered.body, {
+          response: "Registration Successful!",
+          username: "ada",
+          email: "ada@example.com",
+          token: tokenOf(registered),
+          expiry: "2030-01-01T10:00:00Z",
+        });
         const token = tokenOf(registered);
         h.at(HOUR + 1);
         assert.deepEqual((await login(h, "ada")).body, { expiry: "2030-01-01T10:00:00Z", token }, "the same token until it expires");
         h.at(10 * HOUR - 1);
         assert.equal((await call(`${h.url}/account/me/`, "GET", token)).status, 200);
         h.at(10 * HOUR);
-        assert.deepEqual(await call(`${h.url}/account/me/`, "GET", token), { status: 401, text: '{"detail":"Invalid token."}', body: { detail: "Invalid token." } });
+        assert.deepEqual(await call(`${h.url}/account/me/`, "GET", token), {
+          status: 401,
+          text: '{"detail":"Invalid token."}',
+          body: { detail: "Invalid token." },
+        });
         assert.equal(await h.store.findTokenByDigest(h.vault.digest(token)), undefined, "the expired token is gone");
         h.at(10 * HOUR + 1234);
         const fresh = await login(h, "ada");
@@ -159,21 +183,41 @@ function modelsOn(name: string, where: Where): void {
         assert.deepEqual([refused.status, refused.body], [403, { error: "Maximum amount of tokens allowed per user exceeded." }]);
         const listing = await call(`${h.url}/account/tokens/`, "GET", laptop);
         assert.equal(listing.status, 200);
-        for (const secret of [first, laptop, phone].flatMap((key) => [key, h.vault.digest(key)])) assert.equal(listing.text.includes(secret), false);
+        for (const secret of [first, laptop, phone].flatMap((key) => [key, h.vault.digest(key)]))
+          assert.equal(listing.text.includes(secret), false);
         const listed = listing.body as Listed[];
-        assert.deepEqual(listed.map((token) => [token.name, token.current, token.created, token.expiry]), [
-          ["curl/8.5.0", false, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"],
-          ["laptop", true, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"],
-          [`phone ${"x".repeat(58)}`, false, "2030-01-01T01:00:00Z", "2030-01-02T01:00:00Z"],
-        ]);
+        assert.deepEqual(
+          listed.map((token) => [token.name, token.current, token.created, token.expiry]),
+          [
+            ["curl/8.5.0", false, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"],
+            ["laptop", true, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"],
+            [`phone ${"x".repeat(58)}`, false, "2030-01-01T01:00:00Z", "2030-01-02T01:00:00Z"],
+          ],
+        );
         assert.equal(listed[1]?.last_used, "2030-01-01T02:00:00Z");
         const phoneId = listed[2]?.id ?? 0;
         const other = tokenOf(await post(`${h.url}/account/register/`, registration("bob")));
-        assert.deepEqual(await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", other), { status: 404, text: '{"detail":"Not found."}', body: { detail: "Not found." } });
-        const unslashed = await fetch(`${h.url}/account/tokens/${phoneId}`, { method: "DELETE", redirect: "manual", headers: { authorization: `Token ${laptop}` } });
-        assert.deepEqual([unslashed.status, unslashed.headers.get("location")], [301, `/account/tokens/${phoneId}/`], "APPEND_SLASH, as Django answers a path it knows once slashed");
+        assert.deepEqual(await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", other), {
+          status: 404,
+          text: '{"detail":"Not found."}',
+          body: { detail: "Not found." },
+        });
+        const unslashed = await fetch(`${h.url}/account/tokens/${phoneId}`, {
+          method: "DELETE",
+          redirect: "manual",
+          headers: { authorization: `Token ${laptop}` },
+        });
+        assert.deepEqual(
+          [unslashed.status, unslashed.headers.get("location")],
+          [301, `/account/tokens/${phoneId}/`],
+          "APPEND_SLASH, as Django answers a path it knows once slashed",
+        );
         assert.equal((await call(`${h.url}/account/me/`, "GET", phone)).status, 200, "the redirect deleted nothing");
-        assert.equal((await fetch(`${h.url}/account/tokens/x`, { method: "DELETE", redirect: "manual" })).status, 404, "no view answers tokens/x/, so no redirect");
+        assert.equal(
+          (await fetch(`${h.url}/account/tokens/x`, { method: "DELETE", redirect: "manual" })).status,
+          404,
+          "no view answers tokens/x/, so no redirect",
+        );
         assert.equal((await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", laptop)).status, 204);
         assert.equal((await call(`${h.url}/account/me/`, "GET", phone)).status, 401);
         assert.equal((await call(`${h.url}/account/tokens/${phoneId}/`, "DELETE", laptop)).status, 404);
@@ -255,8 +299,10 @@ for (const name of ["SQLite", "PostgreSQL"] as const) {
         assert.equal((await call(`${one}/account/me/`, "GET", phone)).status, 200);
         const desk = tokenOf(await post(`${one}/account/login/`, { username: "ada", password: "s3cret-pw" }));
         assert.equal((await call(`${two}/account/logout/all/`, "POST", desk)).status, 204);
-        for (const url of [one, two]) for (const token of [phone, desk]) assert.equal((await call(`${url}/account/me/`, "GET", token)).status, 401);
-        for (const server of servers) for (const key of [phone, laptop, desk]) assert.equal(server.output().includes(key), false, "no token in the log");
+        for (const url of [one, two])
+          for (const token of [phone, desk]) assert.equal((await call(`${url}/account/me/`, "GET", token)).status, 401);
+        for (const server of servers)
+          for (const key of [phone, laptop, desk]) assert.equal(server.output().includes(key), false, "no token in the log");
       } finally {
         for (const server of servers) assert.equal(await server.stop(), 0);
         await dir.remove();

@@ -53,7 +53,10 @@ describe("openServerKey", () => {
     openServerKey({ store, source: keySource(dir, configured), database: "db.sqlite3", revokeTokens, log: quiet });
   const addUserWithToken = async (store: AccountStore, key: Buffer, name = "alice") => {
     const sealer = new TokenVault(key);
-    await store.createUser({ username: name, email: `${name}@example.com`, passwordHash: "h" }, { sealed: sealer.seal(sealer.generate()), created: new Date().toISOString(), expiry: null, name: "" });
+    await store.createUser(
+      { username: name, email: `${name}@example.com`, passwordHash: "h" },
+      { sealed: sealer.seal(sealer.generate()), created: new Date().toISOString(), expiry: null, name: "" },
+    );
   };
 
   it("creates secret.key 0600 once, reads the same key afterwards and records its fingerprint", async () => {

@@ -65,8 +65,16 @@ describe("throttling failed logins (on by default)", () => {
     await withServer({ config: { throttle, trustedProxies: 1 } }, async (server) => {
       for (let i = 0; i < 3; i++) assert.equal((await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.1" })).status, 400);
       assert.equal((await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.1" })).status, 429);
-      assert.equal((await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.2" })).status, 400, "another client behind the proxy");
-      assert.equal((await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.1, 10.0.0.2" })).status, 400, "the last hop counts");
+      assert.equal(
+        (await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.2" })).status,
+        400,
+        "another client behind the proxy",
+      );
+      assert.equal(
+        (await login(server, uniqueName(), "x", { "x-forwarded-for": "10.0.0.1, 10.0.0.2" })).status,
+        400,
+        "the last hop counts",
+      );
     });
   });
 
@@ -93,7 +101,10 @@ describe("tokens sealed under a key the server no longer has", () => {
       const stranger = new TokenVault(randomBytes(32));
       const oldKey = stranger.generate();
       const hash = await new BcryptSha256Hasher(4).hash("pw");
-      await server.store.createUser({ username, email: `${username}@example.com`, passwordHash: hash }, { sealed: stranger.seal(oldKey), created: new Date().toISOString(), expiry: null, name: "" });
+      await server.store.createUser(
+        { username, email: `${username}@example.com`, passwordHash: hash },
+        { sealed: stranger.seal(oldKey), created: new Date().toISOString(), expiry: null, name: "" },
+      );
       const answer = await login(server, username, "pw");
       assert.equal(answer.status, 200);
       const fresh = (answer.body as { token: string }).token;
@@ -160,7 +171,10 @@ describe("bounded hashing", () => {
       const answers = await Promise.all(Array.from({ length: 6 }, () => login(server, username, "s3cret-pw")));
       const busy = answers.filter((answer) => answer.status === 503);
       assert.ok(busy.length > 0, "some logins found the queue full");
-      assert.ok(answers.some((answer) => answer.status === 200), "the first was served");
+      assert.ok(
+        answers.some((answer) => answer.status === 200),
+        "the first was served",
+      );
       for (const answer of busy) {
         assert.deepEqual(answer.body, { detail: "The server is busy checking passwords. Try again shortly." });
         assert.equal(answer.headers.get("retry-after"), "1");

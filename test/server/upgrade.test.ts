@@ -42,7 +42,10 @@ async function assertEveryoneLogsIn(server: ServerProcess, users: FixtureUser[])
     const me = await fetch(`${server.url}/account/me/`, { headers: { authorization: `Token ${token}` } });
     assert.equal(me.status, 200);
   }
-  assert.ok(users.some((user) => user.token === null), "the fixture has a user who logged out");
+  assert.ok(
+    users.some((user) => user.token === null),
+    "the fixture has a user who logged out",
+  );
 }
 
 describe("a database made by release 0.1", () => {
@@ -60,13 +63,22 @@ describe("a database made by release 0.1", () => {
       const db = new Sqlite(join(dir.path, "authctl.sqlite3"), { readonly: true });
       try {
         const steps = db.prepare("SELECT name FROM authctl_migrations ORDER BY name").all() as { name: string }[];
-        assert.deepEqual(steps.map((step) => step.name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
+        assert.deepEqual(
+          steps.map((step) => step.name),
+          ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"],
+        );
         assert.ok((db.pragma("user_version", { simple: true }) as number) > 3, "a 0.1 server would refuse this database");
         const events = db.prepare("SELECT count(*) AS n FROM throttle_events").get() as { n: number };
         assert.ok(events.n >= 1, "the failed login 0.1 recorded is still counted");
-        const tokens = db.prepare("SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(per_user) AS drf, count(expiry) AS expiring FROM tokens").get() as Record<string, number>;
+        const tokens = db
+          .prepare("SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(per_user) AS drf, count(expiry) AS expiring FROM tokens")
+          .get() as Record<string, number>;
         assert.ok((tokens.n ?? 0) >= 4);
-        assert.deepEqual([tokens.ids, tokens.drf, tokens.expiring], [tokens.n, tokens.n, 0], "each 0.1 token has an id and is its user's DRF token, never expiring");
+        assert.deepEqual(
+          [tokens.ids, tokens.drf, tokens.expiring],
+          [tokens.n, tokens.n, 0],
+          "each 0.1 token has an id and is its user's DRF token, never expiring",
+        );
       } finally {
         db.close();
       }
@@ -106,13 +118,20 @@ describe("a database made by release 0.1", () => {
         await check.connect();
         try {
           const { rows } = await check.query<{ name: string }>("SELECT name FROM authctl_migrations ORDER BY name");
-          assert.deepEqual(rows.map((row) => row.name), ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"]);
+          assert.deepEqual(
+            rows.map((row) => row.name),
+            ["0001_accounts", "0002_servers", "0003_user_details", "0004_token_ids"],
+          );
           const tokens = await check.query<{ n: number; ids: number; drf: number; expiring: number }>(
             "SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(per_user)::int AS drf, count(expiry)::int AS expiring FROM tokens",
           );
           const counted = tokens.rows[0];
           assert.ok((counted?.n ?? 0) >= 4);
-          assert.deepEqual([counted?.ids, counted?.drf, counted?.expiring], [counted?.n, counted?.n, 0], "each 0.1 token has an id and is its user's DRF token, never expiring");
+          assert.deepEqual(
+            [counted?.ids, counted?.drf, counted?.expiring],
+            [counted?.n, counted?.n, 0],
+            "each 0.1 token has an id and is its user's DRF token, never expiring",
+          );
           const legacy = await check.query<{ top: number }>("SELECT max(version) AS top FROM authctl_schema");
           assert.ok((legacy.rows[0]?.top ?? 0) > 1, "a 0.1 server would refuse this database");
         } finally {

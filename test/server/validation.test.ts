@@ -82,18 +82,10 @@ describe("serializer validation (DRF semantics)", () => {
   });
 
   it("prints floats like Python's repr", () => {
-    assert.deepEqual(["1e-5", "0.0001", "1e16", "123.456", "9007199254740994.0", "7.0", "-0.0", "1e400", "-1E400", "0.1e1"].map(pyFloatText), [
-      "1e-05",
-      "0.0001",
-      "1e+16",
-      "123.456",
-      "9007199254740994.0",
-      "7.0",
-      "-0.0",
-      "inf",
-      "-inf",
-      "1.0",
-    ]);
+    assert.deepEqual(
+      ["1e-5", "0.0001", "1e16", "123.456", "9007199254740994.0", "7.0", "-0.0", "1e400", "-1E400", "0.1e1"].map(pyFloatText),
+      ["1e-05", "0.0001", "1e+16", "123.456", "9007199254740994.0", "7.0", "-0.0", "inf", "-inf", "1.0"],
+    );
   });
 });
 
@@ -140,7 +132,10 @@ describe("JSON bodies (Python's json.loads)", () => {
     const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
     assert.deepEqual(parseJsonText(deep(MAX_JSON_DEPTH)), JSON.parse(deep(MAX_JSON_DEPTH)) as unknown);
     for (const text of [deep(MAX_JSON_DEPTH + 1), deep(100_000), `{"a": ${"[".repeat(5000)}`]) {
-      assert.throws(() => parseJsonText(text), (error) => error instanceof ParseError && /^JSON parse error - nesting deeper/.test(error.message));
+      assert.throws(
+        () => parseJsonText(text),
+        (error) => error instanceof ParseError && /^JSON parse error - nesting deeper/.test(error.message),
+      );
     }
     // Brackets inside strings are text, not nesting.
     assert.deepEqual(summarizeJson(`{"a": "${"[".repeat(5000)}"}`).fields?.get("a"), { type: "str", text: "[".repeat(5000) });
@@ -150,13 +145,19 @@ describe("JSON bodies (Python's json.loads)", () => {
     assert.deepEqual(summarizeJson("9".repeat(4300)), { type: "int" });
     assert.throws(
       () => parseJsonText(`{"a": -${"1".repeat(4301)}}`),
-      (error) => error instanceof ParseError && error.message.includes("Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits"),
+      (error) =>
+        error instanceof ParseError &&
+        error.message.includes("Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits"),
     );
   });
 
   it("answers syntax errors as DRF's ParseError", () => {
     for (const text of ["{", '{"a": NaN}', "[1,]", "01", '"\\u00"', "{} {}"]) {
-      assert.throws(() => parseJsonText(text), (error) => error instanceof ParseError && error.message.startsWith("JSON parse error - "), text);
+      assert.throws(
+        () => parseJsonText(text),
+        (error) => error instanceof ParseError && error.message.startsWith("JSON parse error - "),
+        text,
+      );
     }
   });
 });
@@ -169,7 +170,16 @@ describe("email validation (Django's EmailValidator)", () => {
   });
 
   it("rejects what Django rejects", () => {
-    for (const email of ['"a b"@x.io', "not-an-email", "a@-x.io", "a@x.123x-", "a@x", "@x.io", "a@[999.1.1.1]", `${"a".repeat(320)}@x.io`]) {
+    for (const email of [
+      '"a b"@x.io',
+      "not-an-email",
+      "a@-x.io",
+      "a@x.123x-",
+      "a@x",
+      "@x.io",
+      "a@[999.1.1.1]",
+      `${"a".repeat(320)}@x.io`,
+    ]) {
       assert.ok(!isValidEmail(email), email);
     }
   });

@@ -204,7 +204,12 @@ export function createApi(options: ApiOptions): Api {
       throw refusalOrUnexpected(baseUrl, "/account/register/", answer, username);
     },
     async login(baseUrl, username, password, name) {
-      const answer = await call(baseUrl, "/account/login/", "POST", name === undefined ? { username, password } : { username, password, name });
+      const answer = await call(
+        baseUrl,
+        "/account/login/",
+        "POST",
+        name === undefined ? { username, password } : { username, password, name },
+      );
       if (answer.status === 200 && hasStrings(answer.body, "token")) return issued(answer.body);
       throw refusalOrUnexpected(baseUrl, "/account/login/", answer, username);
     },
@@ -238,7 +243,11 @@ export function createApi(options: ApiOptions): Api {
       if (answer.status === 404 && detailOf(answer.body) === "Not found.") {
         // Our server answers an unknown id so; a server without the endpoint would too, so the listing tells which.
         await this.tokens(baseUrl, token);
-        throw new ServerRefused(`no token ${id} among the account's tokens at ${baseUrl}`, { detail: "Not found." }, `list them with: authctl tokens --url ${baseUrl}`);
+        throw new ServerRefused(
+          `no token ${id} among the account's tokens at ${baseUrl}`,
+          { detail: "Not found." },
+          `list them with: authctl tokens --url ${baseUrl}`,
+        );
       }
       tokenEndpoint(baseUrl, "DELETE", path, answer, 204);
     },
@@ -266,7 +275,9 @@ export function createApi(options: ApiOptions): Api {
       return userOf(baseUrl, await lifecycle(baseUrl, "user", "GET", undefined, token));
     },
     async updateUser(baseUrl, token, { username, firstName, lastName }) {
-      const body = Object.fromEntries(Object.entries({ username, first_name: firstName, last_name: lastName }).filter(([, value]) => value !== undefined));
+      const body = Object.fromEntries(
+        Object.entries({ username, first_name: firstName, last_name: lastName }).filter(([, value]) => value !== undefined),
+      );
       return userOf(baseUrl, await lifecycle(baseUrl, "user", "PATCH", body, token));
     },
   };
@@ -284,9 +295,13 @@ const NO_TOKEN_LIST_HINT = "the server keeps DRF's one token per user: authctl l
 function tokenEndpoint(baseUrl: string, method: string, path: string, answer: Answer, expected: number): unknown {
   if (answer.status === expected && !answer.html) return answer.body;
   if (answer.status === 404 || answer.status === 405) {
-    throw new NotOffered(`${baseUrl} does not offer per-device tokens: ${method} ${path} answered HTTP ${answer.status}`, NO_TOKEN_LIST_HINT);
+    throw new NotOffered(
+      `${baseUrl} does not offer per-device tokens: ${method} ${path} answered HTTP ${answer.status}`,
+      NO_TOKEN_LIST_HINT,
+    );
   }
-  if ([401, 403, 429].includes(answer.status) && typeof answer.body === "object" && answer.body !== null) throw refusal(answer.body, { url: baseUrl });
+  if ([401, 403, 429].includes(answer.status) && typeof answer.body === "object" && answer.body !== null)
+    throw refusal(answer.body, { url: baseUrl });
   throw unexpected(baseUrl, path, answer);
 }
 
@@ -296,10 +311,18 @@ function serverToken(baseUrl: string, entry: unknown): ServerToken {
   if (typeof fields.id !== "number" || typeof fields.created !== "string" || typeof fields.current !== "boolean") {
     throw new ServerUnreachable(`unexpected answer from ${baseUrl}${TOKENS_PATH}: a token without id, created or current`);
   }
-  return { id: fields.id, name: typeof fields.name === "string" ? sanitizeLine(fields.name) : "", created: fields.created, expiry: time(fields.expiry), lastUsed: time(fields.last_used), current: fields.current };
+  return {
+    id: fields.id,
+    name: typeof fields.name === "string" ? sanitizeLine(fields.name) : "",
+    created: fields.created,
+    expiry: time(fields.expiry),
+    lastUsed: time(fields.last_used),
+    current: fields.current,
+  };
 }
 
-const NOT_OFFERED_HINT = "these commands need dj-rest-auth's endpoints under /account/ (password/change/, password/reset/, password/reset/confirm/, user/); check the URL, or ask the server's administrator";
+const NOT_OFFERED_HINT =
+  "these commands need dj-rest-auth's endpoints under /account/ (password/change/, password/reset/, password/reset/confirm/, user/); check the URL, or ask the server's administrator";
 
 /** A lifecycle endpoint's answer: its JSON body when 2xx, else the refusal, the missing endpoint, or the surprise. */
 function judge(baseUrl: string, endpoint: LifecycleEndpoint, method: string, answer: Answer): object {
@@ -317,7 +340,9 @@ function judge(baseUrl: string, endpoint: LifecycleEndpoint, method: string, ans
 function userOf(baseUrl: string, body: object): UserDetails {
   const fields = body as Record<string, unknown>;
   if (typeof fields.pk !== "number" || !hasStrings(body, "username", "email", "first_name", "last_name")) {
-    throw new ServerUnreachable(`unexpected answer from ${baseUrl}${LIFECYCLE.user.path}: no pk, username, email, first_name and last_name`);
+    throw new ServerUnreachable(
+      `unexpected answer from ${baseUrl}${LIFECYCLE.user.path}: no pk, username, email, first_name and last_name`,
+    );
   }
   return { pk: fields.pk, username: body.username, email: body.email, firstName: body.first_name, lastName: body.last_name };
 }
@@ -353,7 +378,10 @@ const NOT_AN_API_HINT = "check the URL: give the base URL under which /account/l
 
 function unexpected(baseUrl: string, path: string, answer: Answer): ServerUnreachable {
   if (answer.html || typeof answer.body !== "object" || [404, 405, 501].includes(answer.status)) {
-    return new ServerUnreachable(`not an account API at this URL: ${baseUrl}${path} answered HTTP ${answer.status}${answer.html ? " with a web page" : ""}`, NOT_AN_API_HINT);
+    return new ServerUnreachable(
+      `not an account API at this URL: ${baseUrl}${path} answered HTTP ${answer.status}${answer.html ? " with a web page" : ""}`,
+      NOT_AN_API_HINT,
+    );
   }
   const detail = detailOf(answer.body);
   return new ServerUnreachable(`unexpected answer from ${baseUrl}${path}: HTTP ${answer.status}${detail ? ` (${detail})` : ""}`);
@@ -363,13 +391,20 @@ function networkError(baseUrl: string, error: unknown, timeoutMs: number, proxy:
   const { code, name, message } = error as { code?: string; name?: string; message?: string };
   const hint = `check the URL and that the server is running (authctl serve starts one); base URL in use: ${baseUrl}`;
   if (proxy !== undefined && code === "UND_ERR_ABORTED") {
-    return new ServerUnreachable(`cannot reach ${baseUrl} through the proxy ${describeProxy(proxy)}: ${sanitizeLine(message ?? code)}`, "check HTTP_PROXY, HTTPS_PROXY and NO_PROXY");
+    return new ServerUnreachable(
+      `cannot reach ${baseUrl} through the proxy ${describeProxy(proxy)}: ${sanitizeLine(message ?? code)}`,
+      "check HTTP_PROXY, HTTPS_PROXY and NO_PROXY",
+    );
   }
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") {
-    return new ServerUnreachable(`cannot reach ${baseUrl}: the server does not speak TLS; try http://`, `use --url ${baseUrl.replace(/^https:/, "http:")}`);
+    return new ServerUnreachable(
+      `cannot reach ${baseUrl}: the server does not speak TLS; try http://`,
+      `use --url ${baseUrl.replace(/^https:/, "http:")}`,
+    );
   }
   const reasons: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", EAI_AGAIN: "host not found" };
-  const timedOut = ["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"].includes(code ?? "") || name === "TimeoutError";
+  const timedOut =
+    ["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"].includes(code ?? "") || name === "TimeoutError";
   const reason = timedOut ? `no answer within ${timeoutMs / 1000}s` : ((code && reasons[code]) ?? code ?? message ?? String(error));
   return new ServerUnreachable(`cannot reach ${baseUrl}: ${sanitizeLine(reason)}`, hint);
 }

@@ -41,7 +41,9 @@ export class ConfigFile {
   constructor(readonly path: string) {}
 
   async read(): Promise<Config> {
-    return (await readJsonFile(this.path, async () => (await import("./config-file-schema.js")).configSchema, KIND)) ?? { servers: new Map() };
+    return (
+      (await readJsonFile(this.path, async () => (await import("./config-file-schema.js")).configSchema, KIND)) ?? { servers: new Map() }
+    );
   }
 
   /** Read-modify-write under an inter-process lock; the file is read again inside it. */

@@ -18,7 +18,11 @@ export interface JsonFileKind {
  * loaded only when the file exists: a run with nothing stored starts faster
  * without the validation library.
  */
-export async function readJsonFile<T>(path: string, loadSchema: () => Promise<ZodType<T, ZodTypeDef, unknown>>, kind: JsonFileKind): Promise<T | undefined> {
+export async function readJsonFile<T>(
+  path: string,
+  loadSchema: () => Promise<ZodType<T, ZodTypeDef, unknown>>,
+  kind: JsonFileKind,
+): Promise<T | undefined> {
   const text = await readOwnFile(path, kind);
   if (text === undefined) return undefined;
   const schema = await loadSchema();
@@ -43,7 +47,10 @@ async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | u
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
     if (code === "ELOOP" || code === "EMLINK") {
-      throw new StorageFailed(`${path} is a symbolic link; authctl does not follow links for its ${kind.what}`, `replace the link with a regular file owned by you: ${kind.fixHint}`);
+      throw new StorageFailed(
+        `${path} is a symbolic link; authctl does not follow links for its ${kind.what}`,
+        `replace the link with a regular file owned by you: ${kind.fixHint}`,
+      );
     }
     throw new StorageFailed(`cannot read ${path}: ${code ?? (error as Error).message}`);
   }
@@ -51,7 +58,10 @@ async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | u
     const info = await handle.stat();
     if (!info.isFile()) throw new StorageFailed(`${path} is not a regular file`, kind.fixHint);
     if ((info.mode & 0o022) !== 0) {
-      throw new StorageFailed(`${path} is writable by other users, so it cannot be trusted`, `check its contents, then run: chmod 600 ${path}`);
+      throw new StorageFailed(
+        `${path} is writable by other users, so it cannot be trusted`,
+        `check its contents, then run: chmod 600 ${path}`,
+      );
     }
     return await handle.readFile("utf8");
   } finally {
@@ -114,7 +124,10 @@ export async function withFileLock<T>(path: string, change: () => Promise<T>, op
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOCKED") {
-      throw new StorageFailed(`${path} is locked by another authctl run`, `wait for it to finish; if none is running, remove ${lockPathFor(path)}`);
+      throw new StorageFailed(
+        `${path} is locked by another authctl run`,
+        `wait for it to finish; if none is running, remove ${lockPathFor(path)}`,
+      );
     }
     throw new StorageFailed(`cannot lock ${path}: ${code ?? (error as Error).message}`);
   }

@@ -23,7 +23,13 @@ if (argv.length === 1 && isVersionFlag(argv[0] ?? "")) {
   // report first). `serve` keeps the server's own graceful shutdown.
   if (argv[0] !== "serve") process.once("SIGINT", cancel);
   const { run } = await import("./program.js");
-  process.exitCode = await run(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, interrupts: { on: takeOverCtrlC } });
+  process.exitCode = await run(argv, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    interrupts: { on: takeOverCtrlC },
+  });
 }
 
 /** For a command that handles Ctrl-C itself: from now on Ctrl-C is its own, and no longer cancels. */

@@ -102,24 +102,40 @@ function defineCredentialCommands({ action, credentialCommand }: Builders, { io,
         return;
       }
       const [{ runRegisterFrom }, ctx] = await Promise.all([import("./commands/register-from.js"), context(this)]);
-      setExitCode(await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, { stderr: io.stderr, interrupts: io.interrupts }));
+      setExitCode(
+        await runRegisterFrom({ ...(options as Omit<RegisterFromOptions, "from">), from: options.from }, ctx, {
+          stderr: io.stderr,
+          interrupts: io.interrupts,
+        }),
+      );
     });
 
   credentialCommand("login", "log in with a username and password (or a token) and keep the token")
     .option("--with-token", "read a token (not a password) from stdin, check it with the server and keep it")
     .option("--name <name>", "name this device's token, where the server keeps one per login (default: this machine's host name)")
-    .addHelpText("after", examples("authctl login", "authctl login https://api.example.com/v1 -u ada", 'printf %s "$PW" | authctl login -u ada --password-stdin --json', 'printf %s "$TOKEN" | authctl login --url https://api.example.com --with-token', 'TOKEN=$(printf %s "$PW" | authctl login -u ada --password-stdin --no-store)'))
+    .addHelpText(
+      "after",
+      examples(
+        "authctl login",
+        "authctl login https://api.example.com/v1 -u ada",
+        'printf %s "$PW" | authctl login -u ada --password-stdin --json',
+        'printf %s "$TOKEN" | authctl login --url https://api.example.com --with-token',
+        'TOKEN=$(printf %s "$PW" | authctl login -u ada --password-stdin --no-store)',
+      ),
+    )
     .action(action(async () => (await import("./commands/login.js")).runLogin));
 }
 
 function defineAccountCommands({ action, command }: Builders): void {
-
   command("logout", "revoke the token on the server and forget it")
     .option("-u, --username <name>", "account to log out (default: the current one; found on any server)")
     .option("--all", "revoke every token of the account, on every device")
     .option("--forget", "remove the token locally even if the server cannot be reached")
     .option("--local", "only forget the token here; it stays valid on the server")
-    .addHelpText("after", `\nA DRF server keeps one token per user: logging out revokes it for every client of\nthe account (other machines, scripts). A server with a token per login (knox's\nmodel) revokes only this device's; --all revokes them all. Use --local to only\nforget it here.\n${examples("authctl logout", "authctl logout -u ada", "authctl logout --all", "authctl logout --url https://api.example.com --local")}`)
+    .addHelpText(
+      "after",
+      `\nA DRF server keeps one token per user: logging out revokes it for every client of\nthe account (other machines, scripts). A server with a token per login (knox's\nmodel) revokes only this device's; --all revokes them all. Use --local to only\nforget it here.\n${examples("authctl logout", "authctl logout -u ada", "authctl logout --all", "authctl logout --url https://api.example.com --local")}`,
+    )
     .action(action(async () => (await import("./commands/logout.js")).runLogout));
 
   command("status", "show stored accounts, the current server first, and whether each server accepts its token")
@@ -128,7 +144,10 @@ function defineAccountCommands({ action, command }: Builders): void {
 
   command("token", "print the token, for use in scripts")
     .option("-u, --username <name>", "account (default: the current one; found on any server)")
-    .addHelpText("after", examples('curl -H "Authorization: Token $(authctl token)" http://127.0.0.1:8000/account/me/', "authctl token -u ada"))
+    .addHelpText(
+      "after",
+      examples('curl -H "Authorization: Token $(authctl token)" http://127.0.0.1:8000/account/me/', "authctl token -u ada"),
+    )
     .action(action(async () => (await import("./commands/token.js")).runToken));
 
   const tokens = command("tokens", "list the account's tokens on the server, one per device where the server keeps one per login")
@@ -210,12 +229,12 @@ the current password, then the new one, one a line.\n\n${TOKEN_KEPT}\n${examples
 
   command("edit", "change the account's username, first or last name (the email cannot be changed)", user)
     .option("--username <name>", "the new username (the stored account is renamed; its token stays the same)")
-    .option("--first-name <name>", "the new first name (\"\" clears it)")
-    .option("--last-name <name>", "the new last name (\"\" clears it)")
+    .option("--first-name <name>", 'the new first name ("" clears it)')
+    .option("--last-name <name>", 'the new last name ("" clears it)')
     .addHelpText(
       "after",
       `\nEdits the active account of the server (authctl switch picks another).\n${examples(
-        'authctl user edit --first-name Ada --last-name Lovelace',
+        "authctl user edit --first-name Ada --last-name Lovelace",
         "authctl user edit --username lovelace --json",
       )}`,
     )
@@ -223,14 +242,24 @@ the current password, then the new one, one a line.\n\n${TOKEN_KEPT}\n${examples
 }
 
 function defineToolCommands(program: Command, { command }: Builders, { io, context }: Wiring): void {
-
   command("api", "make an authenticated request to the current server and print the response body")
     .argument("<path>", "path on the server, e.g. /account/me/")
     .option("-u, --username <name>", "account whose token to send (default: the current one)")
     .option("-X, --method <method>", "HTTP method (default: GET, or POST with fields or --input)")
-    .option("-f, --field <key=value>", "add a string field to a JSON body (repeatable)", (value: string, all: string[] | undefined) => [...(all ?? []), value])
+    .option("-f, --field <key=value>", "add a string field to a JSON body (repeatable)", (value: string, all: string[] | undefined) => [
+      ...(all ?? []),
+      value,
+    ])
     .option("--input <file>", "send the file as the request body (- for stdin)")
-    .addHelpText("after", examples("authctl api /account/me/", "authctl api -X POST /account/logout/", "authctl api /orders/ -f item=book -f count=2", "authctl api /orders/ --input order.json"))
+    .addHelpText(
+      "after",
+      examples(
+        "authctl api /account/me/",
+        "authctl api -X POST /account/logout/",
+        "authctl api /orders/ -f item=book -f count=2",
+        "authctl api /orders/ --input order.json",
+      ),
+    )
     .action(async function (this: Command, path: string, options: object) {
       const { runApi } = await import("./commands/api.js");
       await runApi(path, options, await context(this));
@@ -242,7 +271,10 @@ function defineToolCommands(program: Command, { command }: Builders, { io, conte
     .argument("<shell>", "bash, zsh or fish")
     .option("--json", "print an error as JSON on stdout")
     .exitOverride()
-    .addHelpText("after", examples("source <(authctl completion bash)", "authctl completion zsh > \"${fpath[1]}/_authctl\"", "authctl completion fish | source"))
+    .addHelpText(
+      "after",
+      examples("source <(authctl completion bash)", 'authctl completion zsh > "${fpath[1]}/_authctl"', "authctl completion fish | source"),
+    )
     .action(async function (this: Command, shell: string) {
       const { runCompletion } = await import("./commands/completion.js");
       await runCompletion(shell, specs(program), await context(this));
@@ -282,7 +314,8 @@ function withPositionalUrl(command: Command, args: unknown[]): Record<string, un
   const positional = args[0];
   if (argument === undefined || typeof positional !== "string") return options;
   if (argument !== "url") return { ...options, [argument]: positional };
-  if (typeof options.url === "string" && options.url !== positional) throw new UsageError(`two URLs given: ${positional} and --url ${options.url}`);
+  if (typeof options.url === "string" && options.url !== positional)
+    throw new UsageError(`two URLs given: ${positional} and --url ${options.url}`);
   options.url = positional;
   return options;
 }

@@ -93,7 +93,11 @@ function usageHint(error: CommanderError): string | undefined {
 }
 
 async function buildProgram(io: Io, setExitCode: (code: number) => void): Promise<Command> {
-  const [{ Command }, { defineCommands }, { CURRENT_SERVER_HELP, ENVIRONMENT_HELP }] = await Promise.all([import("commander"), import("./program-commands.js"), import("./help.js")]);
+  const [{ Command }, { defineCommands }, { CURRENT_SERVER_HELP, ENVIRONMENT_HELP }] = await Promise.all([
+    import("commander"),
+    import("./program-commands.js"),
+    import("./help.js"),
+  ]);
   const program = new Command("authctl")
     .description("Register, log in and keep API tokens for DRF-style token-auth servers.")
     .version(`authctl ${VERSION}`, "-V, --version", "print the version (-v too; with --json: as JSON)")

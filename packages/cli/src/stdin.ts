@@ -43,7 +43,10 @@ export async function readSecretLines<const What extends readonly string[]>(
   if (stdin.isTTY) throw new UsageError(`${flag} needs ${expected}`, example);
   const lines = (await readStdin(stdin)).replace(/\r?\n$/, "").split(/\r?\n/);
   if (lines.length !== what.length || lines.includes("")) {
-    const got = lines.length === 1 && lines[0] === "" ? "stdin was empty" : `got ${lines.length} line${lines.length === 1 ? "" : "s"}${lines.includes("") ? ", one of them empty" : ""}`;
+    const got =
+      lines.length === 1 && lines[0] === ""
+        ? "stdin was empty"
+        : `got ${lines.length} line${lines.length === 1 ? "" : "s"}${lines.includes("") ? ", one of them empty" : ""}`;
     throw new UsageError(`${flag} takes ${expected}; ${got}`);
   }
   return lines as { [K in keyof What]: string };

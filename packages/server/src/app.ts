@@ -118,7 +118,8 @@ export function createApp(deps: AppDeps): Koa {
   const warnOfProxy = settings.trustedProxies === 0 && (loginPerAddress || loginPerUsername) ? proxyWarning(log) : undefined;
   // Few layers: each costs every request a promise and a closure.
   app.use(requestLog(log, warnOfProxy));
-  if (settings.successLimits.login || settings.successLimits.register) app.use(successLimits(settings.successLimits, state, settings.trustedProxies, clock));
+  if (settings.successLimits.login || settings.successLimits.register)
+    app.use(successLimits(settings.successLimits, state, settings.trustedProxies, clock));
   // The account views first: they take nearly every request, at paths that end in a slash, which appendSlash leaves alone.
   app.use(account);
   app.use(appendSlash((path) => isAccountPath(path) || isResetPagePath(path)));

@@ -36,7 +36,9 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
   let url = "";
   let startFailures = 0;
   let giveUp: (error: Error) => void = () => {};
-  const gaveUp = new Promise<never>((_, reject) => { giveUp = reject; });
+  const gaveUp = new Promise<never>((_, reject) => {
+    giveUp = reject;
+  });
   const fork = () => {
     const started = cluster.fork();
     let listening = false;
@@ -48,7 +50,9 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
       // Before "listening on", allListening reports it and main prints it.
       if (message?.type === "failed" && url !== "") log.error(`worker ${started.process.pid} could not start: ${describeFailure(message)}`);
     });
-    return started.on("exit", (code: number | null, signal: string | null) => { onExit(started.process.pid, code, signal, listening); });
+    return started.on("exit", (code: number | null, signal: string | null) => {
+      onExit(started.process.pid, code, signal, listening);
+    });
   };
   const onExit = (pid: number | undefined, code: number | null, signal: string | null, listened: boolean) => {
     if (stopping || url === "") return;
@@ -61,7 +65,9 @@ export async function serveAsPrimary(config: ServerConfig, log: Logger): Promise
     while ((crashes[0] ?? now) < now - CRASH_WINDOW_MS) crashes.shift();
     const delay = crashes.length <= 1 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (crashes.length - 2));
     const how = signal ? `signal ${signal}` : `code ${code ?? "?"}`;
-    log.error(`worker ${pid} exited (${how}); starting a new one${delay > 0 ? ` in ${delay / 1000}s (${crashes.length} exits in the last minute)` : ""}`);
+    log.error(
+      `worker ${pid} exited (${how}); starting a new one${delay > 0 ? ` in ${delay / 1000}s (${crashes.length} exits in the last minute)` : ""}`,
+    );
     const timer = setTimeout(() => {
       pending.delete(timer);
       fork();
@@ -109,9 +115,12 @@ function allListening(workers: Worker[], host: string): Promise<string> {
     };
     for (const worker of workers) {
       worker.on("message", (message: Partial<WorkerMessage> | null) => {
-        if (message?.type === "failed") fail(Object.assign(new Error(message.message ?? "a worker failed to start"), { code: message.code }));
+        if (message?.type === "failed")
+          fail(Object.assign(new Error(message.message ?? "a worker failed to start"), { code: message.code }));
       });
-      worker.once("exit", (code) => { fail(new Error(`a worker exited while starting (code ${code})`)); });
+      worker.once("exit", (code) => {
+        fail(new Error(`a worker exited while starting (code ${code})`));
+      });
       worker.once("listening", ({ port }) => {
         if (++listening < workers.length || settled) return;
         settled = true;
@@ -124,16 +133,23 @@ function allListening(workers: Worker[], host: string): Promise<string> {
 
 function stopWorkers(): Promise<void> {
   const alive = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
-  return Promise.all(alive.map((worker) => new Promise<void>((resolve) => {
-    const force = setTimeout(() => { worker.process.kill("SIGKILL"); }, WORKER_GRACE_MS);
-    worker.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    // A signal, not a message: a worker still loading its modules would miss a message, and
-    // before it installs its handler SIGTERM just ends it, with nothing yet in flight.
-    worker.process.kill("SIGTERM");
-  }))).then(() => undefined);
+  return Promise.all(
+    alive.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            worker.process.kill("SIGKILL");
+          }, WORKER_GRACE_MS);
+          worker.once("exit", () => {
+            clearTimeout(force);
+            resolve();
+          });
+          // A signal, not a message: a worker still loading its modules would miss a message, and
+          // before it installs its handler SIGTERM just ends it, with nothing yet in flight.
+          worker.process.kill("SIGTERM");
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /**

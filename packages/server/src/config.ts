@@ -60,45 +60,57 @@ export interface Setting<T = unknown> {
 }
 
 /** The text, or a refusal naming the setting and what it wants. */
-function checked<T>(name: string, wants: string, convert: (text: string) => T | undefined, echo = true): z.ZodType<T | undefined, z.ZodTypeDef, string | undefined> {
+function checked<T>(
+  name: string,
+  wants: string,
+  convert: (text: string) => T | undefined,
+  echo = true,
+): z.ZodType<T | undefined, z.ZodTypeDef, string | undefined> {
   return z
     .string()
     .optional()
     .transform((text, ctx) => {
       if (text === undefined) return undefined;
       const value = convert(text);
-      if (value === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be ${wants}${echo ? `, got "${text}"` : ""}` });
+      if (value === undefined)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be ${wants}${echo ? `, got "${text}"` : ""}` });
       return value;
     });
 }
 
-const whole = (min: number, max: number): Parser<number> => (name) =>
-  checked(name, `a whole number from ${min} to ${max}`, (text) => {
-    const value = Number(text);
-    return text.trim() !== "" && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
-  }).transform((value) => value ?? 0);
+const whole =
+  (min: number, max: number): Parser<number> =>
+  (name) =>
+    checked(name, `a whole number from ${min} to ${max}`, (text) => {
+      const value = Number(text);
+      return text.trim() !== "" && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+    }).transform((value) => value ?? 0);
 
 const text: Parser<string | undefined> = () => z.string().optional();
 
-const choice = <T extends string>(...choices: T[]): Parser<T> => (name) =>
-  checked(name, choices.map((option) => `"${option}"`).join(" or "), (given) => choices.find((option) => option === given.trim().toLowerCase())).transform(
-    (value) => value ?? (choices[0] as T),
-  );
+const choice =
+  <T extends string>(...choices: T[]): Parser<T> =>
+  (name) =>
+    checked(name, choices.map((option) => `"${option}"`).join(" or "), (given) =>
+      choices.find((option) => option === given.trim().toLowerCase()),
+    ).transform((value) => value ?? (choices[0] as T));
 
 /** Errors thrown by the parsers the rest of the server uses too (rates, database URLs), as issues. */
-const viaThrow = <T>(parse: (given: string, name: string) => T): Parser<T | undefined> => (name) =>
-  z
-    .string()
-    .optional()
-    .transform((given, ctx) => {
-      if (given === undefined) return undefined;
-      try {
-        return parse(given, name);
-      } catch (error) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
-        return undefined;
-      }
-    });
+const viaThrow =
+  <T>(parse: (given: string, name: string) => T): Parser<T | undefined> =>
+  (name) =>
+    z
+      .string()
+      .optional()
+      .transform((given, ctx) => {
+        if (given === undefined) return undefined;
+        try {
+          return parse(given, name);
+        } catch (error) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+          return undefined;
+        }
+      });
 
 const rate = viaThrow(parseRate);
 
@@ -114,16 +126,29 @@ const duration: Parser<number | undefined> = (name) =>
 const httpUrl: Parser<string | undefined> = (name) =>
   checked(name, "an http:// or https:// URL without credentials, query or fragment", (given) => {
     const url = URL.canParse(given) ? new URL(given) : undefined;
-    const fit = url !== undefined && (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password && !url.search && !url.hash;
+    const fit =
+      url !== undefined &&
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      !url.username &&
+      !url.password &&
+      !url.search &&
+      !url.hash;
     return fit ? given.replace(/\/+$/, "") : undefined;
   });
 
 const linkTemplate: Parser<string | undefined> = (name) =>
-  checked(name, "an http(s) URL holding {uid} and {token}", (given) => (given.includes("{uid}") && given.includes("{token}") && /^https?:\/\//.test(given) ? given : undefined));
+  checked(name, "an http(s) URL holding {uid} and {token}", (given) =>
+    given.includes("{uid}") && given.includes("{token}") && /^https?:\/\//.test(given) ? given : undefined,
+  );
 
 /** Checked without ever echoing the URL, which may hold a password. */
 const smtpUrl: Parser<string | undefined> = (name) =>
-  checked(name, "an smtp:// or smtps:// URL (never shown here: it may hold a password)", (given) => (/^smtps?:$/.test(URL.canParse(given) ? new URL(given).protocol : "") ? given : undefined), false);
+  checked(
+    name,
+    "an smtp:// or smtps:// URL (never shown here: it may hold a password)",
+    (given) => (/^smtps?:$/.test(URL.canParse(given) ? new URL(given).protocol : "") ? given : undefined),
+    false,
+  );
 
 const passwordRules: Parser<PasswordRuleName[]> = (name) =>
   z
@@ -134,7 +159,11 @@ const passwordRules: Parser<PasswordRuleName[]> = (name) =>
       if (raw === "none") return [];
       const names = raw.split(",").map((rule) => rule.trim());
       const unknown = names.find((rule) => !(PASSWORD_RULE_NAMES as readonly string[]).includes(rule));
-      if (unknown !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must list some of ${PASSWORD_RULE_NAMES.join(",")} (or be "none"), got "${unknown}"` });
+      if (unknown !== undefined)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `${name} must list some of ${PASSWORD_RULE_NAMES.join(",")} (or be "none"), got "${unknown}"`,
+        });
       // Django's order, whatever the order given.
       return PASSWORD_RULE_NAMES.filter((rule) => names.includes(rule));
     });
@@ -150,45 +179,296 @@ const throttles = DEFAULT_APP_CONFIG.throttle;
 
 /** Every server setting: its variable, flag, default and meaning, in the order `--help` shows them. */
 export const SETTINGS = {
-  host: define({ env: "AUTHCTL_HOST", flag: "--host", default: "127.0.0.1", description: "address to listen on (the generic `HOST` is not read: shells such as tcsh export the machine's name in it)", parse: (name) => text(name).transform((value) => value ?? "") }),
-  port: define({ env: "AUTHCTL_PORT", flag: "--port", default: "8000", description: "port to listen on (`0` picks a free one); `PORT` is read when `AUTHCTL_PORT` is unset (the platform convention)", parse: whole(0, 65535) }),
-  workers: define({ env: "AUTHCTL_WORKERS", flag: "--workers", default: undefined, defaultText: "number of CPUs", description: "server processes sharing the port (`node:cluster`); `1` serves from one process", parse: whole(1, 256) }),
-  dataDir: define({ env: "AUTHCTL_DATA_DIR", flag: "--data-dir", default: "./data", description: "where the SQLite database (`authctl.sqlite3`) and `secret.key` live (created 0700)", parse: (name) => text(name).transform((value) => resolve(value ?? "")) }),
-  databaseUrl: define({ env: "AUTHCTL_DATABASE_URL", flag: undefined, default: undefined, defaultText: "unset (SQLite in the data dir)", description: "`postgres://user:password@host:5432/db`: use PostgreSQL instead, shared by several instances; never logged with its password", parse: viaThrow(parseDatabaseUrl) }),
-  secretKey: define({ env: "AUTHCTL_SECRET_KEY", flag: undefined, default: undefined, defaultText: "`<data dir>/secret.key`", description: "32-byte key sealing tokens at rest, as 64 hex characters or base64; every instance on one database needs the same", parse: text }),
-  pgPoolSize: define({ env: "AUTHCTL_PG_POOL_SIZE", flag: "--pg-pool-size", default: String(PG_DEFAULTS.poolSize), description: "PostgreSQL connections each instance keeps at most", parse: whole(1, 1000) }),
-  pgStatementTimeoutMs: define({ env: "AUTHCTL_PG_STATEMENT_TIMEOUT_MS", flag: "--pg-statement-timeout-ms", default: String(PG_DEFAULTS.statementTimeoutMs), description: 'a statement running longer is cancelled (`statement_timeout`) and the request answers 503 "busy"', parse: whole(0, 600_000) }),
-  pgConnectTimeoutMs: define({ env: "AUTHCTL_PG_CONNECT_TIMEOUT_MS", flag: "--pg-connect-timeout-ms", default: String(PG_DEFAULTS.connectTimeoutMs), description: 'how long a request waits for a connection (pool full or server away) before 503 "unavailable"', parse: whole(0, 600_000) }),
-  lockTimeoutMs: define({ env: "AUTHCTL_LOCK_TIMEOUT_MS", flag: "--lock-timeout-ms", default: String(DEFAULT_LOCK_TIMEOUT_MS), description: "how long a request (or an admin command) waits for a database locked by another process before 503", parse: whole(0, 600_000) }),
-  bcryptCost: define({ env: "AUTHCTL_BCRYPT_COST", flag: "--bcrypt-cost", default: "12", description: "bcrypt work factor, 4–31; older hashes are upgraded at the next login", parse: whole(4, 31) }),
-  bodyLimit: define({ env: "AUTHCTL_BODY_LIMIT", flag: "--body-limit", default: String(DEFAULT_APP_CONFIG.bodyLimit), description: "largest request body in bytes", parse: whole(1, 2 ** 31) }),
-  trustProxy: define({ env: "AUTHCTL_TRUST_PROXY", flag: "--trust-proxy", default: String(DEFAULT_APP_CONFIG.trustedProxies), description: "how many reverse proxies in front append to `X-Forwarded-For` (DRF's `NUM_PROXIES`); `0` ignores the header", parse: whole(0, 100) }),
-  maxConnections: define({ env: "AUTHCTL_MAX_CONNECTIONS", flag: "--max-connections", default: undefined, defaultText: `\`${MAX_CONNECTIONS}\` (less if \`ulimit -n\` is lower)`, description: "open connections per worker process; at the cap the connection idle longest is closed to admit a new one, or the new one is closed on arrival if none is idle", parse: whole(1, 1_000_000) }),
-  maxConnectionsPerAddress: define({ env: "AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS", flag: "--max-connections-per-address", default: "256", description: "open connections per worker from one peer address; beyond it new ones from that address are closed on arrival. Behind a reverse proxy every connection comes from the proxy: set it to `AUTHCTL_MAX_CONNECTIONS`", parse: whole(1, 1_000_000) }),
-  hashMaxWaitMs: define({ env: "AUTHCTL_HASH_MAX_WAIT_MS", flag: "--hash-max-wait-ms", default: String(DEFAULT_APP_CONFIG.hashingMaxWaitMs), description: "a login or registration expected to wait longer than this for password hashing (at the measured hash time) gets `503` with `Retry-After` at once", parse: whole(1, 600_000) }),
-  throttle: define({ env: "AUTHCTL_THROTTLE", flag: "--throttle", default: "on", description: "`off` disables every throttle below", parse: choice("on", "off") }),
-  throttleLoginUsername: define({ env: "AUTHCTL_THROTTLE_LOGIN_USERNAME", flag: "--throttle-login-username", default: rateText(throttles.loginPerUsername), description: "failed logins per username, in DRF's rate syntax (`N/second`, `minute`, `hour`, `day`), or `off`", parse: rate }),
-  throttleLoginAddress: define({ env: "AUTHCTL_THROTTLE_LOGIN_ADDRESS", flag: "--throttle-login-address", default: rateText(throttles.loginPerAddress), description: "failed logins per client address, or `off`", parse: rate }),
-  throttleLoginDelay: define({ env: "AUTHCTL_THROTTLE_LOGIN_DELAY", flag: "--throttle-login-delay", default: String(throttles.loginDelayAfter ?? "off"), description: "failed logins on one account (in its window) after which each further attempt waits 1 s, 2 s, 4 s … (at most 5 min) after the previous failure, or `off`", parse: viaThrow(parseDelayAfter) }),
-  throttleKnownDays: define({ env: "AUTHCTL_THROTTLE_KNOWN_DAYS", flag: "--throttle-known-days", default: String((throttles.loginKnownForMs ?? 0) / DAY_MS), description: "days a successful login keeps its address known for the account (failures from there counted apart, no per-address limit); `0` for never", parse: whole(0, 3650) }),
-  throttleRegister: define({ env: "AUTHCTL_THROTTLE_REGISTER", flag: "--throttle-register", default: rateText(throttles.registerPerAddress), description: "registration attempts per client address, e.g. `20/hour`", parse: rate }),
-  throttleLoginSuccess: define({ env: "AUTHCTL_THROTTLE_LOGIN_SUCCESS", flag: "--throttle-login-success", default: "off", description: "successful logins per client address, e.g. `600/hour`; past it, 429 before the password is checked", parse: rate }),
-  throttleRegisterSuccess: define({ env: "AUTHCTL_THROTTLE_REGISTER_SUCCESS", flag: "--throttle-register-success", default: "off", description: "successful registrations per client address, e.g. `100/hour` (bulk provisioning from one machine makes thousands)", parse: rate }),
-  throttleResetEmail: define({ env: "AUTHCTL_THROTTLE_RESET_EMAIL", flag: "--throttle-reset-email", default: rateText(throttles.resetPerEmail), description: "password reset requests per e-mail address (each may send a mail), or `off`", parse: rate }),
-  throttleResetAddress: define({ env: "AUTHCTL_THROTTLE_RESET_ADDRESS", flag: "--throttle-reset-address", default: rateText(throttles.resetPerAddress), description: "password reset requests per client address, or `off`", parse: rate }),
-  smtpUrl: define({ env: "AUTHCTL_SMTP_URL", flag: undefined, default: undefined, defaultText: "unset (no reset mail)", description: "`smtp://user:password@host:587` (STARTTLS when offered, `?requireTLS=true` to insist) or `smtps://…:465`; never logged with its password", parse: smtpUrl }),
-  mailFrom: define({ env: "AUTHCTL_MAIL_FROM", flag: "--mail-from", default: "webmaster@localhost", description: "the reset mail's From (Django's `DEFAULT_FROM_EMAIL`)", parse: (name) => text(name).transform((value) => value ?? "") }),
-  publicUrl: define({ env: "AUTHCTL_PUBLIC_URL", flag: "--public-url", default: undefined, defaultText: "unset (the request's host, over http)", description: "`https://auth.example.com`: where reset links point and the name in the mail; `admin send-reset` needs it", parse: httpUrl }),
-  resetLink: define({ env: "AUTHCTL_RESET_LINK", flag: "--reset-link", default: undefined, defaultText: "unset (the server's reset page)", description: "a reset page elsewhere, with `{uid}` and `{token}`: `https://app.example.com/reset/{uid}/{token}`", parse: linkTemplate }),
-  passwordResetTimeout: define({ env: "AUTHCTL_PASSWORD_RESET_TIMEOUT", flag: "--password-reset-timeout", default: String(DEFAULT_APP_CONFIG.resetTimeoutSeconds), description: "seconds a reset link works (Django's `PASSWORD_RESET_TIMEOUT`)", parse: whole(1, 365 * 86_400) }),
-  passwordValidators: define({ env: "AUTHCTL_PASSWORD_VALIDATORS", flag: "--password-validators", default: DEFAULT_PASSWORD_POLICY.rules.join(","), description: "Django's password rules that apply to new passwords (any of the four, always run in Django's order), or `none`", parse: passwordRules }),
-  passwordMinLength: define({ env: "AUTHCTL_PASSWORD_MIN_LENGTH", flag: "--password-min-length", default: String(DEFAULT_PASSWORD_POLICY.minLength), description: "the `length` rule's minimum (`MinimumLengthValidator`'s `min_length`)", parse: whole(1, 4096) }),
-  registerPasswordRules: define({ env: "AUTHCTL_REGISTER_PASSWORD_RULES", flag: "--register-password-rules", default: DEFAULT_APP_CONFIG.registerPasswordRules ? "on" : "off", description: "`on` applies the password rules at registration too (messages under `password`)", parse: choice("on", "off") }),
-  tokens: define({ env: "AUTHCTL_TOKENS", flag: "--tokens", default: "per-user", description: "`per-login`: a new token at each login, as knox (see Token models); `per-user`: DRF's one token per user", parse: choice("per-user", "per-login") }),
-  tokenTtl: define({ env: "AUTHCTL_TOKEN_TTL", flag: "--token-ttl", default: undefined, defaultText: "unset (tokens never expire)", description: "how long a token works: a whole number with `s`, `m`, `h` or `d` (`10h`, `30d`)", parse: duration }),
-  tokenRefresh: define({ env: "AUTHCTL_TOKEN_REFRESH", flag: "--token-refresh", default: "none", description: "`sliding`: each use (written at most once a minute) moves the expiry to now + TTL; needs `AUTHCTL_TOKEN_TTL`", parse: choice("none", "sliding") }),
-  tokenMaxTtl: define({ env: "AUTHCTL_TOKEN_MAX_TTL", flag: "--token-max-ttl", default: undefined, defaultText: "unset (no cap)", description: "with sliding refresh, a token never lives past its creation plus this", parse: duration }),
-  tokenLimit: define({ env: "AUTHCTL_TOKEN_LIMIT", flag: "--token-limit", default: undefined, defaultText: "unset (no limit)", description: "live tokens per user with `AUTHCTL_TOKENS=per-login`; past it a login gets knox's 403", parse: whole(1, 1_000_000) }),
+  host: define({
+    env: "AUTHCTL_HOST",
+    flag: "--host",
+    default: "127.0.0.1",
+    description: "address to listen on (the generic `HOST` is not read: shells such as tcsh export the machine's name in it)",
+    parse: (name) => text(name).transform((value) => value ?? ""),
+  }),
+  port: define({
+    env: "AUTHCTL_PORT",
+    flag: "--port",
+    default: "8000",
+    description: "port to listen on (`0` picks a free one); `PORT` is read when `AUTHCTL_PORT` is unset (the platform convention)",
+    parse: whole(0, 65535),
+  }),
+  workers: define({
+    env: "AUTHCTL_WORKERS",
+    flag: "--workers",
+    default: undefined,
+    defaultText: "number of CPUs",
+    description: "server processes sharing the port (`node:cluster`); `1` serves from one process",
+    parse: whole(1, 256),
+  }),
+  dataDir: define({
+    env: "AUTHCTL_DATA_DIR",
+    flag: "--data-dir",
+    default: "./data",
+    description: "where the SQLite database (`authctl.sqlite3`) and `secret.key` live (created 0700)",
+    parse: (name) => text(name).transform((value) => resolve(value ?? "")),
+  }),
+  databaseUrl: define({
+    env: "AUTHCTL_DATABASE_URL",
+    flag: undefined,
+    default: undefined,
+    defaultText: "unset (SQLite in the data dir)",
+    description:
+      "`postgres://user:password@host:5432/db`: use PostgreSQL instead, shared by several instances; never logged with its password",
+    parse: viaThrow(parseDatabaseUrl),
+  }),
+  secretKey: define({
+    env: "AUTHCTL_SECRET_KEY",
+    flag: undefined,
+    default: undefined,
+    defaultText: "`<data dir>/secret.key`",
+    description: "32-byte key sealing tokens at rest, as 64 hex characters or base64; every instance on one database needs the same",
+    parse: text,
+  }),
+  pgPoolSize: define({
+    env: "AUTHCTL_PG_POOL_SIZE",
+    flag: "--pg-pool-size",
+    default: String(PG_DEFAULTS.poolSize),
+    description: "PostgreSQL connections each instance keeps at most",
+    parse: whole(1, 1000),
+  }),
+  pgStatementTimeoutMs: define({
+    env: "AUTHCTL_PG_STATEMENT_TIMEOUT_MS",
+    flag: "--pg-statement-timeout-ms",
+    default: String(PG_DEFAULTS.statementTimeoutMs),
+    description: 'a statement running longer is cancelled (`statement_timeout`) and the request answers 503 "busy"',
+    parse: whole(0, 600_000),
+  }),
+  pgConnectTimeoutMs: define({
+    env: "AUTHCTL_PG_CONNECT_TIMEOUT_MS",
+    flag: "--pg-connect-timeout-ms",
+    default: String(PG_DEFAULTS.connectTimeoutMs),
+    description: 'how long a request waits for a connection (pool full or server away) before 503 "unavailable"',
+    parse: whole(0, 600_000),
+  }),
+  lockTimeoutMs: define({
+    env: "AUTHCTL_LOCK_TIMEOUT_MS",
+    flag: "--lock-timeout-ms",
+    default: String(DEFAULT_LOCK_TIMEOUT_MS),
+    description: "how long a request (or an admin command) waits for a database locked by another process before 503",
+    parse: whole(0, 600_000),
+  }),
+  bcryptCost: define({
+    env: "AUTHCTL_BCRYPT_COST",
+    flag: "--bcrypt-cost",
+    default: "12",
+    description: "bcrypt work factor, 4–31; older hashes are upgraded at the next login",
+    parse: whole(4, 31),
+  }),
+  bodyLimit: define({
+    env: "AUTHCTL_BODY_LIMIT",
+    flag: "--body-limit",
+    default: String(DEFAULT_APP_CONFIG.bodyLimit),
+    description: "largest request body in bytes",
+    parse: whole(1, 2 ** 31),
+  }),
+  trustProxy: define({
+    env: "AUTHCTL_TRUST_PROXY",
+    flag: "--trust-proxy",
+    default: String(DEFAULT_APP_CONFIG.trustedProxies),
+    description: "how many reverse proxies in front append to `X-Forwarded-For` (DRF's `NUM_PROXIES`); `0` ignores the header",
+    parse: whole(0, 100),
+  }),
+  maxConnections: define({
+    env: "AUTHCTL_MAX_CONNECTIONS",
+    flag: "--max-connections",
+    default: undefined,
+    defaultText: `\`${MAX_CONNECTIONS}\` (less if \`ulimit -n\` is lower)`,
+    description:
+      "open connections per worker process; at the cap the connection idle longest is closed to admit a new one, or the new one is closed on arrival if none is idle",
+    parse: whole(1, 1_000_000),
+  }),
+  maxConnectionsPerAddress: define({
+    env: "AUTHCTL_MAX_CONNECTIONS_PER_ADDRESS",
+    flag: "--max-connections-per-address",
+    default: "256",
+    description:
+      "open connections per worker from one peer address; beyond it new ones from that address are closed on arrival. Behind a reverse proxy every connection comes from the proxy: set it to `AUTHCTL_MAX_CONNECTIONS`",
+    parse: whole(1, 1_000_000),
+  }),
+  hashMaxWaitMs: define({
+    env: "AUTHCTL_HASH_MAX_WAIT_MS",
+    flag: "--hash-max-wait-ms",
+    default: String(DEFAULT_APP_CONFIG.hashingMaxWaitMs),
+    description:
+      "a login or registration expected to wait longer than this for password hashing (at the measured hash time) gets `503` with `Retry-After` at once",
+    parse: whole(1, 600_000),
+  }),
+  throttle: define({
+    env: "AUTHCTL_THROTTLE",
+    flag: "--throttle",
+    default: "on",
+    description: "`off` disables every throttle below",
+    parse: choice("on", "off"),
+  }),
+  throttleLoginUsername: define({
+    env: "AUTHCTL_THROTTLE_LOGIN_USERNAME",
+    flag: "--throttle-login-username",
+    default: rateText(throttles.loginPerUsername),
+    description: "failed logins per username, in DRF's rate syntax (`N/second`, `minute`, `hour`, `day`), or `off`",
+    parse: rate,
+  }),
+  throttleLoginAddress: define({
+    env: "AUTHCTL_THROTTLE_LOGIN_ADDRESS",
+    flag: "--throttle-login-address",
+    default: rateText(throttles.loginPerAddress),
+    description: "failed logins per client address, or `off`",
+    parse: rate,
+  }),
+  throttleLoginDelay: define({
+    env: "AUTHCTL_THROTTLE_LOGIN_DELAY",
+    flag: "--throttle-login-delay",
+    default: String(throttles.loginDelayAfter ?? "off"),
+    description:
+      "failed logins on one account (in its window) after which each further attempt waits 1 s, 2 s, 4 s … (at most 5 min) after the previous failure, or `off`",
+    parse: viaThrow(parseDelayAfter),
+  }),
+  throttleKnownDays: define({
+    env: "AUTHCTL_THROTTLE_KNOWN_DAYS",
+    flag: "--throttle-known-days",
+    default: String((throttles.loginKnownForMs ?? 0) / DAY_MS),
+    description:
+      "days a successful login keeps its address known for the account (failures from there counted apart, no per-address limit); `0` for never",
+    parse: whole(0, 3650),
+  }),
+  throttleRegister: define({
+    env: "AUTHCTL_THROTTLE_REGISTER",
+    flag: "--throttle-register",
+    default: rateText(throttles.registerPerAddress),
+    description: "registration attempts per client address, e.g. `20/hour`",
+    parse: rate,
+  }),
+  throttleLoginSuccess: define({
+    env: "AUTHCTL_THROTTLE_LOGIN_SUCCESS",
+    flag: "--throttle-login-success",
+    default: "off",
+    description: "successful logins per client address, e.g. `600/hour`; past it, 429 before the password is checked",
+    parse: rate,
+  }),
+  throttleRegisterSuccess: define({
+    env: "AUTHCTL_THROTTLE_REGISTER_SUCCESS",
+    flag: "--throttle-register-success",
+    default: "off",
+    description: "successful registrations per client address, e.g. `100/hour` (bulk provisioning from one machine makes thousands)",
+    parse: rate,
+  }),
+  throttleResetEmail: define({
+    env: "AUTHCTL_THROTTLE_RESET_EMAIL",
+    flag: "--throttle-reset-email",
+    default: rateText(throttles.resetPerEmail),
+    description: "password reset requests per e-mail address (each may send a mail), or `off`",
+    parse: rate,
+  }),
+  throttleResetAddress: define({
+    env: "AUTHCTL_THROTTLE_RESET_ADDRESS",
+    flag: "--throttle-reset-address",
+    default: rateText(throttles.resetPerAddress),
+    description: "password reset requests per client address, or `off`",
+    parse: rate,
+  }),
+  smtpUrl: define({
+    env: "AUTHCTL_SMTP_URL",
+    flag: undefined,
+    default: undefined,
+    defaultText: "unset (no reset mail)",
+    description:
+      "`smtp://user:password@host:587` (STARTTLS when offered, `?requireTLS=true` to insist) or `smtps://…:465`; never logged with its password",
+    parse: smtpUrl,
+  }),
+  mailFrom: define({
+    env: "AUTHCTL_MAIL_FROM",
+    flag: "--mail-from",
+    default: "webmaster@localhost",
+    description: "the reset mail's From (Django's `DEFAULT_FROM_EMAIL`)",
+    parse: (name) => text(name).transform((value) => value ?? ""),
+  }),
+  publicUrl: define({
+    env: "AUTHCTL_PUBLIC_URL",
+    flag: "--public-url",
+    default: undefined,
+    defaultText: "unset (the request's host, over http)",
+    description: "`https://auth.example.com`: where reset links point and the name in the mail; `admin send-reset` needs it",
+    parse: httpUrl,
+  }),
+  resetLink: define({
+    env: "AUTHCTL_RESET_LINK",
+    flag: "--reset-link",
+    default: undefined,
+    defaultText: "unset (the server's reset page)",
+    description: "a reset page elsewhere, with `{uid}` and `{token}`: `https://app.example.com/reset/{uid}/{token}`",
+    parse: linkTemplate,
+  }),
+  passwordResetTimeout: define({
+    env: "AUTHCTL_PASSWORD_RESET_TIMEOUT",
+    flag: "--password-reset-timeout",
+    default: String(DEFAULT_APP_CONFIG.resetTimeoutSeconds),
+    description: "seconds a reset link works (Django's `PASSWORD_RESET_TIMEOUT`)",
+    parse: whole(1, 365 * 86_400),
+  }),
+  passwordValidators: define({
+    env: "AUTHCTL_PASSWORD_VALIDATORS",
+    flag: "--password-validators",
+    default: DEFAULT_PASSWORD_POLICY.rules.join(","),
+    description: "Django's password rules that apply to new passwords (any of the four, always run in Django's order), or `none`",
+    parse: passwordRules,
+  }),
+  passwordMinLength: define({
+    env: "AUTHCTL_PASSWORD_MIN_LENGTH",
+    flag: "--password-min-length",
+    default: String(DEFAULT_PASSWORD_POLICY.minLength),
+    description: "the `length` rule's minimum (`MinimumLengthValidator`'s `min_length`)",
+    parse: whole(1, 4096),
+  }),
+  registerPasswordRules: define({
+    env: "AUTHCTL_REGISTER_PASSWORD_RULES",
+    flag: "--register-password-rules",
+    default: DEFAULT_APP_CONFIG.registerPasswordRules ? "on" : "off",
+    description: "`on` applies the password rules at registration too (messages under `password`)",
+    parse: choice("on", "off"),
+  }),
+  tokens: define({
+    env: "AUTHCTL_TOKENS",
+    flag: "--tokens",
+    default: "per-user",
+    description: "`per-login`: a new token at each login, as knox (see Token models); `per-user`: DRF's one token per user",
+    parse: choice("per-user", "per-login"),
+  }),
+  tokenTtl: define({
+    env: "AUTHCTL_TOKEN_TTL",
+    flag: "--token-ttl",
+    default: undefined,
+    defaultText: "unset (tokens never expire)",
+    description: "how long a token works: a whole number with `s`, `m`, `h` or `d` (`10h`, `30d`)",
+    parse: duration,
+  }),
+  tokenRefresh: define({
+    env: "AUTHCTL_TOKEN_REFRESH",
+    flag: "--token-refresh",
+    default: "none",
+    description: "`sliding`: each use (written at most once a minute) moves the expiry to now + TTL; needs `AUTHCTL_TOKEN_TTL`",
+    parse: choice("none", "sliding"),
+  }),
+  tokenMaxTtl: define({
+    env: "AUTHCTL_TOKEN_MAX_TTL",
+    flag: "--token-max-ttl",
+    default: undefined,
+    defaultText: "unset (no cap)",
+    description: "with sliding refresh, a token never lives past its creation plus this",
+    parse: duration,
+  }),
+  tokenLimit: define({
+    env: "AUTHCTL_TOKEN_LIMIT",
+    flag: "--token-limit",
+    default: undefined,
+    defaultText: "unset (no limit)",
+    description: "live tokens per user with `AUTHCTL_TOKENS=per-login`; past it a login gets knox's 403",
+    parse: whole(1, 1_000_000),
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -198,7 +478,10 @@ type Values = { [K in SettingKey]: z.output<ReturnType<(typeof SETTINGS)[K]["par
 export type SettingFlags = Partial<Record<SettingKey, string>> & { revokeAllTokens?: boolean };
 
 /** The one flag that is no setting: what to do once, at this start. */
-export const REVOKE_ALL_TOKENS = { flag: "--revoke-all-tokens", description: "start although the key does not open the stored tokens, revoking them all (users log in again)" } as const;
+export const REVOKE_ALL_TOKENS = {
+  flag: "--revoke-all-tokens",
+  description: "start although the key does not open the stored tokens, revoking them all (users log in again)",
+} as const;
 
 /** Where a setting's text comes from: the flag when given, else the variable (PORT after AUTHCTL_PORT), else the default. */
 function source(key: SettingKey, env: NodeJS.ProcessEnv, flags: SettingFlags): { name: string; text: string | undefined } {
@@ -221,7 +504,8 @@ function combinations(values: Values, env: NodeJS.ProcessEnv, flags: SettingFlag
   const sliding = values.tokenRefresh === "sliding";
   if (sliding && values.tokenTtl === undefined) refuse("AUTHCTL_TOKEN_REFRESH=sliding needs AUTHCTL_TOKEN_TTL");
   if (values.tokenMaxTtl !== undefined && !sliding) refuse("AUTHCTL_TOKEN_MAX_TTL applies only with AUTHCTL_TOKEN_REFRESH=sliding");
-  if (values.tokenMaxTtl !== undefined && values.tokenTtl !== undefined && values.tokenMaxTtl < values.tokenTtl) refuse("AUTHCTL_TOKEN_MAX_TTL must be at least AUTHCTL_TOKEN_TTL");
+  if (values.tokenMaxTtl !== undefined && values.tokenTtl !== undefined && values.tokenMaxTtl < values.tokenTtl)
+    refuse("AUTHCTL_TOKEN_MAX_TTL must be at least AUTHCTL_TOKEN_TTL");
   if (given("tokenLimit") && values.tokens !== "per-login") refuse("AUTHCTL_TOKEN_LIMIT applies only with AUTHCTL_TOKENS=per-login");
 }
 

@@ -110,9 +110,13 @@ export class UnsupportedMediaType extends ApiError {
 export class Throttled extends ApiError {
   constructor(readonly waitSeconds: number) {
     const unit = waitSeconds === 1 ? "second" : "seconds";
-    super(429, { detail: `Request was throttled. Expected available in ${waitSeconds} ${unit}.` }, {
-      "Retry-After": String(waitSeconds),
-    });
+    super(
+      429,
+      { detail: `Request was throttled. Expected available in ${waitSeconds} ${unit}.` },
+      {
+        "Retry-After": String(waitSeconds),
+      },
+    );
   }
 }
 

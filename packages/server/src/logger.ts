@@ -44,8 +44,12 @@ export function fastLogger(outFd = 1, errFd = 2): Logger {
   const err = errFd === outFd ? out : batched(pino.destination({ dest: errFd, sync: false }));
   const stamp = stamper();
   return {
-    info: (line) => { out.write(`${stamp()} ${line}\n`); },
-    error: (line) => { err.write(`${stamp()} ERROR ${line}\n`); },
+    info: (line) => {
+      out.write(`${stamp()} ${line}\n`);
+    },
+    error: (line) => {
+      err.write(`${stamp()} ERROR ${line}\n`);
+    },
     flush: async () => {
       await Promise.all(err === out ? [out.flush()] : [out.flush(), err.flush()]);
     },
@@ -70,7 +74,9 @@ function batched(destination: Destination): { write(text: string): void; flush()
     flush: () => {
       writePending();
       return new Promise<void>((resolve) => {
-        destination.flush(() => { resolve(); });
+        destination.flush(() => {
+          resolve();
+        });
       });
     },
   };

@@ -54,7 +54,9 @@ function serverKey(config: ServerConfig, { store, name }: OpenedStore, log: Logg
     source: keySource(config.dataDir, config.secretKey),
     database: name,
     revokeTokens: config.revokeTokens,
-    log: (line) => { log.info(line); },
+    log: (line) => {
+      log.info(line);
+    },
   });
 }
 
@@ -75,7 +77,8 @@ export async function prepareData(config: ServerConfig, log: Logger): Promise<vo
 
 /** Said once per server (by a cluster's primary, not by each worker). */
 function logMailSetting(config: ServerConfig, log: Logger): void {
-  if (config.smtpUrl === undefined) log.info("password reset mail is disabled (set AUTHCTL_SMTP_URL to send it): password/reset/ answers as usual and sends nothing");
+  if (config.smtpUrl === undefined)
+    log.info("password reset mail is disabled (set AUTHCTL_SMTP_URL to send it): password/reset/ answers as usual and sends nothing");
   else log.info(`password reset mail goes through ${redactSmtpUrl(config.smtpUrl)}`);
 }
 
@@ -94,7 +97,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   try {
     const key = await serverKey(config, opened, log);
     if (config.databaseUrl !== undefined && config.secretKey === undefined) {
-      log.info(`the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`);
+      log.info(
+        `the token key is ${config.dataDir}/secret.key: every instance on this database needs the same key (set AUTHCTL_SECRET_KEY on all)`,
+      );
     }
     const tokens = new TokenVault(key);
     // The gate decides whose turn it is; the hasher's own bound keeps any other caller to the same cores.
@@ -102,11 +107,25 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     const hasher = new BcryptSha256Hasher(config.bcryptCost, threads);
     const hashing = new HashingGate({ parallel: threads, maxWaitMs: config.hashingMaxWaitMs });
     const resetSecret = ResetTokens.secretFor(key);
-    const app = createApp({ store, hasher, tokens, config, jsonParser, log, hashing, throttleState, resetSecret, ...(mailer ? { mailer } : {}) });
+    const app = createApp({
+      store,
+      hasher,
+      tokens,
+      config,
+      jsonParser,
+      log,
+      hashing,
+      throttleState,
+      resetSecret,
+      ...(mailer ? { mailer } : {}),
+    });
     const handle = app.callback();
     const server = createServer(HTTP_TIMEOUTS, (request, response) => void handle(request, response));
     // Beyond the caps new connections are closed on arrival, before any file descriptor runs short.
-    const connections = new ConnectionGuard({ maxConnections: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress }).attach(server);
+    const connections = new ConnectionGuard({
+      maxConnections: config.maxConnections,
+      maxPerAddress: config.maxConnectionsPerAddress,
+    }).attach(server);
     server.maxRequestsPerSocket = MAX_REQUESTS_PER_SOCKET;
     // Node's headers timeout starts at a request's first byte, so a client that connects and
     // sends nothing would hold a slot for ever: give it the same time to start, then drop it.
@@ -150,7 +169,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  */
 function shutdown(server: Server, connections: ConnectionGuard, closeStore: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => { server.closeAllConnections(); }, SHUTDOWN_GRACE_MS).unref();
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS).unref();
     // net's close, not http's: since Node 19 http.Server#close also destroys every connection
     // between two requests, resetting the request a busy keep-alive client has just sent.
     // The guard closes idle connections itself, giving the just-answered ones a moment.
@@ -170,7 +191,13 @@ function shutdown(server: Server, connections: ConnectionGuard, closeStore: () =
  */
 export async function serveUntilSignal(config: ServerConfig, log: Logger): Promise<void> {
   // A worker stays quiet: the primary logs the hangup the whole group receives.
-  survivesHangup(cluster.isWorker ? () => {} : () => { log.info(HANGUP_IGNORED); });
+  survivesHangup(
+    cluster.isWorker
+      ? () => {}
+      : () => {
+          log.info(HANGUP_IGNORED);
+        },
+  );
   if (cluster.isWorker) return serveAsWorker(config, log);
   if (config.workers > 1) return serveAsPrimary(config, log);
   const server = await startServer(config, log);

@@ -15,7 +15,9 @@ export function optionHelp(setting: Setting): string {
 export function environmentOnlyHelp(): string {
   const rows = all().filter((setting) => setting.flag === undefined);
   const width = Math.max(...rows.map((setting) => setting.env.length));
-  const lines = rows.map((setting) => `  ${setting.env.padEnd(width)}  ${plain(setting.description)} (default: ${plain(defaultOf(setting))})`);
+  const lines = rows.map(
+    (setting) => `  ${setting.env.padEnd(width)}  ${plain(setting.description)} (default: ${plain(defaultOf(setting))})`,
+  );
   return `Settings read from the environment only (a flag would show secrets in the process list):\n${lines.join("\n")}`;
 }
 
@@ -23,6 +25,9 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 
 /** The settings table of docs/configuration.md (`npm run docs:settings` writes it; a test compares). */
 export function settingsTable(): string {
-  const rows = all().map((setting) => `| \`${setting.env}\` | ${setting.flag === undefined ? "—" : `\`${setting.flag}\``} | ${cell(defaultOf(setting))} | ${cell(setting.description)} |`);
+  const rows = all().map(
+    (setting) =>
+      `| \`${setting.env}\` | ${setting.flag === undefined ? "—" : `\`${setting.flag}\``} | ${cell(defaultOf(setting))} | ${cell(setting.description)} |`,
+  );
   return ["| variable | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
 }

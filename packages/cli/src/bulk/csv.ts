@@ -106,7 +106,11 @@ export async function csvRows(input: Readable, name: string): Promise<AsyncItera
       const fields = next.value;
       const line = lines.shift() ?? 0;
       if (fields.length !== columns.length) {
-        yield { line, ...usernameOf(fields, columns), problem: `expected ${columns.length} fields as in the header, found ${fields.length}` };
+        yield {
+          line,
+          ...usernameOf(fields, columns),
+          problem: `expected ${columns.length} fields as in the header, found ${fields.length}`,
+        };
         continue;
       }
       yield checkRow(line, Object.fromEntries(columns.map((column, i) => [column, fields[i]])));
@@ -121,7 +125,8 @@ function checkHeader(fields: string[], name: string): Field[] {
   const columns = fields.map((field) => field.trim().toLowerCase());
   for (const column of columns) {
     if (!(FIELDS as readonly string[]).includes(column)) throw new UsageError(`${name} line 1: unknown column "${column}"`, hint);
-    if (columns.indexOf(column) !== columns.lastIndexOf(column)) throw new UsageError(`${name} line 1: column "${column}" appears twice`, hint);
+    if (columns.indexOf(column) !== columns.lastIndexOf(column))
+      throw new UsageError(`${name} line 1: column "${column}" appears twice`, hint);
   }
   for (const required of ["username", "email"]) {
     if (!columns.includes(required)) throw new UsageError(`${name} line 1: no "${required}" column`, hint);

@@ -34,7 +34,8 @@ export function formatOf(path: string, flag: string | undefined): Format {
 /** Opens `--from` (a path, or `-` for stdin) and checks what can be checked before any row is sent. */
 export async function openInput(path: string, format: Format, stdin: Stdin): Promise<Input> {
   if (path === "-") {
-    if (stdin.isTTY) throw new UsageError("--from - needs the rows piped in", "authctl register --from - --format csv --report out.jsonl < accounts.csv");
+    if (stdin.isTTY)
+      throw new UsageError("--from - needs the rows piped in", "authctl register --from - --format csv --report out.jsonl < accounts.csv");
     // process.stdin is always a Readable; anything else is adapted rather than assumed.
     const stream = stdin instanceof Readable ? stdin : new Readable().wrap(stdin);
     return { rows: withoutDuplicates(await parseRows(stream, format, "stdin")), close: () => stream.destroy() };

@@ -49,6 +49,7 @@ function parseLine(line: number, text: string): Row | undefined {
   const values = value as Record<string, unknown>;
   const unknown = Object.keys(values).find((key) => !(FIELDS as readonly string[]).includes(key));
   const row = checkRow(line, values);
-  if (unknown !== undefined && !row.problem) return { line, username: row.username, problem: `unknown field "${unknown}" (expected username, email, password)` };
+  if (unknown !== undefined && !row.problem)
+    return { line, username: row.username, problem: `unknown field "${unknown}" (expected username, email, password)` };
   return row;
 }

@@ -66,7 +66,10 @@ async function barProgress(stream: Stream, startedAt: number): Promise<Progress>
     const text = describeProgress(counts, total, Date.now() - startedAt);
     return total === undefined ? text : `${cliProgress.Format.BarFormat(params.progress, options)} ${text}`;
   };
-  const bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, barsize: 24, fps: 5, linewrap: false, clearOnComplete: false, gracefulExit: false }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { stream, format, hideCursor: true, barsize: 24, fps: 5, linewrap: false, clearOnComplete: false, gracefulExit: false },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(0, 0);
   return {
     setTotal: (value) => {

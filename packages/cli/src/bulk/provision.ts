@@ -49,10 +49,26 @@ export async function provisionRow(row: Row, deps: ProvisionDeps): Promise<Provi
   const earlier = row.password === undefined ? deps.report.passwordFor(row) : undefined;
   if (row.problem !== undefined || row.username === undefined || row.email === undefined) {
     // Not sent; the row keeps the password an earlier run may have made its account with.
-    return { entry: { ...base, outcome: "failed", status: null, error: row.problem ?? "incomplete row", ...(earlier === undefined ? {} : { password: earlier }) } };
+    return {
+      entry: {
+        ...base,
+        outcome: "failed",
+        status: null,
+        error: row.problem ?? "incomplete row",
+        ...(earlier === undefined ? {} : { password: earlier }),
+      },
+    };
   }
   const generated = row.password === undefined ? (earlier ?? (deps.generatePassword ?? generatePassword)()) : undefined;
-  if (generated !== undefined) await deps.report.writePending({ line: row.line, username: row.username, outcome: "pending", status: null, error: null, password: generated });
+  if (generated !== undefined)
+    await deps.report.writePending({
+      line: row.line,
+      username: row.username,
+      outcome: "pending",
+      status: null,
+      error: null,
+      password: generated,
+    });
   const password = row.password ?? generated ?? "";
   const extra: Extra = generated === undefined ? {} : { password: generated };
   const body = { username: row.username, email: row.email, password, password2: password };
@@ -71,7 +87,8 @@ export async function provisionRow(row: Row, deps: ProvisionDeps): Promise<Provi
     const ours = await logIn(base, row.username, password, "created", refusal, deps);
     // Anything but "that password does not log in" (a 5xx, no answer) leaves the row in doubt: failed, password kept.
     if (ours.fatal || ours.entry.outcome !== "failed" || ours.entry.status !== 400) return ours;
-    if (onlyUsernameTaken(answer.body)) return generated === undefined ? ours : { entry: { ...base, outcome: "exists", status: 400, error: null, ...extra } };
+    if (onlyUsernameTaken(answer.body))
+      return generated === undefined ? ours : { entry: { ...base, outcome: "exists", status: 400, error: null, ...extra } };
   }
   if (answer.status === 400 && onlyUsernameTaken(answer.body)) {
     // Someone else's account, or one an earlier run made: a generated password cannot log in to it.
@@ -87,7 +104,14 @@ interface Refusal {
   extra: Extra;
 }
 
-async function logIn(base: Base, username: string, password: string, outcome: "created" | "exists", refusal: Refusal, deps: ProvisionDeps): Promise<Provisioned> {
+async function logIn(
+  base: Base,
+  username: string,
+  password: string,
+  outcome: "created" | "exists",
+  refusal: Refusal,
+  deps: ProvisionDeps,
+): Promise<Provisioned> {
   const { extra } = refusal;
   const sent = await sendWithRetries(deps.transport, deps.url, "/account/login/", { username, password }, deps.pacer, deps.retry);
   if ("unreachable" in sent) return unreachable(base, sent.unreachable, extra);
@@ -95,20 +119,33 @@ async function logIn(base: Base, username: string, password: string, outcome: "c
   if (token !== undefined) return { entry: { ...base, outcome, status: 200, error: null, token, ...extra } };
   if (sent.answer.status === 400) {
     const why = typeof sent.answer.body === "object" && sent.answer.body !== null ? describeRefusal(sent.answer.body) : "refused";
-    return { entry: { ...base, outcome: "failed", status: 400, error: `${USERNAME_TAKEN} ${NOT_LOGGING_IN}: ${why}`, email: refusal.email, ...extra } };
+    return {
+      entry: {
+        ...base,
+        outcome: "failed",
+        status: 400,
+        error: `${USERNAME_TAKEN} ${NOT_LOGGING_IN}: ${why}`,
+        email: refusal.email,
+        ...extra,
+      },
+    };
   }
   return refused(base, "/account/login/", sent.answer, deps.url, refusal);
 }
 
 function refused(base: Base, path: string, answer: Answer, url: string, { email, extra }: Refusal): Provisioned {
   const { status, body } = answer;
-  if (status === 400 && typeof body === "object" && body !== null) return { entry: { ...base, outcome: "failed", status, error: describeRefusal(body), email, ...extra } };
+  if (status === 400 && typeof body === "object" && body !== null)
+    return { entry: { ...base, outcome: "failed", status, error: describeRefusal(body), email, ...extra } };
   const detail = stringField(body, "detail");
   const error = `HTTP ${status}${detail === undefined ? "" : ` (${detail})`}`;
   const entry: ReportEntry = { ...base, outcome: "failed", status, error, ...extra };
   // Not this API at all: every other row would fail the same way.
   if ([401, 403, 404, 405].includes(status)) {
-    return { entry, fatal: new ServerUnreachable(`unexpected answer from ${url}${path}: ${error}`, "check that --url is the base URL of the account API") };
+    return {
+      entry,
+      fatal: new ServerUnreachable(`unexpected answer from ${url}${path}: ${error}`, "check that --url is the base URL of the account API"),
+    };
   }
   return { entry };
 }
@@ -137,4 +174,3 @@ function stringField(body: unknown, key: string): string | undefined {
   const value = (body as Record<string, unknown>)[key];
   return typeof value === "string" ? value : undefined;
 }
-

@@ -48,7 +48,10 @@ export async function openPrivateFile(path: string, what: string, hint: string):
     const info = await handle.stat();
     if (!info.isFile()) throw new UsageError(`the ${what} ${path} is not a regular file`, hint);
     if ((info.mode & 0o022) !== 0 || (process.getuid !== undefined && info.uid !== process.getuid())) {
-      throw new StorageFailed(`the ${what} ${path} is writable by others or not yours, so it cannot be trusted`, `check its contents, then run: chmod 600 ${path}`);
+      throw new StorageFailed(
+        `the ${what} ${path} is writable by others or not yours, so it cannot be trusted`,
+        `check its contents, then run: chmod 600 ${path}`,
+      );
     }
     await handle.chmod(0o600);
   } catch (error) {
@@ -114,7 +117,10 @@ export class ReportWriter {
     await this.append(entry, true);
     const now = await lstat(this.path).catch(() => undefined);
     if (now?.dev !== this.identity.dev || now.ino !== this.identity.ino) {
-      throw new StorageFailed(`the report ${this.path} was removed or replaced while this run was writing it; stopped`, "let any other run finish, then run this one again with the report that holds the earlier lines");
+      throw new StorageFailed(
+        `the report ${this.path} was removed or replaced while this run was writing it; stopped`,
+        "let any other run finish, then run this one again with the report that holds the earlier lines",
+      );
     }
   }
 
@@ -148,7 +154,7 @@ export class ReportWriter {
 /** Appends all of `text`: a short write (a full disk) continues or fails, it never passes for a whole line. */
 export async function writeAll(handle: FileHandle, text: string): Promise<void> {
   const bytes = Buffer.from(text);
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
     if (bytesWritten === 0) throw Object.assign(new Error("nothing could be written"), { code: "ENOSPC" });
     offset += bytesWritten;

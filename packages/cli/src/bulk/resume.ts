@@ -34,7 +34,14 @@ export class EarlierRuns {
       if (typeof line !== "number" || typeof outcome !== "string") continue;
       const name = typeof username === "string" ? username : null;
       const generated = typeof password === "string" ? password : undefined;
-      earlier.last.set(keyOf(line, name), { outcome, status: entry.status, error: entry.error, email: entry.email, hasToken: typeof entry.token === "string", password: generated });
+      earlier.last.set(keyOf(line, name), {
+        outcome,
+        status: entry.status,
+        error: entry.error,
+        email: entry.email,
+        hasToken: typeof entry.token === "string",
+        password: generated,
+      });
       if (name !== null && generated !== undefined) earlier.byUsername.set(name, generated);
     }
     return earlier;
@@ -53,7 +60,10 @@ export class EarlierRuns {
     if (!last) return undefined;
     if (last.outcome === "created" || (last.outcome === "exists" && last.hasToken)) return last.outcome;
     if (last.outcome !== "failed" || typeof last.error !== "string") return undefined;
-    const unchanged = row.problem === undefined ? last.status === 400 && last.email === row.email && !refusedThePassword(last.error) : last.status === null && last.error === row.problem;
+    const unchanged =
+      row.problem === undefined
+        ? last.status === 400 && last.email === row.email && !refusedThePassword(last.error)
+        : last.status === null && last.error === row.problem;
     return unchanged ? "failed" : undefined;
   }
 

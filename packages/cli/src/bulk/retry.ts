@@ -39,7 +39,8 @@ export class Pacer {
   }
 
   async ready(): Promise<void> {
-    for (let left = this.until - Date.now(); left > 0; left = this.until - Date.now()) await sleep(left, undefined, { signal: this.signal });
+    for (let left = this.until - Date.now(); left > 0; left = this.until - Date.now())
+      await sleep(left, undefined, { signal: this.signal });
   }
 
   delay(ms: number): Promise<void> {
@@ -53,7 +54,14 @@ export class Pacer {
  * try may have been acted on although no answer, or a 5xx, came back.
  * Rejects with an AbortError when the pacer's signal is aborted.
  */
-export async function sendWithRetries(transport: Transport, url: string, path: string, body: object, pacer: Pacer, policy: RetryPolicy): Promise<Sent> {
+export async function sendWithRetries(
+  transport: Transport,
+  url: string,
+  path: string,
+  body: object,
+  pacer: Pacer,
+  policy: RetryPolicy,
+): Promise<Sent> {
   let ambiguous = false;
   let last: Sent | undefined;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
@@ -79,7 +87,8 @@ export async function sendWithRetries(transport: Transport, url: string, path: s
 
 function backoff(retry: number, policy: RetryPolicy, last: Sent | undefined): number {
   // The pacer already waits out a Retry-After; on top of it, only a little jitter.
-  if (last && "answer" in last && [429, 503].includes(last.answer.status) && retryAfterMs(last.answer) !== undefined) return policy.random() * policy.baseMs;
+  if (last && "answer" in last && [429, 503].includes(last.answer.status) && retryAfterMs(last.answer) !== undefined)
+    return policy.random() * policy.baseMs;
   return policy.random() * Math.min(policy.capMs, policy.baseMs * 2 ** retry);
 }
 

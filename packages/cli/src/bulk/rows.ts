@@ -49,6 +49,8 @@ export async function* withoutDuplicates(rows: AsyncIterable<Row>): AsyncGenerat
     }
     const seen = firstLine.get(row.username);
     if (seen === undefined) firstLine.set(row.username, row.line);
-    yield seen === undefined || row.problem ? row : { line: row.line, username: row.username, problem: `duplicate username: already on line ${seen}` };
+    yield seen === undefined || row.problem
+      ? row
+      : { line: row.line, username: row.username, problem: `duplicate username: already on line ${seen}` };
   }
 }

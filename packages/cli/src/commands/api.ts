@@ -19,16 +19,27 @@ export interface ApiCommandOptions {
  * the body on stderr.
  */
 export async function runApi(path: string, options: ApiCommandOptions, ctx: Context): Promise<void> {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new UsageError(`give a path on the server, not a URL: ${path}`, "authctl api /account/me/ (use --url to choose the server)");
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path))
+    throw new UsageError(`give a path on the server, not a URL: ${path}`, "authctl api /account/me/ (use --url to choose the server)");
   const relative = path.startsWith("/") ? path : `/${path}`;
   const body = await requestBody(options, ctx);
   const method = (options.method ?? (body === undefined ? "GET" : "POST")).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`invalid method "${method}"`);
   const who = await credentials(ctx, options.url, options.username);
   const { url, token } = who;
-  const answer = await ctx.api.request(url, { method, path: relative, token, ...(body === undefined ? {} : { body, contentType: "application/json" }) });
+  const answer = await ctx.api.request(url, {
+    method,
+    path: relative,
+    token,
+    ...(body === undefined ? {} : { body, contentType: "application/json" }),
+  });
   if (answer.status < 200 || answer.status > 299) {
-    throw new RequestFailed(`${method} ${relative} answered HTTP ${answer.status}`, answer.status, answer.body, hintFor(answer.status, relative, who));
+    throw new RequestFailed(
+      `${method} ${relative} answered HTTP ${answer.status}`,
+      answer.status,
+      answer.body,
+      hintFor(answer.status, relative, who),
+    );
   }
   ctx.out.data(ctx.out.stdoutIsTerminal ? sanitize(answer.body) : answer.body);
 }

@@ -44,7 +44,12 @@ export async function credentials(ctx: Context, flag: string | undefined, userna
  * Runs `work` as the account `credentials` finds. A refusal of its token
  * after the expiry the server gave at login is reported as an expired token.
  */
-export async function asSignedIn<T>(ctx: Context, flag: string | undefined, username: string | undefined, work: (signedIn: Credentials) => Promise<T>): Promise<T> {
+export async function asSignedIn<T>(
+  ctx: Context,
+  flag: string | undefined,
+  username: string | undefined,
+  work: (signedIn: Credentials) => Promise<T>,
+): Promise<T> {
   const signedIn = await credentials(ctx, flag, username);
   try {
     return await work(signedIn);
@@ -57,7 +62,10 @@ export async function asSignedIn<T>(ctx: Context, flag: string | undefined, user
 export function expiredToken(account: StoredAccount | undefined, now = Date.now()): TokenExpired | undefined {
   if (account?.expiry === undefined || Date.parse(account.expiry) > now) return undefined;
   const { url, username, expiry } = account;
-  return new TokenExpired(`the token of ${username} at ${url} expired at ${expiry}`, `log in again: authctl login --url ${url} --username ${username}`);
+  return new TokenExpired(
+    `the token of ${username} at ${url} expired at ${expiry}`,
+    `log in again: authctl login --url ${url} --username ${username}`,
+  );
 }
 
 /** How messages name the account acted on. */
@@ -84,7 +92,8 @@ export async function resolveAccount(ctx: Context, flag: string | undefined, use
 async function findByUsername(ctx: Context, username: string): Promise<StoredAccount> {
   const matches = await ctx.tokens.withUsername(username);
   const [first] = matches;
-  if (first === undefined) throw new NotLoggedIn(`no stored account ${username} on any server`, `authctl login --url <server> --username ${username}`);
+  if (first === undefined)
+    throw new NotLoggedIn(`no stored account ${username} on any server`, `authctl login --url <server> --username ${username}`);
   if (matches.length === 1) return first;
   const urls = matches.map((account) => account.url);
   throw new UsageError(`${username} is stored for several servers: ${urls.join(", ")}`, `name one with --url, e.g. --url ${first.url}`);
@@ -105,7 +114,10 @@ export async function keepToken(
   } catch (error) {
     if (!(error instanceof StorageFailed)) throw error;
     // Nothing is lost: the server keeps the token and hands it out again at login.
-    throw new StorageFailed(error.message, `the account is fine on the server; once storage works, run: authctl login --url ${url} --username ${username}`);
+    throw new StorageFailed(
+      error.message,
+      `the account is fine on the server; once storage works, run: authctl login --url ${url} --username ${username}`,
+    );
   }
   const location = ctx.tokens.describe(saved.storage);
   if (saved.fallbackReason) ctx.out.warn(`token stored in plaintext in ${ctx.tokens.file.path}: ${saved.fallbackReason}`);

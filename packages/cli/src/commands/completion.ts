@@ -27,7 +27,10 @@ export function runCompletion(shell: string, commands: CommandSpec[], ctx: Conte
 /** `authctl __complete urls|usernames`: what the scripts offer after --url and -u, from the config alone (no keychain, no network). */
 export async function runCompleteValues(values: string, ctx: Context): Promise<void> {
   const accounts = await ctx.tokens.list();
-  const pick: Record<string, (account: (typeof accounts)[number]) => string> = { urls: (account) => account.url, usernames: (account) => account.username };
+  const pick: Record<string, (account: (typeof accounts)[number]) => string> = {
+    urls: (account) => account.url,
+    usernames: (account) => account.username,
+  };
   const of = pick[values];
   if (of === undefined) throw new UsageError(`__complete takes urls or usernames, got "${values}"`);
   ctx.out.data([...new Set(accounts.map(of))].join("\n"));
@@ -52,7 +55,13 @@ function bash(commands: CommandSpec[]): string {
   // A group completes its commands' names, then ("password change") that command's flags. After a flag
   // that takes a value, the value: files, directories, stored servers or usernames, else nothing.
   const assign = (key: string, command: CommandSpec, words: string[]) => {
-    const kinds = [["files", "file"], ["dirs", "dir"], ["urls", "url"], ["users", "username"], ["others", undefined]] as const;
+    const kinds = [
+      ["files", "file"],
+      ["dirs", "dir"],
+      ["urls", "url"],
+      ["users", "username"],
+      ["others", undefined],
+    ] as const;
     const lists = kinds.map(([variable, kind]) => `${variable}=${quote(valueFlags(command, kind).join(" "))}`);
     return `    ${quote(key)}) words=${quote(words.join(" "))} ${lists.join(" ")} ;;`;
   };
@@ -70,7 +79,9 @@ _authctl() {
   fi
   if [ "$COMP_CWORD" -gt 2 ]; then
     case "$key" in
-      ${groups(commands).map((command) => command.name).join("|")}) key="$key \${COMP_WORDS[2]}" ;;
+      ${groups(commands)
+        .map((command) => command.name)
+        .join("|")}) key="$key \${COMP_WORDS[2]}" ;;
     esac
   fi
   case "$key" in
@@ -100,7 +111,9 @@ function zsh(commands: CommandSpec[]): string {
       username: ":username:($(authctl __complete usernames 2>/dev/null))",
     };
     const specs = command.options.flatMap((option) =>
-      option.flags.map((flag) => quote(`${flag}[${clean(option.description)}]${option.takesValue ? (option.value ? values[option.value] : ":value: ") : ""}`)),
+      option.flags.map((flag) =>
+        quote(`${flag}[${clean(option.description)}]${option.takesValue ? (option.value ? values[option.value] : ":value: ") : ""}`),
+      ),
     );
     const choices = ARGUMENTS[command.name];
     return `_arguments ${specs.join(" ")}${choices ? ` ${quote(`1:argument:(${choices.join(" ")})`)}` : ""}`;
@@ -160,7 +173,9 @@ function fish(commands: CommandSpec[]): string {
     if (choices) lines.push(`complete -c authctl -n ${quote(seen)} -a ${quote(choices.join(" "))}`);
     const subcommandNames = command.subcommands.map((sub) => sub.name).join(" ");
     for (const sub of command.subcommands) {
-      lines.push(`complete -c authctl -n ${quote(`${seen}; and not __fish_seen_subcommand_from ${subcommandNames}`)} -a ${sub.name} -d ${quote(sub.description)}`);
+      lines.push(
+        `complete -c authctl -n ${quote(`${seen}; and not __fish_seen_subcommand_from ${subcommandNames}`)} -a ${sub.name} -d ${quote(sub.description)}`,
+      );
       options(sub, `${seen}; and __fish_seen_subcommand_from ${sub.name}`);
     }
   }

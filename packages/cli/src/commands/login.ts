@@ -44,7 +44,11 @@ async function loginWithToken(options: LoginOptions, ctx: Context, url: string):
   const token = await readSecretFromStdin(ctx.stdin, { flag: "--with-token", what: "token" });
   const check = await ctx.api.check(url, token);
   if (check.state === "rejected") {
-    throw new ServerRefused(`the server rejected the token: ${check.detail}`, { detail: check.detail }, `get a new token with: authctl login --url ${url}`);
+    throw new ServerRefused(
+      `the server rejected the token: ${check.detail}`,
+      { detail: check.detail },
+      `get a new token with: authctl login --url ${url}`,
+    );
   }
   const known = check.account?.username;
   if (known !== undefined && options.username !== undefined && known !== options.username) {

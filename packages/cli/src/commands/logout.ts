@@ -26,12 +26,17 @@ type Outcome = "revoked" | "revoked-all" | "rejected" | "forgotten" | "local";
 export async function runLogout(options: LogoutOptions, ctx: Context): Promise<void> {
   const envToken = tokenFromEnv(ctx);
   if (envToken) return logoutEnvToken(options, ctx, envToken);
-  if (options.all && (options.local || options.forget)) throw new UsageError("--all revokes on the server: it does not go with --local or --forget");
+  if (options.all && (options.local || options.forget))
+    throw new UsageError("--all revokes on the server: it does not go with --local or --forget");
   const account = await resolveAccount(ctx, options.url, options.username);
   // --local needs no token: there is nothing to send.
   const token = options.local ? "" : await readOrForget(ctx, account);
   if (token === undefined) return;
-  const outcome = options.local ? "local" : options.all ? await revokeAll(ctx, account.url, token) : await revoke(ctx, account, token, options.forget === true);
+  const outcome = options.local
+    ? "local"
+    : options.all
+      ? await revokeAll(ctx, account.url, token)
+      : await revoke(ctx, account, token, options.forget === true);
   const moved = await ctx.tokens.remove(account);
   const { url, username } = account;
   const messages: Record<Outcome, string> = {
@@ -77,7 +82,10 @@ async function revoke(ctx: Context, account: StoredAccount, token: string, forge
   } catch (error) {
     if (!(error instanceof ServerUnreachable)) throw error;
     if (!forget) {
-      throw new ServerUnreachable(error.message, "the token is kept; try again when the server is back, or pass --forget to remove it locally anyway");
+      throw new ServerUnreachable(
+        error.message,
+        "the token is kept; try again when the server is back, or pass --forget to remove it locally anyway",
+      );
     }
     ctx.out.warn(`${error.message}; the token may still be valid on the server`);
     return "forgotten";
@@ -88,7 +96,9 @@ async function reportMoves(ctx: Context, account: StoredAccount, moved: RemoveRe
   if (moved.nextActive !== undefined) ctx.out.info(`Active account at ${account.url} is now ${moved.nextActive}`);
   if (moved.currentEmptied) {
     const elsewhere = (await ctx.tokens.list()).length > 0 ? ", or authctl switch to a stored account on another server" : "";
-    ctx.out.info(`${account.url} stays the current server, with no account now; log in there with: authctl login --url ${account.url}${elsewhere}`);
+    ctx.out.info(
+      `${account.url} stays the current server, with no account now; log in there with: authctl login --url ${account.url}${elsewhere}`,
+    );
   }
 }
 
@@ -109,7 +119,13 @@ async function readOrForget(ctx: Context, account: StoredAccount): Promise<strin
     const moved = await ctx.tokens.forget(account);
     ctx.out.success(`No token of ${account.username} was left in ${ctx.tokens.describe(account.storage)}; removed the account`);
     await reportMoves(ctx, account, moved);
-    ctx.out.result({ url: account.url, username: account.username, source: account.storage, outcome: "missing", ...resultOfMoves(account, moved) });
+    ctx.out.result({
+      url: account.url,
+      username: account.username,
+      source: account.storage,
+      outcome: "missing",
+      ...resultOfMoves(account, moved),
+    });
     return undefined;
   }
 }

@@ -25,7 +25,12 @@ export async function runPasswordChange(options: PasswordChangeOptions, ctx: Con
     const { url, token, account } = signedIn;
     await assertSafeForPassword(url, options.insecureHttp === true);
     const piped = options.passwordStdin
-      ? await readSecretLines(ctx.stdin, CHANGE_STDIN, "--password-stdin", `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin`)
+      ? await readSecretLines(
+          ctx.stdin,
+          CHANGE_STDIN,
+          "--password-stdin",
+          `printf '%s\\n' "$OLD" "$NEW" | authctl password change --password-stdin`,
+        )
       : undefined;
     ctx.out.info(`Changing the password of ${whose(signedIn)}`);
     await ctx.api.offers(url, "passwordChange", token);
@@ -34,7 +39,9 @@ export async function runPasswordChange(options: PasswordChangeOptions, ctx: Con
       : [await ctx.prompter.secret("Current password", "--password-stdin"), ...(await askNewPassword(ctx, "New password"))];
     const detail = await ctx.api.changePassword(url, token, { oldPassword, newPassword, newPasswordAgain });
     ctx.out.success(`Changed the password of ${whose(signedIn)}`);
-    ctx.out.info("The token keeps working, here and on every other client of the account: DRF keeps it when the password changes (to revoke it too: authctl logout)");
+    ctx.out.info(
+      "The token keeps working, here and on every other client of the account: DRF keeps it when the password changes (to revoke it too: authctl logout)",
+    );
     ctx.out.result({ url, username: account?.username ?? null, detail });
   });
 }

@@ -43,7 +43,9 @@ async function requestMail(options: PasswordResetOptions, ctx: Context): Promise
   const email = (options.email ?? (await ctx.prompter.text("Email", "--email"))).trim();
   const detail = await ctx.api.requestPasswordReset(url, email);
   ctx.out.success(`Asked ${url} to mail a password reset link to ${sanitizeLine(email)}`);
-  ctx.out.info(`The server answers the same whether or not an account has this address. With the link from the mail: authctl password reset --url ${url} --link -`);
+  ctx.out.info(
+    `The server answers the same whether or not an account has this address. With the link from the mail: authctl password reset --url ${url} --link -`,
+  );
   ctx.out.result({ url, email, detail });
 }
 
@@ -51,7 +53,9 @@ async function setWithLink(given: string, options: PasswordResetOptions, ctx: Co
   const url = await resolveUrl(ctx, options.url);
   const fromStdin = given === "-";
   if (!fromStdin) {
-    ctx.out.warn("a reset link given as an argument can be read by other users of this machine in the process list, and stays in the shell's history; use --link - to paste it at a prompt or pipe it on stdin");
+    ctx.out.warn(
+      "a reset link given as an argument can be read by other users of this machine in the process list, and stays in the shell's history; use --link - to paste it at a prompt or pipe it on stdin",
+    );
   }
   await assertSafeForPassword(url, options.insecureHttp === true);
   const piped = await readPiped(fromStdin, options.passwordStdin === true, ctx);
@@ -59,7 +63,8 @@ async function setWithLink(given: string, options: PasswordResetOptions, ctx: Co
   await ctx.api.offers(url, "passwordResetConfirm");
   const link = piped.link ?? (fromStdin ? await ctx.prompter.secret("Reset link (from the mail)", "--link -") : given);
   const { uid, token } = parseResetLink(link);
-  const [newPassword, newPasswordAgain] = piped.password === undefined ? await askNewPassword(ctx, "New password") : [piped.password, piped.password];
+  const [newPassword, newPasswordAgain] =
+    piped.password === undefined ? await askNewPassword(ctx, "New password") : [piped.password, piped.password];
   const detail = await ctx.api.confirmPasswordReset(url, { uid, token, newPassword, newPasswordAgain });
   ctx.out.success(`Set the new password at ${url}; the link is spent`);
   ctx.out.info(`Log in with it: authctl login --url ${url}`);
@@ -74,7 +79,8 @@ async function readPiped(linkFromStdin: boolean, passwordStdin: boolean, ctx: Co
     return { link, password };
   }
   if (passwordStdin) return { password: await readSecretFromStdin(ctx.stdin, { command: "authctl password reset --link URL" }) };
-  if (linkFromStdin && !ctx.stdin.isTTY) return { link: await readSecretFromStdin(ctx.stdin, { flag: "--link -", what: "reset link", command: "authctl password reset" }) };
+  if (linkFromStdin && !ctx.stdin.isTTY)
+    return { link: await readSecretFromStdin(ctx.stdin, { flag: "--link -", what: "reset link", command: "authctl password reset" }) };
   return {};
 }
 
@@ -91,7 +97,10 @@ export function parseResetLink(text: string): { uid: string; token: string } {
   } catch {
     throw new UsageError("the reset link is not a URL", LINK_HINT);
   }
-  const [uid, token] = path.split("/").filter((part) => part !== "").slice(-2);
+  const [uid, token] = path
+    .split("/")
+    .filter((part) => part !== "")
+    .slice(-2);
   const segment = /^[A-Za-z0-9_-]+$/;
   if (uid === undefined || token === undefined || !segment.test(uid) || !segment.test(token)) {
     throw new UsageError("the reset link does not end in …/UID/TOKEN/ as a reset link does", LINK_HINT);

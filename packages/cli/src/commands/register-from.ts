@@ -60,7 +60,8 @@ export async function runRegisterFrom(options: RegisterFromOptions, ctx: Context
   // One run per report at a time: a second one would read the report before the first is done with its rows.
   return withFileLock(settings.reportPath, () => provisionFile({ options, ctx, deps, settings, url, lock }), {
     onWait: () => {
-      if (options.quiet !== true) ctx.out.info(`waiting for another run writing ${settings.reportPath} (a lock left by a killed run expires within 10s)`);
+      if (options.quiet !== true)
+        ctx.out.info(`waiting for another run writing ${settings.reportPath} (a lock left by a killed run expires within 10s)`);
     },
     onCompromised: (error) => {
       lock.lost = new StorageFailed(
@@ -100,7 +101,9 @@ async function provisionFile({ options, ctx, deps, settings, url, lock }: FileRu
     report = await ReportWriter.open(settings.reportPath);
     earlier = await EarlierRuns.read(report.earlierEntries()).catch(async (error: unknown) => {
       await report.close();
-      throw new StorageFailed(`cannot read the report ${settings.reportPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new StorageFailed(
+        `cannot read the report ${settings.reportPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     });
   } catch (error) {
     input.close();
@@ -127,16 +130,24 @@ interface Settings {
 }
 
 function checkOptions(options: RegisterFromOptions): Settings {
-  for (const [flag, given] of [["--username", options.username], ["--email", options.email], ["--password-stdin", options.passwordStdin]] as const) {
-    if (given !== undefined) throw new UsageError(`${flag} cannot be combined with --from`, "put the accounts in the file; see authctl register --help");
+  for (const [flag, given] of [
+    ["--username", options.username],
+    ["--email", options.email],
+    ["--password-stdin", options.passwordStdin],
+  ] as const) {
+    if (given !== undefined)
+      throw new UsageError(`${flag} cannot be combined with --from`, "put the accounts in the file; see authctl register --help");
   }
   const format = formatOf(options.from, options.format);
   const raw = options.concurrency ?? String(DEFAULT_CONCURRENCY);
   const concurrency = Number(raw);
-  if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${raw}"`);
-  if (options.report === undefined && options.from === "-") throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
+  if (!/^\d+$/.test(raw) || concurrency < 1 || concurrency > 64)
+    throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${raw}"`);
+  if (options.report === undefined && options.from === "-")
+    throw new UsageError("--report is required with --from -", "authctl register --from - --format csv --report accounts.report.jsonl");
   const reportPath = options.report ?? `${options.from}.report.jsonl`;
-  if (reportPath === "-") throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
+  if (reportPath === "-")
+    throw new UsageError("the report cannot go to stdout: it holds tokens and passwords", "give a file with --report");
   if (options.from !== "-" && resolve(options.from) === resolve(reportPath)) throw new UsageError("--report must not be the input file");
   return { format, reportPath, concurrency };
 }

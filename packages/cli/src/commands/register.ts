@@ -19,8 +19,16 @@ export async function runRegister(options: RegisterOptions, ctx: Context): Promi
   const url = await resolveUrl(ctx, options.url);
   const piped = await prepare(ctx, url, options, "Registering at");
   const fields = await importAccountFields();
-  const username = options.username ?? (await ctx.prompter.text("Username", "--username", fields && { check: (value) => fields.firstProblem(fields.usernameField(), value) }));
-  const email = options.email ?? (await ctx.prompter.text("Email", "--email", fields && { check: (value) => fields.firstProblem(fields.registrationEmailField(), value) }));
+  const username =
+    options.username ??
+    (await ctx.prompter.text("Username", "--username", fields && { check: (value) => fields.firstProblem(fields.usernameField(), value) }));
+  const email =
+    options.email ??
+    (await ctx.prompter.text(
+      "Email",
+      "--email",
+      fields && { check: (value) => fields.firstProblem(fields.registrationEmailField(), value) },
+    ));
   const [password, password2] = piped === undefined ? await askNewPassword(ctx) : [piped, piped];
   const account = await ctx.api.register(url, { username, email, password, password2 });
   const name = sanitizeLine(account.username);

@@ -11,7 +11,11 @@ export interface ServeOptions {
 }
 
 /** Runs the authctl server, exactly as `authctl-server` does (this process, or a cluster of `--workers`), until SIGINT or SIGTERM. */
-export async function runServe(options: ServeOptions, ctx: Context, streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
+export async function runServe(
+  options: ServeOptions,
+  ctx: Context,
+  streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<void> {
   const server = await importServer("authctl serve");
   let config;
   try {

@@ -50,7 +50,16 @@ async function envRow(options: StatusOptions, ctx: Context, token: string): Prom
   const outcome = await checkToken(ctx, url, () => Promise.resolve(token));
   const username = outcome.state === "accepted" ? (outcome.account?.username ?? null) : null;
   const fix = outcome.state === "accepted" ? undefined : `set ${TOKEN_ENV} to a valid token, or unset it`;
-  return { url, username, active: true, current: true, source: TOKEN_ENV, location: `the ${TOKEN_ENV} environment variable`, ...describe(outcome), fix };
+  return {
+    url,
+    username,
+    active: true,
+    current: true,
+    source: TOKEN_ENV,
+    location: `the ${TOKEN_ENV} environment variable`,
+    ...describe(outcome),
+    fix,
+  };
 }
 
 async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> {
@@ -63,7 +72,8 @@ async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> 
     accounts.map(async (account) => {
       const checked = await checkToken(ctx, account.url, () => ctx.tokens.read(account));
       // A rejection after the expiry the server gave at login is the expiry.
-      const outcome: Outcome = checked.state === "rejected" && expiredToken(account) ? { state: "expired", expiry: account.expiry } : checked;
+      const outcome: Outcome =
+        checked.state === "rejected" && expiredToken(account) ? { state: "expired", expiry: account.expiry } : checked;
       const location = ctx.tokens.describe(account.storage);
       const login = `authctl login --url ${account.url} --username ${account.username}`;
       const inactive = "detail" in outcome && outcome.detail === INACTIVE;
@@ -72,12 +82,24 @@ async function storedRows(options: StatusOptions, ctx: Context): Promise<Row[]> 
         : ["rejected", "expired", "unreadable"].includes(outcome.state)
           ? login
           : undefined;
-      return { url: account.url, username: account.username, active: account.active, current: account.current, source: account.storage, location, ...describe(outcome), fix };
+      return {
+        url: account.url,
+        username: account.username,
+        active: account.active,
+        current: account.current,
+        source: account.storage,
+        location,
+        ...describe(outcome),
+        fix,
+      };
     }),
   );
 }
 
-type Outcome = (TokenCheck & { expiry?: string | null }) | { state: "expired"; expiry?: string | null } | { state: "unreachable" | "unreadable"; detail: string };
+type Outcome =
+  | (TokenCheck & { expiry?: string | null })
+  | { state: "expired"; expiry?: string | null }
+  | { state: "unreachable" | "unreadable"; detail: string };
 
 async function checkToken(ctx: Context, url: string, token: () => Promise<string>): Promise<Outcome> {
   let value: string;

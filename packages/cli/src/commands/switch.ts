@@ -17,7 +17,8 @@ export async function runSwitch(options: SwitchOptions, ctx: Context): Promise<v
   const scoped = urlGiven(ctx, options.url);
   const url = scoped ? await resolveUrl(ctx, options.url) : undefined;
   const accounts = await ctx.tokens.list(url);
-  if (accounts.length === 0) throw new NotLoggedIn(url ? `not logged in to ${url}` : "not logged in to any server", `authctl login --url ${url ?? "<server>"}`);
+  if (accounts.length === 0)
+    throw new NotLoggedIn(url ? `not logged in to ${url}` : "not logged in to any server", `authctl login --url ${url ?? "<server>"}`);
   const target = options.username === undefined ? await choose(ctx, accounts) : await named(ctx, accounts, options, url);
   await ctx.tokens.activate(target);
   ctx.out.success(`Switched to ${target.username} at ${target.url}; it is now the current account`);

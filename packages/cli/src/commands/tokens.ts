@@ -43,7 +43,11 @@ function renderTokens(ctx: Context, tokens: ServerToken[], now: number): string 
   ]);
   const header = ["ID", "NAME", "CREATED", "LAST USED", "EXPIRES", ""];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [color.dim(line(header)), ...rows.map(line)].join("\n");
 }
 
@@ -52,7 +56,11 @@ export function expiresIn(expiry: string | null, now: number): string {
   if (expiry === null) return "never";
   const left = Date.parse(expiry) - now;
   if (!(left > 0)) return "expired";
-  const units: [number, string][] = [[86_400_000, "d"], [3_600_000, "h"], [60_000, "min"]];
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "min"],
+  ];
   for (const [size, unit] of units) if (left >= size) return `in ${Math.round(left / size)} ${unit}`;
   return `in ${Math.ceil(left / 1000)} s`;
 }

@@ -25,7 +25,10 @@ export async function runUserEdit(options: UserEditOptions, ctx: Context): Promi
     const renamed = account !== undefined && account.username !== user.username;
     if (renamed) await ctx.tokens.rename(account, user.username, signedIn.token);
     const labels: Record<keyof UserChanges, string> = { username: "username", firstName: "first name", lastName: "last name" };
-    const changed = given.map((key) => labels[key]).join(", ").replace(/, ([^,]+)$/, " and $1");
+    const changed = given
+      .map((key) => labels[key])
+      .join(", ")
+      .replace(/, ([^,]+)$/, " and $1");
     ctx.out.success(`Updated the ${changed} of ${whose(signedIn)}${renamed ? `; stored here as ${sanitizeLine(user.username)} now` : ""}`);
     ctx.out.result(userResult(signedIn.url, user), renderUser(ctx, user));
   });

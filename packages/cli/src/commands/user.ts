@@ -30,12 +30,16 @@ export function renderUser(ctx: Context, user: UserDetails): string {
     ["first name", user.firstName],
     ["last name", user.lastName],
   ];
-  return rows.map(([label, value]) => `${ctx.out.color.dim(label.padEnd(11))}${value === "" ? ctx.out.color.dim("(not set)") : sanitizeLine(value)}`).join("\n");
+  return rows
+    .map(([label, value]) => `${ctx.out.color.dim(label.padEnd(11))}${value === "" ? ctx.out.color.dim("(not set)") : sanitizeLine(value)}`)
+    .join("\n");
 }
 
 /** A username changed elsewhere (a web page, an admin) leaves the stored account under the old one: say how to fix it. */
 function warnIfRenamed(ctx: Context, { url, account }: Credentials, user: UserDetails): void {
   if (account === undefined || account.username === user.username) return;
   const name = sanitizeLine(user.username);
-  ctx.out.warn(`the server now calls this account ${name}; it is stored here as ${account.username} (log in as ${name} to store it under that name: authctl login --url ${url} -u ${name})`);
+  ctx.out.warn(
+    `the server now calls this account ${name}; it is stored here as ${account.username} (log in as ${name} to store it under that name: authctl login --url ${url} -u ${name})`,
+  );
 }

@@ -7,7 +7,9 @@ const fileSchema = z.object({
 /** The first release's shape: { service: { account: token } }. */
 const legacySchema = z.record(z.record(z.string())).transform((services) => ({
   version: 2 as const,
-  tokens: Object.entries(services).flatMap(([service, accounts]) => Object.entries(accounts).map(([account, token]) => ({ service, account, token }))),
+  tokens: Object.entries(services).flatMap(([service, accounts]) =>
+    Object.entries(accounts).map(([account, token]) => ({ service, account, token })),
+  ),
 }));
 
 /** Either shape on disk, read as the current one. */

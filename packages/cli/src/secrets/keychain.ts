@@ -84,20 +84,33 @@ export class OsKeychain implements Keychain {
         child.kill("SIGKILL");
         this.hung = new KeychainUnavailable(`no answer within ${this.timeoutMs / 1000}s`);
         const hung = this.hung;
-        finish(() => { reject(hung); });
+        finish(() => {
+          reject(hung);
+        });
       }, this.timeoutMs);
-      child.on("error", (error) => { finish(() => { reject(new KeychainUnavailable(error.message)); }); });
+      child.on("error", (error) => {
+        finish(() => {
+          reject(new KeychainUnavailable(error.message));
+        });
+      });
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
       child.on("close", () => {
         // Loaded here, not at start-up: most runs never reach the keychain.
-        void import("./keychain-answer.js").then(({ parseAnswer }) => {
-          finish(() => {
-            const answer = parseAnswer(output);
-            if (answer === undefined) reject(new KeychainUnavailable("the keychain helper ended without an answer"));
-            else if (answer.ok) resolve(answer.value);
-            else reject(new KeychainUnavailable(answer.message));
-          });
-        }, (error: unknown) => { finish(() => { reject(new KeychainUnavailable(String(error))); }); });
+        void import("./keychain-answer.js").then(
+          ({ parseAnswer }) => {
+            finish(() => {
+              const answer = parseAnswer(output);
+              if (answer === undefined) reject(new KeychainUnavailable("the keychain helper ended without an answer"));
+              else if (answer.ok) resolve(answer.value);
+              else reject(new KeychainUnavailable(answer.message));
+            });
+          },
+          (error: unknown) => {
+            finish(() => {
+              reject(new KeychainUnavailable(String(error)));
+            });
+          },
+        );
       });
       child.stdin.on("error", () => undefined);
       child.stdin.end(JSON.stringify(request));

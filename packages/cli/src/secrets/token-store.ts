@@ -60,7 +60,10 @@ export class TokenStore {
       config.current = url;
       return before;
     });
-    if (previous && previous !== result.storage) await this.backend(previous).delete(serviceFor(url), username).catch(() => false);
+    if (previous && previous !== result.storage)
+      await this.backend(previous)
+        .delete(serviceFor(url), username)
+        .catch(() => false);
     return result;
   }
 
@@ -85,10 +88,16 @@ export class TokenStore {
       token = await this.backend(account.storage).get(serviceFor(account.url), account.username);
     } catch (error) {
       if (error instanceof StorageFailed) throw error;
-      throw new StorageFailed(`cannot read the token of ${account.username} at ${account.url}: ${(error as Error).message}`, account.storage === "keychain" ? KEYRING_HINT : undefined);
+      throw new StorageFailed(
+        `cannot read the token of ${account.username} at ${account.url}: ${(error as Error).message}`,
+        account.storage === "keychain" ? KEYRING_HINT : undefined,
+      );
     }
     if (token === undefined) {
-      throw new NotLoggedIn(`the token of ${account.username} at ${account.url} is missing from ${this.describe(account.storage)}`, `log in again: authctl login --url ${account.url} --username ${account.username}`);
+      throw new NotLoggedIn(
+        `the token of ${account.username} at ${account.url} is missing from ${this.describe(account.storage)}`,
+        `log in again: authctl login --url ${account.url} --username ${account.username}`,
+      );
     }
     return token;
   }
@@ -176,7 +185,10 @@ export class TokenStore {
       await backend.set(serviceFor(account.url), username, token);
     } catch (error) {
       if (error instanceof StorageFailed) throw error;
-      throw new StorageFailed(`cannot store the token under ${username} in ${this.describe(account.storage)}: ${(error as Error).message}`, KEYRING_HINT);
+      throw new StorageFailed(
+        `cannot store the token under ${username} in ${this.describe(account.storage)}: ${(error as Error).message}`,
+        KEYRING_HINT,
+      );
     }
     const replaced = await this.config.update((config) => {
       const server = config.servers.get(account.url);
@@ -186,7 +198,10 @@ export class TokenStore {
       if (server.active === account.username) server.active = username;
       return before;
     });
-    if (replaced && replaced !== account.storage) await this.backend(replaced).delete(serviceFor(account.url), username).catch(() => false);
+    if (replaced && replaced !== account.storage)
+      await this.backend(replaced)
+        .delete(serviceFor(account.url), username)
+        .catch(() => false);
     await backend.delete(serviceFor(account.url), account.username).catch(() => false);
     return { ...account, username };
   }

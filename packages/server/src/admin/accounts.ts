@@ -125,7 +125,10 @@ export async function sendReset(target: AdminTarget, username: string): Promise<
   const settings = target.config;
   if (settings.smtpUrl === undefined) throw new AdminError("reset mail needs AUTHCTL_SMTP_URL (smtp:// or smtps://)", "usage");
   if (settings.resetLink.publicUrl === undefined) {
-    throw new AdminError("the reset link needs AUTHCTL_PUBLIC_URL, the address users reach the server at (e.g. https://auth.example.com)", "usage");
+    throw new AdminError(
+      "the reset link needs AUTHCTL_PUBLIC_URL, the address users reach the server at (e.g. https://auth.example.com)",
+      "usage",
+    );
   }
   const user = await userByUsername(target.db, username);
   if (!user) throw noSuchUser(username);

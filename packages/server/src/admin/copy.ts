@@ -1,5 +1,14 @@
 import { describeServers, runningServers } from "../store/heartbeat.js";
-import { allTokens, counts, insertToken, insertUser, keyFingerprint, recordKeyFingerprint, resetIdSequence, usersInPages } from "../store/queries.js";
+import {
+  allTokens,
+  counts,
+  insertToken,
+  insertUser,
+  keyFingerprint,
+  recordKeyFingerprint,
+  resetIdSequence,
+  usersInPages,
+} from "../store/queries.js";
 import { AdminError } from "./admin-error.js";
 import type { ServerConfig } from "../config.js";
 import { openAdminUrl } from "./open-admin.js";
@@ -51,7 +60,12 @@ export async function copyDatabase(from: string, to: string, config: ServerConfi
             }
             for await (const user of usersInPages(snapshot)) await insertUser(tx, user);
             for (const token of await allTokens(snapshot)) {
-              const carried = { sealed: { digest: token.digest, sealed: token.sealed }, created: token.created, expiry: token.expiry, name: token.name };
+              const carried = {
+                sealed: { digest: token.digest, sealed: token.sealed },
+                created: token.created,
+                expiry: token.expiry,
+                name: token.name,
+              };
               await insertToken(tx, token.userId, carried, { perUser: token.perUser, lastUsed: token.lastUsed });
             }
             if (fingerprint !== undefined) await recordKeyFingerprint(tx, fingerprint);

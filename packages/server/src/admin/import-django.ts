@@ -38,9 +38,17 @@ export async function readDjangoUsers(from: string, config: Pick<ServerConfig, "
   if (!existsSync(path)) throw new AdminError(`${path} does not exist`, "usage");
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const tables = new Set(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name));
+    const tables = new Set(
+      db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .all()
+        .map((row) => row.name),
+    );
     if (!tables.has("auth_user")) throw new AdminError(`${path} has no auth_user table: is it a Django database?`, "usage");
-    return db.prepare(tables.has("authtoken_token") ? QUERY : QUERY_WITHOUT_TOKENS).all().map((row) => toDjangoUser(row as Record<string, unknown>));
+    return db
+      .prepare(tables.has("authtoken_token") ? QUERY : QUERY_WITHOUT_TOKENS)
+      .all()
+      .map((row) => toDjangoUser(row as Record<string, unknown>));
   } finally {
     db.close();
   }
@@ -125,7 +133,10 @@ export async function importDjango(target: AdminTarget, from: string, vault: Tok
       }
       const owner = await userByEmail(tx, user.email);
       if (owner) {
-        skip(user.username, user.email === "" ? `no email, and ${owner.username} here has none either` : `its email belongs to ${owner.username} here`);
+        skip(
+          user.username,
+          user.email === "" ? `no email, and ${owner.username} here has none either` : `its email belongs to ${owner.username} here`,
+        );
         continue;
       }
       const id = await insertUser(tx, user);
@@ -153,7 +164,12 @@ async function importToken(tx: Conn, userId: number, user: DjangoUser, vault: To
     summary.skipped.push({ username: user.username, reason: "its Django token is another user's token here (not imported)" });
     return;
   }
-  await insertToken(tx, userId, { sealed: vault.seal(user.token), created: new Date().toISOString(), expiry: null, name: "" }, { perUser: true });
+  await insertToken(
+    tx,
+    userId,
+    { sealed: vault.seal(user.token), created: new Date().toISOString(), expiry: null, name: "" },
+    { perUser: true },
+  );
   summary.tokens.imported += 1;
 }
 

@@ -34,7 +34,10 @@ export interface Refusal {
 }
 
 /** Splits Django's rows into those within `limits` and those skipped, each with why. */
-export function screenDjangoUsers<Row extends DjangoRow>(rows: Row[], limits: ImportLimits = IMPORT_LIMITS): { users: Row[]; refused: Refusal[] } {
+export function screenDjangoUsers<Row extends DjangoRow>(
+  rows: Row[],
+  limits: ImportLimits = IMPORT_LIMITS,
+): { users: Row[]; refused: Refusal[] } {
   const users: Row[] = [];
   const refused: Refusal[] = [];
   for (const row of rows) {
@@ -47,7 +50,11 @@ export function screenDjangoUsers<Row extends DjangoRow>(rows: Row[], limits: Im
 
 function problemOf({ username, email, passwordHash }: DjangoRow, limits: ImportLimits): string | undefined {
   if (username === "") return "its username is empty";
-  return fieldProblem("username", username, limits.usernameChars) ?? fieldProblem("email", email, limits.emailChars) ?? djangoHashProblem(passwordHash, limits.hash);
+  return (
+    fieldProblem("username", username, limits.usernameChars) ??
+    fieldProblem("email", email, limits.emailChars) ??
+    djangoHashProblem(passwordHash, limits.hash)
+  );
 }
 
 function fieldProblem(field: "username" | "email", value: string, maxChars: number): string | undefined {

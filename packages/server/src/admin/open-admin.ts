@@ -45,7 +45,8 @@ export async function openAdminTarget(config: ServerConfig, options: { create?: 
   const db = await Database.open(config);
   const source = keySource(dataDir, config.secretKey);
   let key: Promise<Buffer> | undefined;
-  const serverKey = () => (key ??= openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }));
+  const serverKey = () =>
+    (key ??= openServerKey({ store: new AccountStore(db), source, database: db.name, revokeTokens: false, log: () => undefined }));
   let vault: TokenVault | undefined;
   return {
     db,

@@ -39,8 +39,11 @@ export async function rotateKey(target: AdminTarget, newKey: Buffer | undefined)
   const oldVault = await target.vault();
   const fromEnvironment = target.keySource.configured !== undefined;
   if (fromEnvironment && newKey === undefined) {
-    throw new AdminError("the key comes from AUTHCTL_SECRET_KEY: give the new key on stdin with --new-key-stdin", "usage",
-      "openssl rand -hex 32 > new.key && authctl admin rotate-key --new-key-stdin < new.key");
+    throw new AdminError(
+      "the key comes from AUTHCTL_SECRET_KEY: give the new key on stdin with --new-key-stdin",
+      "usage",
+      "openssl rand -hex 32 > new.key && authctl admin rotate-key --new-key-stdin < new.key",
+    );
   }
   const key = newKey ?? randomBytes(32);
   if (key.length !== 32) throw new AdminError("the new key must be 32 bytes: 64 hex characters", "usage");

@@ -55,7 +55,9 @@ function parse(encoded: string): Parsed | "malformed" | undefined {
       // pbkdf2_sha256$<iterations>$<salt>$<base64 hash>
       const [, iterations, salt, hash] = parts;
       const rounds = count(iterations);
-      return rounds !== undefined && rounds > 0 && salt !== undefined && hash !== undefined ? { algorithm, iterations: rounds, salt, hash } : "malformed";
+      return rounds !== undefined && rounds > 0 && salt !== undefined && hash !== undefined
+        ? { algorithm, iterations: rounds, salt, hash }
+        : "malformed";
     }
     case "bcrypt":
     case "bcrypt_sha256": {
@@ -68,14 +70,19 @@ function parse(encoded: string): Parsed | "malformed" | undefined {
       // argon2$argon2id$v=19$m=102400,t=2,p=8$<salt>$<hash>: argon2-cffi's PHC string without its leading "$" (old ones lack v=).
       const params = /^m=(\d+),t=(\d+),p=(\d+)$/.exec(parts[parts[2]?.startsWith("v=") ? 3 : 2] ?? "");
       const [memoryKiB, passes] = [count(params?.[1]), count(params?.[2])];
-      return memoryKiB === undefined || passes === undefined ? "malformed" : { algorithm, memoryKiB, passes, phc: encoded.slice(algorithm.length) };
+      return memoryKiB === undefined || passes === undefined
+        ? "malformed"
+        : { algorithm, memoryKiB, passes, phc: encoded.slice(algorithm.length) };
     }
     case "scrypt": {
       // scrypt$<N>$<salt>$<r>$<p>$<base64 hash>, as Django's ScryptPasswordHasher.
       const [, n, salt, r, p, hash] = parts;
       const [N, blockSize, parallelism] = [count(n), count(r), count(p)];
-      if (N === undefined || blockSize === undefined || parallelism === undefined || salt === undefined || hash === undefined) return "malformed";
-      return [N, blockSize, parallelism].every((value) => value > 0) ? { algorithm, N, r: blockSize, p: parallelism, salt, hash } : "malformed";
+      if (N === undefined || blockSize === undefined || parallelism === undefined || salt === undefined || hash === undefined)
+        return "malformed";
+      return [N, blockSize, parallelism].every((value) => value > 0)
+        ? { algorithm, N, r: blockSize, p: parallelism, salt, hash }
+        : "malformed";
     }
     default:
       return undefined;
@@ -90,13 +97,16 @@ function costProblem(parsed: Parsed, limits: HashLimits): string | undefined {
   const memory = (bytes: number, passes: number, name: string) => {
     if (bytes > limits.memoryBytes) return `its ${algorithm} hash needs ${mib(bytes)} of memory, more than ${mib(limits.memoryBytes)}`;
     const work = bytes * passes;
-    if (work > limits.memoryWorkBytes) return `its ${algorithm} hash goes ${passes} times (${name}) over ${mib(bytes)}: ${mib(work)}, more than ${mib(limits.memoryWorkBytes)}`;
+    if (work > limits.memoryWorkBytes)
+      return `its ${algorithm} hash goes ${passes} times (${name}) over ${mib(bytes)}: ${mib(work)}, more than ${mib(limits.memoryWorkBytes)}`;
     return undefined;
   };
   switch (algorithm) {
     case "pbkdf2_sha256":
     case "pbkdf2_sha1":
-      return parsed.iterations > limits.pbkdf2Iterations ? `its ${algorithm} hash has ${parsed.iterations} iterations, more than ${limits.pbkdf2Iterations}` : undefined;
+      return parsed.iterations > limits.pbkdf2Iterations
+        ? `its ${algorithm} hash has ${parsed.iterations} iterations, more than ${limits.pbkdf2Iterations}`
+        : undefined;
     case "bcrypt":
     case "bcrypt_sha256":
       return parsed.cost > limits.bcryptCost ? `its ${algorithm} hash has cost ${parsed.cost}, more than ${limits.bcryptCost}` : undefined;
@@ -114,7 +124,8 @@ function costProblem(parsed: Parsed, limits: HashLimits): string | undefined {
  * nothing and simply never match.
  */
 function examine(encoded: string, limits: HashLimits): { parsed: Parsed } | { problem: string } | undefined {
-  if (encoded.length > limits.encodedChars) return { problem: `its password hash is ${encoded.length} characters, more than ${limits.encodedChars}` };
+  if (encoded.length > limits.encodedChars)
+    return { problem: `its password hash is ${encoded.length} characters, more than ${limits.encodedChars}` };
   const parsed = parse(encoded);
   if (parsed === undefined) return undefined;
   if (parsed === "malformed") return { problem: `its ${encoded.slice(0, encoded.indexOf("$"))} hash is malformed` };

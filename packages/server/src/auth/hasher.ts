@@ -33,7 +33,10 @@ export class BcryptSha256Hasher implements Hasher {
   private readonly slots: Slots;
 
   /** `parallel`: at most this many bcrypt computations at once (default: libuv's thread pool decides). */
-  constructor(private readonly cost: number, parallel = Number.POSITIVE_INFINITY) {
+  constructor(
+    private readonly cost: number,
+    parallel = Number.POSITIVE_INFINITY,
+  ) {
     this.slots = new Slots(parallel);
   }
 

@@ -53,7 +53,9 @@ export class ResetTokens {
 
   private withTimestamp(user: UserRecord, timestamp: bigint): string {
     // Django's salted_hmac: the key is the SHA-256 of salt and secret.
-    const key = createHash("sha256").update(KEY_SALT + this.secret).digest();
+    const key = createHash("sha256")
+      .update(KEY_SALT + this.secret)
+      .digest();
     const loginTimestamp = user.lastLogin === null ? "" : user.lastLogin.slice(0, 19).replace("T", " ");
     const value = `${user.id}${user.passwordHash}${loginTimestamp}${timestamp}${user.email}`;
     const hex = createHmac("sha256", key).update(value, "utf8").digest("hex");

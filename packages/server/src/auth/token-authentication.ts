@@ -3,7 +3,6 @@ import { StoreBusy, type Store, type TokenOwner } from "../store/store.js";
 import { isExpired, useOf, type TokenPolicy } from "./token-policy.js";
 import type { TokenVault } from "./tokens.js";
 
-
 // Python's bytes.split(): runs of ASCII whitespace.
 const ASCII_WHITESPACE = /[ \t\n\r\x0b\x0c]+/;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -25,7 +24,10 @@ export interface TokenCheck {
  * unknown one and is deleted (knox). Under knox's models a use is recorded,
  * and with sliding refresh the expiry moved on, at most once a minute.
  */
-export async function authenticateToken(header: string | undefined, { store, vault, policy, clock }: TokenCheck): Promise<TokenOwner | undefined> {
+export async function authenticateToken(
+  header: string | undefined,
+  { store, vault, policy, clock }: TokenCheck,
+): Promise<TokenOwner | undefined> {
   const key = plainTokenKey(header) ?? keyFromHeader(header);
   if (key === undefined) return undefined;
   const owner = await store.findTokenByDigest(vault.digest(key));

@@ -59,7 +59,9 @@ export function useOf(policy: TokenPolicy, token: TokenRecord, nowMs: number): {
 /** A device name as stored: control characters dropped, outer spaces trimmed, at most TOKEN_NAME_MAX characters. */
 export function deviceName(raw: string | undefined): string {
   // Whole code points, so a cut never leaves half a surrogate pair.
-  return Array.from((raw ?? "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim()).slice(0, TOKEN_NAME_MAX).join("");
+  return Array.from((raw ?? "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim())
+    .slice(0, TOKEN_NAME_MAX)
+    .join("");
 }
 
 /**

@@ -15,7 +15,9 @@ const KEY_BYTES = 32;
  */
 const sha256Hex: (text: string) => string =
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- absent before Node 20.12, which package.json still admits.
-  crypto.hash === undefined ? (text) => createHash("sha256").update(text, "utf8").digest("hex") : (text) => crypto.hash("sha256", text, "hex");
+  crypto.hash === undefined
+    ? (text) => createHash("sha256").update(text, "utf8").digest("hex")
+    : (text) => crypto.hash("sha256", text, "hex");
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

@@ -77,7 +77,12 @@ export function apiView(spec: ViewSpec, deps: ViewDeps): Middleware {
     ctx.set("Allow", allow);
     // Most requests have no query string: skip parsing one.
     (ctx.state as ApiState).accepted = negotiate(ctx.req.headers.accept, ctx.querystring === "" ? undefined : lastValue(ctx.query.format));
-    const owner = await authenticateToken(ctx.req.headers.authorization, { store: deps.store, vault: deps.tokens, policy: deps.tokenPolicy, clock: deps.clock });
+    const owner = await authenticateToken(ctx.req.headers.authorization, {
+      store: deps.store,
+      vault: deps.tokens,
+      policy: deps.tokenPolicy,
+      clock: deps.clock,
+    });
     if (spec.requireAuth && !owner) throw new NotAuthenticated();
     let data: Promise<RequestData> | undefined;
     let gone: AbortSignal | undefined;

@@ -83,7 +83,9 @@ function parseMultipart(raw: Buffer, header: string): Promise<RequestData> {
   return new Promise((resolve, reject) => {
     const fields = new Map<string, FormValue[]>();
     const files = new Map<string, FormValue[]>();
-    const fail = (error: Error) => { reject(new ParseError(`Multipart form parse error - ${error.message}`)); };
+    const fail = (error: Error) => {
+      reject(new ParseError(`Multipart form parse error - ${error.message}`));
+    };
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: { "content-type": header }, limits: { fields: MAX_FORM_FIELDS, files: MAX_FORM_FILES } });
@@ -91,9 +93,15 @@ function parseMultipart(raw: Buffer, header: string): Promise<RequestData> {
       fail(error as Error);
       return;
     }
-    parser.on("field", (name, value) => { appendTo(fields, name, value); });
-    parser.on("fieldsLimit", () => { reject(new TooManyFields("fields", MAX_FORM_FIELDS)); });
-    parser.on("filesLimit", () => { reject(new TooManyFields("files", MAX_FORM_FILES)); });
+    parser.on("field", (name, value) => {
+      appendTo(fields, name, value);
+    });
+    parser.on("fieldsLimit", () => {
+      reject(new TooManyFields("fields", MAX_FORM_FIELDS));
+    });
+    parser.on("filesLimit", () => {
+      reject(new TooManyFields("files", MAX_FORM_FILES));
+    });
     parser.on("file", (name, stream, info) => {
       appendTo(files, name, new UploadedFile(info.filename ?? ""));
       stream.resume();

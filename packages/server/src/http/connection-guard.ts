@@ -53,8 +53,12 @@ export class ConnectionGuard {
 
   /** Watches `server`'s connections from now on. */
   attach(server: Server): this {
-    server.on("connection", (socket: Socket) => { this.admit(socket); });
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => { this.started(request.socket, response); });
+    server.on("connection", (socket: Socket) => {
+      this.admit(socket);
+    });
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      this.started(request.socket, response);
+    });
     return this;
   }
 
@@ -119,7 +123,9 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
-    setTimeout(() => { if (!this.busy.has(socket)) socket.destroy(); }, delayMs).unref();
+    setTimeout(() => {
+      if (!this.busy.has(socket)) socket.destroy();
+    }, delayMs).unref();
   }
 }
 

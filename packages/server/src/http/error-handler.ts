@@ -12,7 +12,8 @@ import { render } from "./render.js";
  * the outermost middleware (request-log.ts) with whatever the app threw.
  */
 export function answerError(ctx: Context, caught: unknown, log: Logger): void {
-  const error = caught instanceof StoreBusy ? databaseBusy(caught, log) : caught instanceof StoreUnavailable ? databaseLost(caught, log) : caught;
+  const error =
+    caught instanceof StoreBusy ? databaseBusy(caught, log) : caught instanceof StoreUnavailable ? databaseLost(caught, log) : caught;
   if (error instanceof ApiError) {
     ctx.set(error.headers);
     render(ctx, error.status, error.body);

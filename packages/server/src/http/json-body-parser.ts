@@ -13,7 +13,10 @@ export interface JsonBodyParser {
 
 /** Parses on the calling thread: for tests and tools, where no one else waits. */
 export const inlineJsonParser: JsonBodyParser = {
-  parse: (text) => new Promise((resolve) => { resolve(summarizeJson(text)); }),
+  parse: (text) =>
+    new Promise((resolve) => {
+      resolve(summarizeJson(text));
+    }),
   close: () => Promise.resolve(),
 };
 

@@ -64,7 +64,14 @@ function pyRepr(value: unknown, parts: string[], budget: { left: number }): bool
   return budget.left >= 0;
 }
 
-function reprItems<T>(open: string, items: readonly T[], close: string, parts: string[], budget: { left: number }, each: (item: T) => boolean): boolean {
+function reprItems<T>(
+  open: string,
+  items: readonly T[],
+  close: string,
+  parts: string[],
+  budget: { left: number },
+  each: (item: T) => boolean,
+): boolean {
   emit(open, parts, budget);
   for (let i = 0; i < items.length; i++) {
     if (i > 0) emit(", ", parts, budget);

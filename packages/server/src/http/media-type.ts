@@ -12,7 +12,10 @@ export function parseMediaType(header: string): MediaType {
   for (const raw of rawParams) {
     const eq = raw.indexOf("=");
     if (eq < 0) continue;
-    const value = raw.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    const value = raw
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
     params.set(raw.slice(0, eq).trim().toLowerCase(), value);
   }
   return { main, sub, params };

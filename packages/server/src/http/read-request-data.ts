@@ -6,9 +6,10 @@ import { PARSER_MEDIA_TYPES, parseBody, type ParserName } from "./body-parsers.j
 import { mediaTypeMatches, parseMediaType, type MediaType } from "./media-type.js";
 import { EMPTY_DATA, type RequestData } from "./request-data.js";
 
-const PARSER_TYPES = Object.fromEntries(
-  Object.entries(PARSER_MEDIA_TYPES).map(([name, type]) => [name, parseMediaType(type)]),
-) as Record<ParserName, MediaType>;
+const PARSER_TYPES = Object.fromEntries(Object.entries(PARSER_MEDIA_TYPES).map(([name, type]) => [name, parseMediaType(type)])) as Record<
+  ParserName,
+  MediaType
+>;
 
 /** What Django's development server assumes when a request names no Content-Type. */
 const DEFAULT_CONTENT_TYPE = "text/plain";

@@ -71,7 +71,10 @@ export class PasswordResetMail {
     const domain = publicUrl === undefined ? requestHost : new URL(publicUrl).host;
     const uid = encodeUid(user.id);
     const token = this.tokens.make(user);
-    const link = linkTemplate === undefined ? `${base}${RESET_PAGE_PATH}${uid}/${token}/` : linkTemplate.replace("{uid}", uid).replace("{token}", token);
+    const link =
+      linkTemplate === undefined
+        ? `${base}${RESET_PAGE_PATH}${uid}/${token}/`
+        : linkTemplate.replace("{uid}", uid).replace("{token}", token);
     return { to: user.email, subject: `Password reset on ${domain}`, text: resetText(domain, link, user.username) };
   }
 }

@@ -21,7 +21,16 @@ export class AccountStore implements Store {
 
   /** The token is the user's one DRF token when `perUser`, else their first per-login token. */
   createUser(user: NewUser, token: NewToken, options: { perUser: boolean } = { perUser: true }): Promise<UserRecord> {
-    const record = { ...user, isActive: true, isStaff: false, isSuperuser: false, dateJoined: token.created, firstName: "", lastName: "", lastLogin: null };
+    const record = {
+      ...user,
+      isActive: true,
+      isStaff: false,
+      isSuperuser: false,
+      dateJoined: token.created,
+      firstName: "",
+      lastName: "",
+      lastLogin: null,
+    };
     return this.database.transaction(async (conn) => {
       const id = await q.insertUser(conn, record);
       await q.insertToken(conn, id, token, options);

@@ -106,7 +106,11 @@ export class Database implements Conn {
    */
   static async open(config: DatabaseConfig, options: { relaxed?: boolean; migrate?: boolean } = {}): Promise<Database> {
     if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, config);
-    return openSqlite(join(config.dataDir, DATABASE_FILE), { ...config, relaxed: options.relaxed === true, migrate: options.migrate !== false });
+    return openSqlite(join(config.dataDir, DATABASE_FILE), {
+      ...config,
+      relaxed: options.relaxed === true,
+      migrate: options.migrate !== false,
+    });
   }
 
   /** Opens an existing SQLite file (admin commands: never creates one). */
@@ -149,7 +153,10 @@ function sqliteConnection(path: string, relaxed: boolean): BetterSqlite3.Databas
  * up to 30 s while migrating (nothing is served yet, and other servers may be
  * migrating the same file), then up to the configured lock timeout.
  */
-async function openSqlite(path: string, config: { dataDir: string | undefined; lockTimeoutMs: number; relaxed: boolean; migrate: boolean }): Promise<Database> {
+async function openSqlite(
+  path: string,
+  config: { dataDir: string | undefined; lockTimeoutMs: number; relaxed: boolean; migrate: boolean },
+): Promise<Database> {
   if (config.dataDir !== undefined) {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // The database holds password hashes: create it private before SQLite does.
@@ -167,8 +174,13 @@ async function openSqlite(path: string, config: { dataDir: string | undefined; l
   const dialect = new AuthctlSqliteDialect({ database, transactionDatabase, lockTimeoutMs: OPEN_BUSY_TIMEOUT_MS });
   const db = new Kysely<Schema>({ dialect });
   const driver: AuthctlSqliteDriver = dialect.driver;
-  const opened = new Database(db, "sqlite", path, (timeoutMs) => driver.probeWrite(timeoutMs), translateSqliteError, (text, parameters) =>
-    driver.firstRow(text, parameters),
+  const opened = new Database(
+    db,
+    "sqlite",
+    path,
+    (timeoutMs) => driver.probeWrite(timeoutMs),
+    translateSqliteError,
+    (text, parameters) => driver.firstRow(text, parameters),
   );
   try {
     if (config.migrate) await migrate(db, "sqlite");
@@ -210,17 +222,20 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
  * long migration or `VACUUM FULL` would make every request wait, then 503).
  */
 async function postgresWriteProbe(db: Kysely<Schema>, timeoutMs: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ readOnly: string }>`SELECT current_setting('transaction_read_only') AS "readOnly"`.execute(trx);
-    if (rows[0]?.readOnly === "on") throw new Error("the database is read-only (a standby?)");
-    // Within the probe's bound, so that a lock is reported as a lock, not as a slow pool.
-    await sql`SELECT set_config('lock_timeout', ${`${Math.ceil(timeoutMs / 2)}ms`}, true)`.execute(trx);
-    await sql`LOCK TABLE users, tokens IN ROW EXCLUSIVE MODE`.execute(trx);
-    // Rolled back, not committed: the probe changes nothing.
-    throw ROLLBACK;
-  }).catch((error: unknown) => {
-    if (error !== ROLLBACK) throw error;
-  });
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const { rows } = await sql<{ readOnly: string }>`SELECT current_setting('transaction_read_only') AS "readOnly"`.execute(trx);
+      if (rows[0]?.readOnly === "on") throw new Error("the database is read-only (a standby?)");
+      // Within the probe's bound, so that a lock is reported as a lock, not as a slow pool.
+      await sql`SELECT set_config('lock_timeout', ${`${Math.ceil(timeoutMs / 2)}ms`}, true)`.execute(trx);
+      await sql`LOCK TABLE users, tokens IN ROW EXCLUSIVE MODE`.execute(trx);
+      // Rolled back, not committed: the probe changes nothing.
+      throw ROLLBACK;
+    })
+    .catch((error: unknown) => {
+      if (error !== ROLLBACK) throw error;
+    });
 }
 
 const ROLLBACK = new Error("rollback");
@@ -230,7 +245,9 @@ const POOL_BUSY = "every database connection is busy: requests wait for one, the
 async function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { reject(new StoreBusy(timeoutMs, what)); }, timeoutMs);
+    timer = setTimeout(() => {
+      reject(new StoreBusy(timeoutMs, what));
+    }, timeoutMs);
   });
   try {
     return await Promise.race([work, deadline]);
@@ -269,7 +286,9 @@ async function migrate(db: Kysely<Schema>, dialect: DialectName): Promise<void> 
   if (error === undefined) return;
   const unknown = error instanceof Error ? /previously executed migration (\S+) is missing/.exec(error.message)?.[1] : undefined;
   if (unknown !== undefined) {
-    throw new Error(`the database has schema step ${unknown}, newer than this server: upgrade the server (${dialect === "sqlite" ? "or restore a backup made before the upgrade" : "every instance"})`);
+    throw new Error(
+      `the database has schema step ${unknown}, newer than this server: upgrade the server (${dialect === "sqlite" ? "or restore a backup made before the upgrade" : "every instance"})`,
+    );
   }
   const failed = results?.find((result) => result.status === "Error")?.migrationName;
   if (error instanceof Error && failed !== undefined) error.message = `migration ${failed} failed: ${error.message}`;

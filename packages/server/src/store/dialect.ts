@@ -40,11 +40,15 @@ export function columnTypes(dialect: DialectName) {
  */
 export async function lockKeys({ db, dialect }: Conn, keys: readonly string[]): Promise<void> {
   if (dialect === "sqlite" || keys.length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT hashtext(k) AS lock FROM unnest(${[...keys]}::text[]) AS k ORDER BY lock) AS locks`.execute(db);
+  await sql`SELECT pg_advisory_xact_lock(lock) FROM (SELECT DISTINCT hashtext(k) AS lock FROM unnest(${[...keys]}::text[]) AS k ORDER BY lock) AS locks`.execute(
+    db,
+  );
 }
 
 /** Deletes one throttle event with this key and time (there may be equal ones): by SQLite's rowid, PostgreSQL's ctid. */
 export async function deleteOneRow({ db, dialect }: Conn, key: string, at: number): Promise<void> {
   const id = sql.raw(dialect === "sqlite" ? "rowid" : "ctid");
-  await sql`DELETE FROM throttle_events WHERE ${id} = (SELECT ${id} FROM throttle_events WHERE key = ${key} AND at = ${at} LIMIT 1)`.execute(db);
+  await sql`DELETE FROM throttle_events WHERE ${id} = (SELECT ${id} FROM throttle_events WHERE key = ${key} AND at = ${at} LIMIT 1)`.execute(
+    db,
+  );
 }

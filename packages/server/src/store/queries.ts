@@ -12,7 +12,8 @@ import type { NewToken, StoredToken, TokenOwner, TokenRecord, UserDetails, UserR
  */
 
 /** A user as administration sees and writes it (every column of `users`; names and last login default to Django's). */
-export type AdminUser = Omit<UserRecord, "id" | "firstName" | "lastName" | "lastLogin"> & Partial<Pick<UserRecord, "firstName" | "lastName" | "lastLogin">>;
+export type AdminUser = Omit<UserRecord, "id" | "firstName" | "lastName" | "lastLogin"> &
+  Partial<Pick<UserRecord, "firstName" | "lastName" | "lastLogin">>;
 
 /** A token row as copies and key rotation carry it over. */
 export interface TokenRow extends StoredToken {
@@ -58,7 +59,13 @@ const userByDigestQuery = hotQuery(
       .selectFrom("tokens")
       .innerJoin("users", "users.id", "tokens.user_id")
       .select(USER_COLUMNS.map((column) => `users.${column}` as const))
-      .select(["tokens.id as token_id", "tokens.created as token_created", "tokens.expiry as token_expiry", "tokens.last_used as token_last_used", "tokens.name as token_name"])
+      .select([
+        "tokens.id as token_id",
+        "tokens.created as token_created",
+        "tokens.expiry as token_expiry",
+        "tokens.last_used as token_last_used",
+        "tokens.name as token_name",
+      ])
       .where("tokens.digest", "=", digest),
   1,
 );
@@ -73,7 +80,13 @@ const tokenOfUserQuery = hotQuery(
 export async function tokenOwnerByDigest(conn: Conn, digest: string): Promise<TokenOwner | undefined> {
   const row = await userByDigestQuery(conn, digest);
   if (!row) return undefined;
-  const token = tokenFromRow({ id: row.token_id, created: row.token_created, expiry: row.token_expiry, last_used: row.token_last_used, name: row.token_name });
+  const token = tokenFromRow({
+    id: row.token_id,
+    created: row.token_created,
+    expiry: row.token_expiry,
+    last_used: row.token_last_used,
+    name: row.token_name,
+  });
   return { user: userFromRow(row), token };
 }
 
@@ -115,7 +128,11 @@ export async function activeUserByEmail({ db, dialect }: Conn, email: string): P
 }
 
 export async function userByEmail({ db, dialect }: Conn, email: string): Promise<UserRecord | undefined> {
-  return userFromRow(await selectUsers(db).where((eb) => emailEquals(dialect, eb.ref("email"), email)).executeTakeFirst());
+  return userFromRow(
+    await selectUsers(db)
+      .where((eb) => emailEquals(dialect, eb.ref("email"), email))
+      .executeTakeFirst(),
+  );
 }
 
 /** Users in id order, `pageSize` at a time, so a listing never holds the whole table. */
@@ -171,7 +188,12 @@ export async function setUserDetails({ db }: Conn, userId: number, details: User
 
 /** Changes `is_active`; whether it changed (false when it already had that value). */
 export async function setActive({ db }: Conn, userId: number, active: boolean): Promise<boolean> {
-  const result = await db.updateTable("users").set({ is_active: active }).where("id", "=", userId).where("is_active", "<>", active).executeTakeFirst();
+  const result = await db
+    .updateTable("users")
+    .set({ is_active: active })
+    .where("id", "=", userId)
+    .where("is_active", "<>", active)
+    .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
@@ -223,8 +245,18 @@ export async function tokenDigestTaken({ db }: Conn, digest: string): Promise<bo
 }
 
 export async function allTokens({ db }: Conn): Promise<TokenRow[]> {
-  const rows = await db.selectFrom("tokens").select([...TOKEN_COLUMNS, "user_id", "per_user"]).orderBy("id").execute();
-  return rows.map((row) => ({ ...tokenFromRow(row), digest: row.digest, sealed: row.sealed, userId: row.user_id, perUser: row.per_user !== null }));
+  const rows = await db
+    .selectFrom("tokens")
+    .select([...TOKEN_COLUMNS, "user_id", "per_user"])
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => ({
+    ...tokenFromRow(row),
+    digest: row.digest,
+    sealed: row.sealed,
+    userId: row.user_id,
+    perUser: row.per_user !== null,
+  }));
 }
 
 export async function anyToken({ db }: Conn): Promise<SealedToken | undefined> {
@@ -235,7 +267,14 @@ export async function anyToken({ db }: Conn): Promise<SealedToken | undefined> {
 export async function replaceToken({ db }: Conn, userId: number, next: NewToken, ifDigest?: string): Promise<boolean> {
   let update = db
     .updateTable("tokens")
-    .set({ digest: next.sealed.digest, sealed: next.sealed.sealed, created: next.created, expiry: next.expiry, last_used: null, name: next.name })
+    .set({
+      digest: next.sealed.digest,
+      sealed: next.sealed.sealed,
+      created: next.created,
+      expiry: next.expiry,
+      last_used: null,
+      name: next.name,
+    })
     .where("user_id", "=", userId)
     .where("per_user", "=", PER_USER);
   if (ifDigest !== undefined) update = update.where("digest", "=", ifDigest);
@@ -300,8 +339,14 @@ export async function deleteExpiredTokens({ db }: Conn, now: string, batch: numb
 export async function counts({ db }: Conn): Promise<{ users: number; tokens: number }> {
   const row = await db
     .selectNoFrom((eb) => [
-      eb.selectFrom("users").select((inner) => inner.fn.countAll().as("n")).as("users"),
-      eb.selectFrom("tokens").select((inner) => inner.fn.countAll().as("n")).as("tokens"),
+      eb
+        .selectFrom("users")
+        .select((inner) => inner.fn.countAll().as("n"))
+        .as("users"),
+      eb
+        .selectFrom("tokens")
+        .select((inner) => inner.fn.countAll().as("n"))
+        .as("tokens"),
     ])
     .executeTakeFirstOrThrow();
   return { users: Number(row.users), tokens: Number(row.tokens) };
@@ -323,10 +368,11 @@ export async function recordKeyFingerprint({ db }: Conn, fingerprint: string, op
   await db
     .insertInto("meta")
     .values({ name: KEY_FINGERPRINT, value: fingerprint })
-    .onConflict((conflict) => (options.ifNone ? conflict.column("name").doNothing() : conflict.column("name").doUpdateSet({ value: fingerprint })))
+    .onConflict((conflict) =>
+      options.ifNone ? conflict.column("name").doNothing() : conflict.column("name").doUpdateSet({ value: fingerprint }),
+    )
     .execute();
 }
-
 
 // --- running servers ---------------------------------------------------------
 
@@ -355,5 +401,5 @@ export async function removeServer({ db }: Conn, id: string): Promise<void> {
 export async function liveServers({ db }: Conn, since: number): Promise<ServerRow[]> {
   await db.deleteFrom("servers").where("seen", "<=", since).execute();
   const rows = await db.selectFrom("servers").selectAll().orderBy("started").execute();
-  return rows.map((row) => ({ ...row,  started: timestamp(row.started), seen: Number(row.seen) }));
+  return rows.map((row) => ({ ...row, started: timestamp(row.started), seen: Number(row.seen) }));
 }

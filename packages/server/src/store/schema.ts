@@ -72,7 +72,19 @@ export interface Schema {
 export const KEY_FINGERPRINT = "key_fingerprint";
 
 /** Every column of `users`, the shape `userFromRow` reads. */
-export const USER_COLUMNS = ["id", "username", "email", "password", "is_active", "is_staff", "is_superuser", "date_joined", "first_name", "last_name", "last_login"] as const;
+export const USER_COLUMNS = [
+  "id",
+  "username",
+  "email",
+  "password",
+  "is_active",
+  "is_staff",
+  "is_superuser",
+  "date_joined",
+  "first_name",
+  "last_name",
+  "last_login",
+] as const;
 
 export type UserRow = Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>;
 

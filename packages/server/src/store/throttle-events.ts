@@ -25,10 +25,19 @@ export class DatabaseThrottleState implements ThrottleState {
       const rows =
         keys.length === 0
           ? []
-          : await conn.db.selectFrom("throttle_events").select(["key", "at"]).where("key", "in", keys).where("expires", ">", now).orderBy("at").execute();
+          : await conn.db
+              .selectFrom("throttle_events")
+              .select(["key", "at"])
+              .where("key", "in", keys)
+              .where("expires", ">", now)
+              .orderBy("at")
+              .execute();
       const { verdict, record } = decide(historiesOf(rows.map((row) => ({ key: row.key, at: Number(row.at) }))));
       if (record.length > 0) {
-        await conn.db.insertInto("throttle_events").values(record.map(({ key, at, expires }) => ({ key, at, expires }))).execute();
+        await conn.db
+          .insertInto("throttle_events")
+          .values(record.map(({ key, at, expires }) => ({ key, at, expires })))
+          .execute();
         const expired = conn.db.deleteFrom("throttle_events").where("expires", "<=", now);
         const sweepAll = ++this.recorded % SWEEP_EVERY === 0 || keys.length === 0;
         await (sweepAll ? expired : expired.where("key", "in", keys)).execute();
@@ -42,8 +51,18 @@ export class DatabaseThrottleState implements ThrottleState {
     await this.database.transaction(async (conn) => {
       for (const { key, at } of forget) await deleteOneRow(conn, key, at);
       if (replace.length === 0) return;
-      await conn.db.deleteFrom("throttle_events").where("key", "in", replace.map((event) => event.key)).execute();
-      await conn.db.insertInto("throttle_events").values(replace.map(({ key, at, expires }) => ({ key, at, expires }))).execute();
+      await conn.db
+        .deleteFrom("throttle_events")
+        .where(
+          "key",
+          "in",
+          replace.map((event) => event.key),
+        )
+        .execute();
+      await conn.db
+        .insertInto("throttle_events")
+        .values(replace.map(({ key, at, expires }) => ({ key, at, expires })))
+        .execute();
     });
   }
 }

@@ -38,7 +38,12 @@ interface LoginKeys {
 
 function keysOf(username: string, address: string): LoginKeys {
   const pair = JSON.stringify([username, address]);
-  return { username: `login-username:${username}`, known: `login-known:${pair}`, knownFailures: `login-known-failures:${pair}`, address: `login-address:${address}` };
+  return {
+    username: `login-username:${username}`,
+    known: `login-known:${pair}`,
+    knownFailures: `login-known-failures:${pair}`,
+    address: `login-address:${address}`,
+  };
 }
 
 const NOTHING_COUNTED: LoginAttempt = { succeeded: () => Promise.resolve(), withdraw: () => Promise.resolve() };
@@ -82,7 +87,8 @@ export class LoginThrottle {
     const accountKey = known ? keys.knownFailures : keys.username;
     const account = histories.get(accountKey) ?? [];
     const waits: (number | undefined)[] = [];
-    if (perUsername) waits.push(windowWait(account, perUsername, now), delayAfter === undefined ? undefined : delayWait(account, delayAfter, now));
+    if (perUsername)
+      waits.push(windowWait(account, perUsername, now), delayAfter === undefined ? undefined : delayWait(account, delayAfter, now));
     if (perAddress && !known) waits.push(windowWait(histories.get(keys.address) ?? [], perAddress, now));
     const wait = Math.max(0, ...waits.filter((seconds) => seconds !== undefined));
     if (wait > 0) return { verdict: wait, record: [] };

@@ -87,7 +87,10 @@ export class MemoryThrottleState implements ThrottleState {
       else {
         // Set on a present key keeps its place in the Map's order.
         if (live.length < events.length) this.events.set(key, live);
-        histories.set(key, live.map((event) => event.at).sort((a, b) => a - b));
+        histories.set(
+          key,
+          live.map((event) => event.at).sort((a, b) => a - b),
+        );
       }
     }
     return histories;

@@ -74,5 +74,4 @@ export class RateThrottle {
   private event(key: string, now: number) {
     return { key, at: now, expires: now + this.rate.windowMs };
   }
-
 }

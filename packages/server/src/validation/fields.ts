@@ -31,8 +31,7 @@ export function maxLength(limit: number): Validator {
   return (value) => (pyLen(value) > limit ? [`Ensure this field has no more than ${limit} characters.`] : []);
 }
 
-export const prohibitNullCharacters: Validator = (value) =>
-  value.includes("\0") ? ["Null characters are not allowed."] : [];
+export const prohibitNullCharacters: Validator = (value) => (value.includes("\0") ? ["Null characters are not allowed."] : []);
 
 /** A lone surrogate: in a `u` regex a proper pair is one code point and never matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -50,14 +49,20 @@ const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
 export const isValidUsername = (value: string): boolean => USERNAME.test(value);
 
 export const validUsername: Validator = (value) =>
-  isValidUsername(value)
-    ? []
-    : ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."];
+  isValidUsername(value) ? [] : ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."];
 
 /** A CharField as DRF builds it: its own validators, then max length, then its character checks. */
 export function charField<Name extends string>(
   name: Name,
-  options: { trim?: boolean; maxLength?: number; validators?: Validator[]; email?: boolean; required?: boolean; allowBlank?: boolean; then?: Validator } = {},
+  options: {
+    trim?: boolean;
+    maxLength?: number;
+    validators?: Validator[];
+    email?: boolean;
+    required?: boolean;
+    allowBlank?: boolean;
+    then?: Validator;
+  } = {},
 ): FieldSpec<Name> {
   const validators = [...(options.validators ?? [])];
   if (options.maxLength !== undefined) validators.push(maxLength(options.maxLength));

@@ -40,15 +40,16 @@ export function passwordProblems(password: string, owner: PasswordOwner | undefi
   return problems;
 }
 
-const RULES: Record<PasswordRuleName, (password: string, owner: PasswordOwner | undefined, policy: PasswordPolicy) => string | undefined> = {
-  similarity: (password, owner) => (owner ? similarAttribute(password, owner) : undefined),
-  length: (password, _owner, { minLength }) =>
-    pyLen(password) < minLength
-      ? `This password is too short. It must contain at least ${minLength} character${minLength === 1 ? "" : "s"}.`
-      : undefined,
-  common: (password) => (commonPasswords().has(pyStrip(password.toLowerCase())) ? "This password is too common." : undefined),
-  numeric: (password) => (isPyDigits(password) ? "This password is entirely numeric." : undefined),
-};
+const RULES: Record<PasswordRuleName, (password: string, owner: PasswordOwner | undefined, policy: PasswordPolicy) => string | undefined> =
+  {
+    similarity: (password, owner) => (owner ? similarAttribute(password, owner) : undefined),
+    length: (password, _owner, { minLength }) =>
+      pyLen(password) < minLength
+        ? `This password is too short. It must contain at least ${minLength} character${minLength === 1 ? "" : "s"}.`
+        : undefined,
+    common: (password) => (commonPasswords().has(pyStrip(password.toLowerCase())) ? "This password is too common." : undefined),
+    numeric: (password) => (isPyDigits(password) ? "This password is entirely numeric." : undefined),
+  };
 
 function similarAttribute(password: string, owner: PasswordOwner): string | undefined {
   const lowered = password.toLowerCase();

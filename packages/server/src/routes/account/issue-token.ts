@@ -60,5 +60,10 @@ export async function loginToken(deps: TokenDeps, userId: number, name: string):
 export function pruneAfter(request: ViewRequest, { store, tokenPolicy, clock }: TokenDeps): void {
   if (tokenPolicy.ttlMs === undefined) return;
   // Background housekeeping: a batch that fails (the database busy) is retried after the next login.
-  request.afterResponse(() => store.pruneExpiredTokens(new Date(clock()).toISOString(), PRUNE_BATCH).then(() => undefined, () => undefined));
+  request.afterResponse(() =>
+    store.pruneExpiredTokens(new Date(clock()).toISOString(), PRUNE_BATCH).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
 }

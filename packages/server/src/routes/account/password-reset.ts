@@ -27,7 +27,8 @@ export function passwordResetView({ throttles, resetMail }: AccountDeps): ViewSp
   const fields = [charField("email", { email: true, then: formChecks })];
   return {
     name: "Password Reset",
-    description: "Calls Django Auth PasswordResetForm save method.\n\nAccepts the following POST parameters: email\nReturns the success/fail message.",
+    description:
+      "Calls Django Auth PasswordResetForm save method.\n\nAccepts the following POST parameters: email\nReturns the success/fail message.",
     parsers: ["json", "form", "multipart"],
     requireAuth: false,
     actions: { POST: { email: { type: "email", required: true, read_only: false, label: "Email" } } },

@@ -45,14 +45,22 @@ export function registerView(deps: AccountDeps): ViewSpec {
         const key = tokens.generate();
         const token = newToken(deps, key, tokenName(request, data));
         try {
-          await store.createUser({ username: values.username, email: values.email, passwordHash }, token, { perUser: !tokenPolicy.perLogin });
+          await store.createUser({ username: values.username, email: values.email, passwordHash }, token, {
+            perUser: !tokenPolicy.perLogin,
+          });
         } catch (error) {
           if (!(error instanceof UniqueViolation)) throw error;
           // Lost a race with a concurrent registration: answer as if we had seen it first.
           throw new ValidationError(error.field === "username" ? { username: [USERNAME_TAKEN] } : EMAIL_TAKEN);
         }
         pruneAfter(request, deps);
-        const body = { response: "Registration Successful!", username: values.username, email: values.email, token: key, ...expiryField(token.expiry) };
+        const body = {
+          response: "Registration Successful!",
+          username: values.username,
+          email: values.email,
+          token: key,
+          ...expiryField(token.expiry),
+        };
         return { status: 201, body };
       },
     },

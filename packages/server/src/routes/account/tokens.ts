@@ -8,7 +8,14 @@ const time = (iso: string | null) => (iso === null ? null : drfTime(iso));
 
 /** One token as its owner sees it: never its key or digest. */
 function describe(token: TokenRecord, current: TokenRecord | undefined) {
-  return { id: token.id, name: token.name, created: time(token.created), expiry: time(token.expiry), last_used: time(token.lastUsed), current: token.id === current?.id };
+  return {
+    id: token.id,
+    name: token.name,
+    created: time(token.created),
+    expiry: time(token.expiry),
+    last_used: time(token.lastUsed),
+    current: token.id === current?.id,
+  };
 }
 
 /** `GET /account/tokens/` (our addition): the user's live tokens, one per device in knox's model, oldest first. */

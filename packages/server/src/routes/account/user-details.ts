@@ -44,7 +44,11 @@ export function userDetailsView({ store }: AccountDeps): ViewSpec {
       const values = await validateSome(await request.data(), fields, { partial });
       let updated: UserRecord | undefined;
       try {
-        updated = await store.updateUserDetails(user.id, { username: values.username, firstName: values.first_name, lastName: values.last_name });
+        updated = await store.updateUserDetails(user.id, {
+          username: values.username,
+          firstName: values.first_name,
+          lastName: values.last_name,
+        });
       } catch (error) {
         if (error instanceof UniqueViolation) throw new ValidationError({ username: [USERNAME_TAKEN] });
         throw error;
