@@ -5,6 +5,7 @@ import { referenceSkipReason, startReference } from "../helpers/drf-reference.js
 import { post, registration } from "../helpers/http.js";
 import { spawnServer } from "../helpers/server.js";
 import { tempDir, uniqueName } from "../helpers/temp.js";
+import { waitFor } from "../helpers/wait.js";
 
 // authctl login --name, tokens, tokens revoke, logout --all and status's expiry,
 // through the real binary and the OS keychain, against our server in knox's model,
@@ -98,8 +99,10 @@ describe("authctl's per-device token commands", { skip }, () => {
       assert.equal(login.exitCode, 0, login.stderr);
       assert.match(login.stderr, /; it expires in [12] s \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
       // The state waited for: the server refuses the token (it expired there).
-      let user = await cli(["user"]);
-      for (const deadline = Date.now() + 60_000; user.exitCode === 0 && Date.now() < deadline;) user = await cli(["user"]);
+      const user = await waitFor("the server refusing the token", async () => {
+        const answer = await cli(["user"]);
+        return answer.exitCode !== 0 && answer;
+      });
       assert.equal(user.exitCode, 1, "the documented code for a token the server refuses");
       assert.match(
         user.stderr,

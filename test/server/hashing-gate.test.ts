@@ -7,6 +7,7 @@ import { HashingGate } from "../../packages/server/src/auth/hashing-gate.js";
 import { loadConfig } from "../../packages/server/src/config.js";
 import { ClientGone, ServiceUnavailable } from "../../packages/server/src/errors.js";
 import { clientGone } from "../../packages/server/src/http/client-gone.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** A job the test finishes by hand, so the order of starts is the only thing observed. */
 function deferred() {
@@ -176,12 +177,12 @@ describe("clientGone with the gate over HTTP", () => {
     const sockets: Socket[] = [];
     try {
       sockets.push(send());
-      await until(() => arrived === 1);
+      await waitFor("one request arrived", () => arrived === 1);
       const abandoned = Array.from({ length: 5 }, send);
       sockets.push(...abandoned);
-      await until(() => arrived === 6);
+      await waitFor("six requests arrived", () => arrived === 6);
       for (const socket of abandoned) socket.destroy();
-      await until(() => dropped.length === 5);
+      await waitFor("five dropped", () => dropped.length === 5);
       assert.ok(dropped.every((error) => error instanceof ClientGone));
       blocker.finish();
       const [first] = sockets;
@@ -196,11 +197,6 @@ describe("clientGone with the gate over HTTP", () => {
     }
   });
 });
-
-/** Waits for a state, checking after each turn of the event loop. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 it("reads AUTHCTL_HASH_MAX_WAIT_MS, 3 s by default, and refuses 0", () => {
   assert.equal(loadConfig({}).hashingMaxWaitMs, 3000);
