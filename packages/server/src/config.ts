@@ -477,12 +477,6 @@ type Values = { [K in SettingKey]: z.output<ReturnType<(typeof SETTINGS)[K]["par
 /** Flags as a command-line parser gives them (camelCase), overriding the environment. */
 export type SettingFlags = Partial<Record<SettingKey, string>> & { revokeAllTokens?: boolean };
 
-/** The one flag that is no setting: what to do once, at this start. */
-export const REVOKE_ALL_TOKENS = {
-  flag: "--revoke-all-tokens",
-  description: "start although the key does not open the stored tokens, revoking them all (users log in again)",
-} as const;
-
 /** Where a setting's text comes from: the flag when given, else the variable (PORT after AUTHCTL_PORT), else the default. */
 function source(key: SettingKey, env: NodeJS.ProcessEnv, flags: SettingFlags): { name: string; text: string | undefined } {
   const setting: Setting = SETTINGS[key];
