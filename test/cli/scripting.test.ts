@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -208,6 +208,34 @@ show authctl serve --data-dir ""`;
       assert.ok(!/\u001b|\u0007/.test(result.stderr), "an escape reached the terminal");
     } finally {
       await hostile.close();
+    }
+  });
+
+  it("keeps and prints no time that is not an ISO 8601 time, so a hostile one never reaches the terminal or the config", async () => {
+    // V8's Date.parse takes this (a parenthesized comment), escapes and all.
+    const expiry = "2030-01-01 (\u001b]0;pwned\u0007\u001b[2J)";
+    const listed = [{ id: 1, name: "x", created: expiry, expiry, last_used: expiry, current: true }];
+    const hostile = await startFixedServer((method, path) => {
+      if (method === "OPTIONS") return [200, "application/json", "{}"];
+      if (path === "/account/tokens/") return [200, "application/json", JSON.stringify(listed)];
+      return [200, "application/json", JSON.stringify({ expiry, token: "b".repeat(40) })];
+    });
+    const local = await configDir();
+    try {
+      const result = await runCli(["login", hostile.url, "-u", "ada", "--password-stdin", FILE], {
+        env: { AUTHCTL_CONFIG_DIR: local.path },
+        input: "pw",
+      });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /expires/);
+      assert.ok(!/\u001b|\u0007/.test(result.stderr), "an escape reached the terminal");
+      assert.doesNotMatch(await readFile(join(local.path, "config.json"), "utf8"), /expiry/);
+      const tokens = await runCli(["tokens"], { env: { AUTHCTL_CONFIG_DIR: local.path } });
+      assert.equal(tokens.exitCode, 3, "a token listed without a creation time is not this API's answer");
+      assert.ok(!/\u001b|\u0007/.test(tokens.stdout + tokens.stderr), "an escape reached the terminal");
+    } finally {
+      await hostile.close();
+      await local.remove();
     }
   });
 

@@ -307,16 +307,16 @@ function tokenEndpoint(baseUrl: string, method: string, path: string, answer: An
 
 function serverToken(baseUrl: string, entry: unknown): ServerToken {
   const fields = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
-  const time = (value: unknown) => (typeof value === "string" ? value : null);
-  if (typeof fields.id !== "number" || typeof fields.created !== "string" || typeof fields.current !== "boolean") {
+  const created = isoTime(fields.created);
+  if (typeof fields.id !== "number" || created === null || typeof fields.current !== "boolean") {
     throw new ServerUnreachable(`unexpected answer from ${baseUrl}${TOKENS_PATH}: a token without id, created or current`);
   }
   return {
     id: fields.id,
     name: typeof fields.name === "string" ? sanitizeLine(fields.name) : "",
-    created: fields.created,
-    expiry: time(fields.expiry),
-    lastUsed: time(fields.last_used),
+    created,
+    expiry: isoTime(fields.expiry),
+    lastUsed: isoTime(fields.last_used),
     current: fields.current,
   };
 }
@@ -355,10 +355,18 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** An ISO 8601 time as DRF and knox write one: nothing else is kept or printed (Date.parse alone lets through text a terminal obeys). */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$/;
+
+/** A time the server gave, when it is one; null for anything else. */
+function isoTime(value: unknown): string | null {
+  return typeof value === "string" && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)) ? value : null;
+}
+
 /** The token and, when the server gave a well-formed one, its expiry. */
 function issued(body: { token: string }): Issued {
-  const { expiry } = body as { expiry?: unknown };
-  return typeof expiry === "string" && !Number.isNaN(Date.parse(expiry)) ? { token: body.token, expiry } : { token: body.token };
+  const expiry = isoTime((body as { expiry?: unknown }).expiry);
+  return expiry === null ? { token: body.token } : { token: body.token, expiry };
 }
 
 function hasStrings<K extends string>(body: unknown, ...keys: K[]): body is Record<K, string> {
