@@ -32,12 +32,19 @@ export function streamLogger(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   };
 }
 
+/** How long a line may wait to be written with the ones after it. */
+export const LOG_BATCH_MS = 50;
+/** Pending text beyond which it is written at once, whatever its age. */
+const LOG_BATCH_BYTES = 64 * 1024;
+
 /**
  * The server's logger: the same lines as `streamLogger`, written through
  * pino's asynchronous destination (sonic-boom) so a request never waits on a
- * write to a pipe or file. The lines of one turn of the event loop go out in
- * one write, at the end of that turn: under load a write per request cost as
- * much as the rest of a token check. `flush` drains it; call it before exiting.
+ * write to a pipe or file. Lines are gathered for up to LOG_BATCH_MS and
+ * written together: under load a write per request (or per turn of the event
+ * loop) cost as much as the whole token check, each one a handoff to libuv's
+ * thread pool on the same core. An error line goes out at once, after the
+ * lines before it. `flush` drains everything; call it before exiting.
  */
 export function fastLogger(outFd = 1, errFd = 2): Logger {
   const out = batched(pino.destination({ dest: outFd, sync: false }));
@@ -48,7 +55,8 @@ export function fastLogger(outFd = 1, errFd = 2): Logger {
       out.write(`${stamp()} ${line}\n`);
     },
     error: (line) => {
-      err.write(`${stamp()} ERROR ${line}\n`);
+      if (err !== out) out.writeNow("");
+      err.writeNow(`${stamp()} ERROR ${line}\n`);
     },
     flush: async () => {
       await Promise.all(err === out ? [out.flush()] : [out.flush(), err.flush()]);
@@ -58,18 +66,27 @@ export function fastLogger(outFd = 1, errFd = 2): Logger {
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/** Text for `destination`, gathered over the current turn of the event loop and written at its end. */
-function batched(destination: Destination): { write(text: string): void; flush(): Promise<void> } {
+/** Text for `destination`, gathered for up to LOG_BATCH_MS (or LOG_BATCH_BYTES) and written in one piece. */
+function batched(destination: Destination): { write(text: string): void; writeNow(text: string): void; flush(): Promise<void> } {
   let pending = "";
+  let timer: NodeJS.Timeout | undefined;
   const writePending = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (pending === "") return;
     destination.write(pending);
     pending = "";
   };
   return {
     write: (text) => {
-      if (pending === "") setImmediate(writePending);
       pending += text;
+      if (pending.length >= LOG_BATCH_BYTES) writePending();
+      // Kept alive for it (a process ending on its own still writes its last lines), 50 ms at most.
+      else timer ??= setTimeout(writePending, LOG_BATCH_MS);
+    },
+    writeNow: (text) => {
+      pending += text;
+      writePending();
     },
     flush: () => {
       writePending();

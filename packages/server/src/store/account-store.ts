@@ -2,6 +2,7 @@ import type { SealedToken } from "../auth/tokens.js";
 import type { Database } from "./database.js";
 import { lockKeys } from "./dialect.js";
 import * as q from "./queries.js";
+import { TokenOwnerCache } from "./token-owner-cache.js";
 import type { NewToken, NewUser, Store, StoredToken, TokenOwner, TokenRecord, UserDetails, UserRecord } from "./store.js";
 
 /** /healthz asks whether a read and a write could start now; it must answer fast, so it waits less than a request would. */
@@ -9,7 +10,12 @@ const HEALTH_LOCK_TIMEOUT_MS = 250;
 
 /** The request path's Store, on the one data layer: each method is a query (or a transaction) of queries.ts. */
 export class AccountStore implements Store {
-  constructor(readonly database: Database) {}
+  /** SQLite only: PostgreSQL has no cheap way to tell that another instance wrote, so every check reads. */
+  private readonly owners: TokenOwnerCache | undefined;
+
+  constructor(readonly database: Database) {
+    this.owners = database.changeMark && new TokenOwnerCache(database.changeMark);
+  }
 
   usernameTaken(username: string): Promise<boolean> {
     return this.database.run((conn) => q.usernameTaken(conn, username));
@@ -43,7 +49,8 @@ export class AccountStore implements Store {
   }
 
   findTokenByDigest(digest: string): Promise<TokenOwner | undefined> {
-    return this.database.run((conn) => q.tokenOwnerByDigest(conn, digest));
+    const read = () => this.database.run((conn) => q.tokenOwnerByDigest(conn, digest));
+    return this.owners ? this.owners.find(digest, read) : read();
   }
 
   getOrCreateToken(userId: number, create: () => NewToken): Promise<StoredToken> {

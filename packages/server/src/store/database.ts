@@ -51,6 +51,8 @@ export class Database implements Conn {
     private readonly probe: (timeoutMs: number) => Promise<void>,
     private readonly translate: (error: unknown) => unknown,
     readonly firstRow?: <R>(sql: string, parameters: readonly unknown[]) => Promise<R | undefined>,
+    /** SQLite: moves whenever the database may have changed (AuthctlSqliteDriver.changeMark); PostgreSQL has none. */
+    readonly changeMark?: () => number | undefined,
   ) {}
 
   /** Runs `work` (one or more independent statements), translating failures. */
@@ -181,6 +183,7 @@ async function openSqlite(
     (timeoutMs) => driver.probeWrite(timeoutMs),
     translateSqliteError,
     (text, parameters) => driver.firstRow(text, parameters),
+    () => driver.changeMark(),
   );
   try {
     if (config.migrate) await migrate(db, "sqlite");

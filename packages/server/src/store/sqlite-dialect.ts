@@ -87,9 +87,14 @@ class Connection implements DatabaseConnection {
     const statement = this.prepare(query.sql);
     const parameters = query.parameters.map(bindable);
     return this.driver.retryWhileBusy(() => {
-      if (statement.reader) return { rows: statement.all(parameters) as R[] };
-      const { changes, lastInsertRowid } = statement.run(parameters);
-      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      try {
+        if (statement.reader) return { rows: statement.all(parameters) as R[] };
+        const { changes, lastInsertRowid } = statement.run(parameters);
+        return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      } finally {
+        // `readonly`, not `reader`: an INSERT … RETURNING reads and writes.
+        if (!statement.readonly) this.driver.noteWrite();
+      }
     });
   }
 
@@ -118,6 +123,10 @@ export class AuthctlSqliteDriver implements Driver {
   private readonly autocommit: Connection;
   private readonly transactional: Connection;
   private lockTimeoutMs: number;
+  /** See changeMark. */
+  private epoch = 0;
+  private dataVersion: unknown;
+  private readonly dataVersionStatement: BetterSqlite3.Statement;
   /** Chains transactions: the second connection serves one at a time. */
   private transactionQueue: Promise<void> = Promise.resolve();
   private releaseTransaction: (() => void) | undefined;
@@ -126,6 +135,33 @@ export class AuthctlSqliteDriver implements Driver {
     this.autocommit = new Connection(options.database, this);
     this.transactional = new Connection(options.transactionDatabase, this);
     this.lockTimeoutMs = options.lockTimeoutMs;
+    this.dataVersionStatement = options.database.prepare("PRAGMA data_version").pluck();
+  }
+
+  /**
+   * A number that moves whenever the database may have changed since it last
+   * answered: SQLite's `PRAGMA data_version` on the autocommit connection
+   * moves at every commit of any other connection (this process's transaction
+   * connection, other handles, other processes), and `noteWrite` counts this
+   * process's own writes. Undefined when it cannot be read now (a lock held
+   * during recovery): the caller then reads the database itself.
+   */
+  changeMark(): number | undefined {
+    let version: unknown;
+    try {
+      version = this.dataVersionStatement.get();
+    } catch {
+      return undefined;
+    }
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.epoch++;
+    }
+    return this.epoch;
+  }
+
+  noteWrite(): void {
+    this.epoch++;
   }
 
   async init(): Promise<void> {}
