@@ -25,6 +25,8 @@ export interface Load {
   threads?: number;
   /** Cores the generator is pinned to (taskset -c), unless unset. */
   cores?: string;
+  /** Every request presents a token nobody has (`Authorization: Token <random>`), as a flood of guesses would. */
+  randomTokens?: boolean;
 }
 
 export interface Measured {
@@ -91,6 +93,15 @@ async function withWrk(wrk: string, load: Load, status: number): Promise<Measure
   const lines = [`wrk.method = ${lua(load.method ?? "GET")}`];
   if (load.body !== undefined) lines.push(`wrk.body = ${lua(load.body)}`);
   for (const [name, value] of Object.entries(load.headers ?? {})) lines.push(`wrk.headers[${lua(name)}] = ${lua(value)}`);
+  if (load.randomTokens === true) {
+    lines.push(
+      // 40 hex digits (a DRF key's shape), new for every request.
+      "request = function()",
+      '  wrk.headers["Authorization"] = string.format("Token %08x%08x%08x%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))',
+      "  return wrk.format()",
+      "end",
+    );
+  }
   writeFileSync(script, `${lines.join("\n")}\n`);
   const args = [
     "-t",
@@ -122,6 +133,8 @@ async function withWrk(wrk: string, load: Load, status: number): Promise<Measure
 async function withAutocannon(load: Load, status: number): Promise<Measured> {
   const args = [AUTOCANNON, "-c", String(load.connections), "-d", String(load.seconds), "-m", load.method ?? "GET", "-j"];
   for (const [name, value] of Object.entries(load.headers ?? {})) args.push("-H", `${name}=${value}`);
+  // autocannon puts a random id where [<id>] is written.
+  if (load.randomTokens === true) args.push("-I", "-H", "authorization=Token [<id>]");
   if (load.body !== undefined) args.push("-b", load.body);
   if (load.rate !== undefined) args.push("-R", String(load.rate));
   args.push(load.url);

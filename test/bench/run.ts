@@ -159,12 +159,13 @@ const meLoad =
     seconds: SECONDS,
     ...extra,
   });
+/** One unknown token over and over (a client holding a revoked token), or (`randomTokens`) a new one each time (guesses). */
 const logoutLoad =
-  (place: Placement): LoadOf =>
+  (place: Placement, randomTokens = false): LoadOf =>
   (url) => ({
     url: `${url}/account/logout/`,
     method: "POST",
-    headers: { authorization: UNKNOWN_TOKEN },
+    ...(randomTokens ? { randomTokens } : { headers: { authorization: UNKNOWN_TOKEN } }),
     connections: place.connections,
     threads: place.threads,
     cores: place.generatorCores,
@@ -357,7 +358,8 @@ async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
     ]);
     const loads = [
       ["GET /account/me/", (url: string) => meLoad(tokens.get(url) ?? "", PER_CORE)(url), 200, "req/s"],
-      ["POST /account/logout/ 401", logoutLoad(PER_CORE), 401, "req/s"],
+      // A new token each time: every one an index lookup that finds nothing (the same one again would be answered from memory).
+      ["POST /account/logout/ 401 (a new unknown token each time)", logoutLoad(PER_CORE, true), 401, "req/s"],
       ["POST /account/login/", loginLoad(PER_CORE), 200, "logins/s"],
     ] as const;
     const rows: Row[] = [];
