@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const load = createRequire(import.meta.url);
@@ -29,9 +29,11 @@ export class KeychainUnavailable extends Error {
   }
 }
 
-// Run from source (tests) the child is TypeScript too, loaded through tsx.
-const CHILD = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./keychain-child.ts" : "./keychain-child.js", import.meta.url));
-const CHILD_ARGS = import.meta.url.endsWith(".ts") ? ["--import", "tsx", CHILD] : [CHILD];
+// The child sits beside this code and is built the same way: the bundle's keychain-child.cjs next to
+// the CLI's bundle, or, run from source (tests), keychain-child.ts, loaded through tsx.
+const HERE = fileURLToPath(import.meta.url);
+const CHILD = join(dirname(HERE), `keychain-child${extname(HERE)}`);
+const CHILD_ARGS = HERE.endsWith(".ts") ? ["--import", "tsx", CHILD] : [CHILD];
 
 /**
  * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential
