@@ -15,9 +15,9 @@ interface Manifest {
 }
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
 
-/** What a tarball may hold: its manifest, README, LICENSE and compiled JavaScript (the server: its password list too). */
+/** What a tarball may hold: its manifest, README, LICENSE and compiled JavaScript (the CLI's is CommonJS; the server: its password list too). */
 function assertShipsOnlyWhatRuns(files: string[], extra: RegExp[] = []): void {
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^dist\/.+\.js$/, ...extra];
+  const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^dist\/.+\.c?js$/, ...extra];
   const stray = files.filter((file) => !allowed.some((pattern) => pattern.test(file)));
   assert.deepEqual(stray, [], "no maps, declarations, sources or tests");
   for (const required of ["package.json", "README.md", "LICENSE"]) assert.ok(files.includes(required), required);
