@@ -28,16 +28,24 @@ export interface ContextOptions extends OutputStreams {
 }
 
 export async function createContext(options: ContextOptions): Promise<Context> {
-  const { env, stdin } = options;
+  const { env } = options;
   const dir = configDir(env);
   const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
   return {
     api: createApi(apiOptions(env)),
     tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),
-    prompter: terminalPrompter({ input: stdin, output: options.stderr }),
+    // stdin is read only when a command uses it (see main.ts).
+    prompter: terminalPrompter({
+      get input() {
+        return options.stdin;
+      },
+      output: options.stderr,
+    }),
     out: await createOutput(options, options.json, options.color && !env.NO_COLOR),
     env,
-    stdin,
+    get stdin() {
+      return options.stdin;
+    },
   };
 }
 

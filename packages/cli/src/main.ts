@@ -29,7 +29,10 @@ if (argv.length === 1 && isVersionFlag(argv[0] ?? "")) {
 async function runCommand(): Promise<void> {
   const { run } = await import("./program.js");
   process.exitCode = await run(argv, {
-    stdin: process.stdin,
+    // process.stdin is made on first use, which takes a few ms (a stream; at a terminal, tty and net too): most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -31,7 +31,8 @@ interface PromptStreams {
  * the flag that provides it. Ctrl-C cancels with exit code 130.
  */
 export function terminalPrompter(streams: PromptStreams): Prompter {
-  const context = { input: streams.input, output: streams.output, clearPromptOnDone: false };
+  // streams.input is read at the first prompt, not before (see main.ts).
+  const context = () => ({ input: streams.input, output: streams.output, clearPromptOnDone: false });
   const ensureTerminal = (flag: string) => {
     if (!streams.input.isTTY) throw new UsageError(`${flag} is required when not running in a terminal`);
   };
@@ -40,17 +41,17 @@ export function terminalPrompter(streams: PromptStreams): Prompter {
       ensureTerminal(flag);
       const { default: input } = await import("@inquirer/input");
       const validate = async (value: string) => (value.trim() === "" ? "required" : ((await options.check?.(value)) ?? true));
-      return cancellable(() => input({ message, default: options.default, required: true, validate }, context));
+      return cancellable(() => input({ message, default: options.default, required: true, validate }, context()));
     },
     async secret(message, flag) {
       ensureTerminal(flag);
       const { default: password } = await import("@inquirer/password");
-      return cancellable(() => password({ message, mask: "*", validate: (value) => value !== "" || "required" }, context));
+      return cancellable(() => password({ message, mask: "*", validate: (value) => value !== "" || "required" }, context()));
     },
     async choose(message, choices, flag) {
       ensureTerminal(flag);
       const { default: select } = await import("@inquirer/select");
-      return cancellable(() => select({ message, choices }, context));
+      return cancellable(() => select({ message, choices }, context()));
     },
   };
 }

@@ -3,13 +3,12 @@ import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const load = createRequire(import.meta.url);
 type ChildProcessModule = typeof import("node:child_process");
 let childProcess: ChildProcessModule | undefined;
 
 /** The keychain's child; node:child_process (with net, dgram and more behind it) loads at the first call: most runs never make one. */
 function spawnChild(env: NodeJS.ProcessEnv) {
-  childProcess ??= load("node:child_process") as ChildProcessModule;
+  childProcess ??= createRequire(import.meta.url)("node:child_process") as ChildProcessModule;
   return childProcess.spawn(process.execPath, CHILD_ARGS, { env, stdio: ["pipe", "pipe", "ignore"] });
 }
 
