@@ -9,9 +9,9 @@
 // 1. esbuild bundles src as ES modules with splitting (esbuild splits only ES module output): each dynamic import() (what
 //    the CLI loads on use: commander, zod, the prompts, each command's code) starts a chunk, and every module is in
 //    exactly one chunk, so there is one of each class for instanceof.
-// 2. Each file becomes CommonJS: static imports become require(), and an import() of one of our chunks a require() on the
-//    next tick. Packages left out of the bundle keep their import() unless they are CommonJS (@authctl/server is an ES
-//    module, which Node 20's require() cannot load).
+// 2. Each file becomes CommonJS: static imports become require(), and an import() of one of our chunks, of a Node built-in
+//    or of a CommonJS package left out of the bundle a require() on the next tick. Only @authctl/server keeps its import()
+//    (an ES module, which Node 20's require() cannot load); the build fails on any other import() left.
 // 3. The chunks that are mostly our own code go into one file, app.cjs, each a function run on its first require as a
 //    file of its own would be, but with one file to find, read and compile. main.cjs and the little it imports stay apart,
 //    for `--version`; chunks that are mostly a package (commander, zod, chalk, the prompts, csv-parse...) stay files of
@@ -28,8 +28,8 @@ const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"
 // Not bundled, loaded from node_modules at run time: the keychain binding (native), the server (an optional peer, for
 // `serve` and `admin`), and undici (large; only commands that reach a server load it).
 const external = ["@napi-rs/keyring", "@authctl/server", "undici"];
-/** Of those, the CommonJS ones: their import() becomes a require(). */
-const commonJsExternals = ["undici"];
+/** Of those, the ES modules: the only import() left in dist/, each starting the ESM loader when it runs; the others are CommonJS. */
+const esModuleExternals = ["@authctl/server"];
 const ENTRY = "main.cjs";
 const ENTRIES = [ENTRY, "keychain-child.cjs"];
 const APP = "app.cjs";
@@ -87,8 +87,14 @@ const app = new Set(
     .map(([name]) => name),
 );
 
-/** import() of one of our chunks (./name-HASH.cjs) or of a CommonJS external. */
-const requirable = new RegExp(String.raw`\bimport\((["'])(\./[\w.-]+\.cjs|${commonJsExternals.join("|")})\1\)`, "g");
+/** The externals that are CommonJS, as patterns. */
+const commonJsExternals = external
+  .filter((name) => !esModuleExternals.includes(name))
+  .map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+/** import() of what require() loads as well: one of our chunks (./name-HASH.cjs), a Node built-in (node:fs), a CommonJS external. */
+const requirable = new RegExp(String.raw`\bimport\((["'])(\./[\w.-]+\.cjs|node:[\w/]+|${commonJsExternals.join("|")})\1\)`, "g");
+/** An import() left in the output, and what it imports. */
+const dynamicImport = /\bimport\(\s*(?:(["'])([^"']*)\1)?/g;
 
 /** Step 2: one ES module file as CommonJS, in strict mode as it was; its hashbang, if any, apart. */
 async function toCommonJs(name, text) {
@@ -100,7 +106,11 @@ async function toCommonJs(name, text) {
     sourcefile: name,
     logLevel: "warning",
   });
-  if (/\bimport\((["'])\.\.?\//.test(cjs)) throw new Error(`${name}: an import() of a relative path is left that is not one of our chunks`);
+  for (const [, , id] of cjs.matchAll(dynamicImport)) {
+    if (!esModuleExternals.some((external) => id === external || id?.startsWith(`${external}/`))) {
+      throw new Error(`${name}: import(${id ?? "…"}) would start Node's ESM loader: require() it, or list it in esModuleExternals`);
+    }
+  }
   const hashbang = /^#!.*\n/.exec(cjs)?.[0] ?? "";
   let body = cjs.slice(hashbang.length);
   if (body.includes("__import_meta_url")) body = `var __import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${body}`;
