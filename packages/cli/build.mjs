@@ -45,8 +45,8 @@ const esm = await build({
   platform: "node",
   target: "node20.9",
   external,
-  // The version is written in rather than read from package.json at start; import.meta.url is declared in step 2.
-  define: { AUTHCTL_VERSION: JSON.stringify(version), "import.meta.url": "__import_meta_url" },
+  // The version is written in rather than read from package.json at start; import.meta is declared in step 2.
+  define: { AUTHCTL_VERSION: JSON.stringify(version), "import.meta": "__import_meta" },
   // Folds what the version makes dead (version.ts's reading of package.json); names stay as written, for stack traces.
   minifySyntax: true,
   metafile: true,
@@ -113,7 +113,10 @@ async function toCommonJs(name, text) {
   }
   const hashbang = /^#!.*\n/.exec(cjs)?.[0] ?? "";
   let body = cjs.slice(hashbang.length);
-  if (body.includes("__import_meta_url")) body = `var __import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${body}`;
+  // import.meta.url as this file's URL, made when read (the keychain only reads it at its first call).
+  if (body.includes("__import_meta")) {
+    body = `var __import_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };\n${body}`;
+  }
   return { hashbang, body };
 }
 

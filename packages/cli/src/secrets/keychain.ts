@@ -1,15 +1,18 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-type ChildProcessModule = typeof import("node:child_process");
-let childProcess: ChildProcessModule | undefined;
-
-/** The keychain's child; node:child_process (with net, dgram and more behind it) loads at the first call: most runs never make one. */
-function spawnChild(env: NodeJS.ProcessEnv) {
-  childProcess ??= createRequire(import.meta.url)("node:child_process") as ChildProcessModule;
-  return childProcess.spawn(process.execPath, CHILD_ARGS, { env, stdio: ["pipe", "pipe", "ignore"] });
+/**
+ * The keychain's child. node:child_process (with net, dgram and more behind it) loads at the first call, and the
+ * child's path is worked out then: most runs never make one.
+ */
+async function spawnChild(env: NodeJS.ProcessEnv) {
+  const { spawn } = await import("node:child_process");
+  // The child sits beside this code and is built the same way: the bundle's keychain-child.cjs next to
+  // the CLI's bundle, or, run from source (tests), keychain-child.ts, loaded through tsx.
+  const here = fileURLToPath(import.meta.url);
+  const child = join(dirname(here), `keychain-child${extname(here)}`);
+  return spawn(process.execPath, here.endsWith(".ts") ? ["--import", "tsx", child] : [child], { env, stdio: ["pipe", "pipe", "ignore"] });
 }
 
 /** A place for secrets, keyed like keytar: service and account. */
@@ -27,12 +30,6 @@ export class KeychainUnavailable extends Error {
     this.name = "KeychainUnavailable";
   }
 }
-
-// The child sits beside this code and is built the same way: the bundle's keychain-child.cjs next to
-// the CLI's bundle, or, run from source (tests), keychain-child.ts, loaded through tsx.
-const HERE = fileURLToPath(import.meta.url);
-const CHILD = join(dirname(HERE), `keychain-child${extname(HERE)}`);
-const CHILD_ARGS = HERE.endsWith(".ts") ? ["--import", "tsx", CHILD] : [CHILD];
 
 /**
  * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential
@@ -63,11 +60,11 @@ export class OsKeychain implements Keychain {
     return (await this.run({ op: "delete", service, account })) === true;
   }
 
-  private run(request: { op: string; service: string; account: string; secret?: string }): Promise<string | boolean | null> {
+  private async run(request: { op: string; service: string; account: string; secret?: string }): Promise<string | boolean | null> {
     const missing = missingSessionBus(this.env);
-    if (missing) return Promise.reject(new KeychainUnavailable(missing));
-    if (this.hung) return Promise.reject(this.hung);
-    const child = spawnChild(this.env);
+    if (missing) throw new KeychainUnavailable(missing);
+    if (this.hung) throw this.hung;
+    const child = await spawnChild(this.env);
     return new Promise((resolve, reject) => {
       let output = "";
       let settled = false;
