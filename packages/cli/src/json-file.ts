@@ -1,8 +1,16 @@
-import { constants } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+import { close, constants, fstat, mkdir, open, readFile } from "node:fs";
 import { dirname } from "node:path";
+import { promisify } from "node:util";
 import type { ZodType, ZodTypeDef } from "zod";
 import { StorageFailed } from "./errors.js";
+
+// fs's own functions, not node:fs/promises: loading that (file watchers and readline come with it) would add a few ms to
+// every run that reads its config.
+const openFile = promisify(open);
+const statFile = promisify(fstat);
+const readText = promisify(readFile);
+const closeFile = promisify(close);
+const makeDirectory = promisify(mkdir);
 
 /** What a file is, for messages: "config file" holds no secrets, "credentials file" does. */
 export interface JsonFileKind {
@@ -39,10 +47,10 @@ export async function readJsonFile<T>(
 }
 
 async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | undefined> {
-  let handle;
+  let fd: number;
   try {
     // O_NOFOLLOW: a link planted in the config dir must not redirect reads or writes.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = await openFile(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
@@ -55,7 +63,7 @@ async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | u
     throw new StorageFailed(`cannot read ${path}: ${code ?? (error as Error).message}`);
   }
   try {
-    const info = await handle.stat();
+    const info = await statFile(fd);
     if (!info.isFile()) throw new StorageFailed(`${path} is not a regular file`, kind.fixHint);
     if ((info.mode & 0o022) !== 0) {
       throw new StorageFailed(
@@ -63,16 +71,16 @@ async function readOwnFile(path: string, kind: JsonFileKind): Promise<string | u
         `check its contents, then run: chmod 600 ${path}`,
       );
     }
-    return await handle.readFile("utf8");
+    return await readText(fd, "utf8");
   } finally {
-    await handle.close();
+    await closeFile(fd);
   }
 }
 
 /** Replaces the file atomically (temp file + rename), 0600 in a 0700 directory. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeDirectory(dirname(path), { recursive: true, mode: 0o700 });
     // Loaded on first write: commands that only read (status, token) start faster.
     const { default: writeFileAtomic } = await import("write-file-atomic");
     await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
@@ -115,7 +123,7 @@ export async function withFileLock<T>(path: string, change: () => Promise<T>, op
   };
   let release: () => Promise<void>;
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeDirectory(dirname(path), { recursive: true, mode: 0o700 });
     release = await lockfile.lock(path, { ...settings, retries: options.onWait ? 0 : LOCK_RETRIES }).catch((error: unknown) => {
       if (!options.onWait || (error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
       options.onWait();
