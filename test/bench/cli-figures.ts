@@ -95,7 +95,7 @@ export async function bulkProvisioningRow(): Promise<Row> {
     rate,
     login,
     "accounts/s",
-    atLeast(0.9),
+    atLeast(0.8),
     `one server process, bcrypt cost ${cost}`,
   );
 }
