@@ -3,7 +3,7 @@
 //
 // Why: Node 20 runs an ES module entry through its ESM loader, which costs a few ms to start before any code runs, and
 // more on a busy machine since it reads every module through the thread pool; a CommonJS entry never starts it. And each
-// module file costs its own resolve, read and compile: `authctl status` used to load about 25.
+// module file costs its own resolve, read and compile: `authctl status` used to load about 25 modules, now a few chunks.
 //
 // How:
 // 1. esbuild bundles src as ES modules with splitting (esbuild splits only ES module output): each dynamic import() (what
@@ -12,10 +12,6 @@
 // 2. Each file becomes CommonJS: static imports become require(), and an import() of one of our chunks, of a Node built-in
 //    or of a CommonJS package left out of the bundle a require() on the next tick. Only @authctl/server keeps its import()
 //    (an ES module, which Node 20's require() cannot load); the build fails on any other import() left.
-// 3. The chunks that are mostly our own code go into one file, app.cjs, each a function run on its first require as a
-//    file of its own would be, but with one file to find, read and compile. main.cjs and the little it imports stay apart,
-//    for `--version`; chunks that are mostly a package (commander, zod, chalk, the prompts, csv-parse...) stay files of
-//    their own, loaded by the commands that use them.
 import { build, transform } from "esbuild";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -31,8 +27,6 @@ const external = ["@napi-rs/keyring", "@authctl/server", "undici"];
 /** Of those, the ES modules: the only import() left in dist/, each starting the ESM loader when it runs; the others are CommonJS. */
 const esModuleExternals = ["@authctl/server"];
 const ENTRY = "main.cjs";
-const ENTRIES = [ENTRY, "keychain-child.cjs"];
-const APP = "app.cjs";
 
 const esm = await build({
   absWorkingDir: root,
@@ -49,43 +43,9 @@ const esm = await build({
   define: { AUTHCTL_VERSION: JSON.stringify(version), "import.meta": "__import_meta" },
   // Folds what the version makes dead (version.ts's reading of package.json); names stay as written, for stack traces.
   minifySyntax: true,
-  metafile: true,
   write: false,
   logLevel: "warning",
 });
-
-/** Output file name → its metafile entry. */
-const outputs = new Map(Object.entries(esm.metafile.outputs).map(([path, output]) => [basename(path), output]));
-
-/** The files `name` imports statically (not import()), its own chunks only. */
-const staticImports = (name) =>
-  outputs
-    .get(name)
-    .imports.filter((entry) => entry.kind === "import-statement" && !entry.external)
-    .map((entry) => basename(entry.path));
-
-/** main.cjs and everything it imports statically: what `--version` loads. */
-const boot = new Set([ENTRY]);
-for (const name of boot) for (const imported of staticImports(name)) boot.add(imported);
-
-/**
- * What goes into app.cjs: every chunk but the entry points and what main.cjs loads, unless it holds more than a few KB of
- * packages' code and more of it than of ours (commander, zod, chalk, the prompts, register --from's csv-parse...).
- */
-const app = new Set(
-  [...outputs]
-    .filter(([name]) => !boot.has(name) && !ENTRIES.includes(name))
-    .filter(([, output]) => {
-      let ours = 0;
-      let packages = 0;
-      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-        if (input.includes("node_modules/")) packages += bytesInOutput;
-        else ours += bytesInOutput;
-      }
-      return packages <= 4096 || ours >= packages;
-    })
-    .map(([name]) => name),
-);
 
 /** The externals that are CommonJS, as patterns. */
 const commonJsExternals = external
@@ -120,45 +80,11 @@ async function toCommonJs(name, text) {
   return { hashbang, body };
 }
 
-/** A require() of a chunk that lives in app.cjs, from outside it, asks app.cjs. */
-function requireFromApp(body) {
-  return body.replace(/\brequire\((["'])\.\/([\w.-]+\.cjs)\1\)/g, (call, quote, name) =>
-    app.has(name) ? `require(${quote}./${APP}${quote})(${quote}./${name}${quote})` : call,
-  );
-}
-
 const converted = new Map(
   await Promise.all(esm.outputFiles.map(async ({ path, text }) => [basename(path), await toCommonJs(basename(path), text)])),
 );
 
-/** app.cjs: each chunk a function of (module, exports, require), run once, on its first require as a file would be. */
-function appFile() {
-  const chunks = [...app].sort().map((name) => `${JSON.stringify(`./${name}`)}(module, exports, require) {\n${converted.get(name).body}}`);
-  return `"use strict";
-// The CLI's own chunks (packages/cli/build.mjs): each runs on its first require, as a file of its own would.
-const chunks = {
-${chunks.join(",\n")}
-};
-const loaded = new Map();
-function load(id) {
-  if (!Object.hasOwn(chunks, id)) return require(id);
-  let chunk = loaded.get(id);
-  if (chunk === undefined) {
-    chunk = { exports: {} };
-    loaded.set(id, chunk);
-    chunks[id].call(chunk.exports, chunk, chunk.exports, load);
-  }
-  return chunk.exports;
-}
-module.exports = load;
-`;
-}
-
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
-const files = [[APP, appFile()]];
-for (const [name, { hashbang, body }] of converted) {
-  if (!app.has(name)) files.push([name, `${hashbang}"use strict";\n${requireFromApp(body)}`]);
-}
-await Promise.all(files.map(([name, text]) => writeFile(join(outdir, name), text)));
+await Promise.all([...converted].map(([name, { hashbang, body }]) => writeFile(join(outdir, name), `${hashbang}"use strict";\n${body}`)));
 await chmod(join(outdir, ENTRY), 0o755);
