@@ -33,7 +33,7 @@ export function streamLogger(out: NodeJS.WritableStream, err: NodeJS.WritableStr
 }
 
 /** How long a line may wait to be written with the ones after it. */
-export const LOG_BATCH_MS = 50;
+const LOG_BATCH_MS = 50;
 /** Pending text beyond which it is written at once, whatever its age. */
 const LOG_BATCH_BYTES = 64 * 1024;
 
