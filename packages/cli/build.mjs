@@ -13,7 +13,7 @@
 //    or of a CommonJS package left out of the bundle a require() on the next tick. Only @authctl/server keeps its import()
 //    (an ES module, which Node 20's require() cannot load); the build fails on any other import() left.
 import { build, transform } from "esbuild";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,11 +26,14 @@ const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"
 const external = ["@napi-rs/keyring", "@authctl/server", "undici"];
 /** Of those, the ES modules: the only import() left in dist/, each starting the ESM loader when it runs; the others are CommonJS. */
 const esModuleExternals = ["@authctl/server"];
+const entryPoints = { main: "src/main.ts", "keychain-child": "src/secrets/keychain-child.ts" };
+/** The bin, and the files named after an entry point rather than by hash, each written after the chunks it requires. */
 const ENTRY = "main.cjs";
+const entries = new Set(Object.keys(entryPoints).map((name) => `${name}.cjs`));
 
 const esm = await build({
   absWorkingDir: root,
-  entryPoints: { main: "src/main.ts", "keychain-child": "src/secrets/keychain-child.ts" },
+  entryPoints,
   outdir,
   outExtension: { ".js": ".cjs" },
   bundle: true,
@@ -84,7 +87,23 @@ const converted = new Map(
   await Promise.all(esm.outputFiles.map(async ({ path, text }) => [basename(path), await toCommonJs(basename(path), text)])),
 );
 
-await rm(outdir, { recursive: true, force: true });
+// Step 3: into dist/ without a moment where a file that a running `authctl` may require() is missing or half written (the
+// tests run the CLI while `npm start` rebuilds): each file is replaced by a rename, and only if it changed; the chunks
+// before the entries that require them; the files of the previous build that are no longer made, last.
 await mkdir(outdir, { recursive: true });
-await Promise.all([...converted].map(([name, { hashbang, body }]) => writeFile(join(outdir, name), `${hashbang}"use strict";\n${body}`)));
-await chmod(join(outdir, ENTRY), 0o755);
+const previous = new Set(await readdir(outdir));
+const order = [...converted.keys()].sort((a, b) => Number(entries.has(a)) - Number(entries.has(b)));
+for (const name of order) {
+  const { hashbang, body } = converted.get(name);
+  const text = `${hashbang}"use strict";\n${body}`;
+  const path = join(outdir, name);
+  const mode = name === ENTRY ? 0o755 : 0o644;
+  if (previous.has(name) && (await readFile(path, "utf8")) === text && ((await stat(path)).mode & 0o777) === mode) continue;
+  const temporary = join(outdir, `.${name}.${process.pid}.tmp`);
+  await writeFile(temporary, text, { mode });
+  await chmod(temporary, mode);
+  await rename(temporary, path);
+}
+await Promise.all(
+  [...previous].filter((name) => !converted.has(name)).map((name) => rm(join(outdir, name), { recursive: true, force: true })),
+);
