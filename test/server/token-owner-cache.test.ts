@@ -113,13 +113,39 @@ describe("TokenOwnerCache", () => {
     let mark = 1;
     const cache = new TokenOwnerCache(() => mark);
     let answer!: (owner: TokenOwner) => void;
-    const reading = cache.find("d", () => new Promise((resolve) => (answer = resolve)));
+    let readStarted!: () => void;
+    const started = new Promise<void>((resolve) => (readStarted = resolve));
+    const reading = cache.find("d", () => {
+      readStarted();
+      return new Promise((resolve) => (answer = resolve));
+    });
+    await started;
     // The write lands, and another check takes the new mark, before the first read's answer is taken up.
     mark = 2;
     await cache.find("other", () => Promise.resolve(undefined));
     answer(owner("before the write"));
     assert.equal((await reading)?.user.username, "before the write");
     assert.equal((await cache.find("d", () => Promise.resolve(owner("after the write"))))?.user.username, "after the write");
+  });
+
+  it("asks for the mark once for the lookups of a turn, after all of them began: a commit just before is seen", async () => {
+    let mark = 1;
+    let asked = 0;
+    const cache = new TokenOwnerCache(() => {
+      asked++;
+      return mark;
+    });
+    await cache.find("d", () => Promise.resolve(owner("before the commit")));
+    asked = 0;
+    const lookups = ["d", "d", "d"].map((digest) => cache.find(digest, () => Promise.resolve(owner("after the commit"))));
+    // A commit lands after the requests arrived, before the turn's I/O is done: their answers must see it.
+    mark = 2;
+    const owners = await Promise.all(lookups);
+    assert.deepEqual(
+      owners.map((found) => found?.user.username),
+      ["after the commit", "after the commit", "after the commit"],
+    );
+    assert.equal(asked, 1);
   });
 
   it("reads the database every time while no change mark can be had", async () => {

@@ -11,13 +11,18 @@ import type { TokenOwner } from "./store.js";
  * converting the same row again while nothing was written.
  *
  * Asking for the mark is itself a read (SQLite takes and drops its shared
- * lock), but about a third of the row's: the join, the sixteen columns and
- * the record built from them are what it saves.
+ * lock, two system calls), but about a third of the row's: the join, the
+ * sixteen columns and the record built from them are what it saves. Under
+ * load one ask serves every lookup of an event-loop turn: it is made after
+ * the turn's I/O callbacks (setImmediate), so after each of those lookups'
+ * requests had arrived, and sees every commit made before any of them.
  */
 export class TokenOwnerCache {
   /** Owners by token digest; null for a digest no token has. */
   private readonly owners = new Map<string, TokenOwner | null>();
   private mark: number | undefined;
+  /** The mark the lookups made so far in this turn wait for, asked at its end. */
+  private asking: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly changeMark: () => number | undefined,
@@ -27,7 +32,7 @@ export class TokenOwnerCache {
 
   /** The owner of the token with `digest`, from `read` unless the database is unchanged since it was last read. */
   async find(digest: string, read: () => Promise<TokenOwner | undefined>): Promise<TokenOwner | undefined> {
-    const mark = this.changeMark();
+    const mark = await this.nextMark();
     if (mark === undefined) return read();
     if (mark !== this.mark) {
       this.owners.clear();
@@ -45,5 +50,15 @@ export class TokenOwnerCache {
       this.owners.set(digest, owner ? { user: Object.freeze(owner.user), token: Object.freeze(owner.token) } : null);
     }
     return owner;
+  }
+
+  /** The change mark, asked once for every lookup that joined before it was asked: never a mark from before a lookup began. */
+  private nextMark(): Promise<number | undefined> {
+    return (this.asking ??= new Promise((resolve) => {
+      setImmediate(() => {
+        this.asking = undefined;
+        resolve(this.changeMark());
+      });
+    }));
   }
 }
