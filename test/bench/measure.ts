@@ -206,7 +206,6 @@ export async function spawnListening(
   return { url: url.replace(/\/$/, ""), stop };
 }
 
-/** Waits until `url` answers anything. */
 /**
  * A free port for a server that must be told its port (gunicorn), below the kernel's range for the local ports of
  * outgoing connections: the load generators' thousands of connections take ports from that range, and one could hold
@@ -239,6 +238,7 @@ export async function freeListeningPort(): Promise<number> {
   }
 }
 
+/** Waits until `url` answers anything. */
 export async function waitForHttp(url: string, seconds = 60, gaveUp: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
