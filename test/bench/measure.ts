@@ -6,7 +6,6 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -204,38 +203,6 @@ export async function spawnListening(
     throw error;
   }
   return { url: url.replace(/\/$/, ""), stop };
-}
-
-/**
- * A free port for a server that must be told its port (gunicorn), below the kernel's range for the local ports of
- * outgoing connections: the load generators' thousands of connections take ports from that range, and one could hold
- * a port picked there by the time the server binds it.
- */
-export async function freeListeningPort(): Promise<number> {
-  let firstEphemeral = 32768; // Linux's default, where /proc does not say
-  try {
-    firstEphemeral = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || firstEphemeral;
-  } catch {
-    // not Linux
-  }
-  const low = 10000;
-  const high = Math.max(low + 1000, firstEphemeral);
-  for (;;) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    const probe = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      probe.once("error", () => {
-        resolve(false);
-      });
-      probe.listen(port, "127.0.0.1", () => {
-        resolve(true);
-      });
-    });
-    if (free) {
-      await new Promise((resolve) => probe.close(resolve));
-      return port;
-    }
-  }
 }
 
 /** Waits until `url` answers anything. */

@@ -17,8 +17,9 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bulkProvisioningRow, cliStartRows } from "./cli-figures.js";
-import { freeListeningPort, measure, PINNING, spawnListening, tool, WRK, type Load, type Measured, type Spawned } from "./measure.js";
+import { measure, PINNING, spawnListening, tool, WRK, type Load, type Measured, type Spawned } from "./measure.js";
 import { atLeast, atMost, machine, notMeasured, printTable, roundsRow, row, writeJson, type Goal, type Row } from "./report.js";
+import { freePort } from "../helpers/ports.js";
 import { BENCH_USER, seededDataDir } from "./seed.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -108,7 +109,7 @@ async function startDrf(place: Placement): Promise<Spawned | string> {
   if (!existsSync(DRF_GUNICORN)) return `not measured: no DRF reference at ${DRF_GUNICORN} (set DRF_REFERENCE)`;
   if (tool("gunicorn") === undefined)
     return "not measured: gunicorn is not installed (apt-get install -y python3-django python3-djangorestframework gunicorn)";
-  const port = await freeListeningPort();
+  const port = await freePort();
   const dbDir = mkdtempSync(join(tmpdir(), "authctl-bench-drf-"));
   try {
     const url = `http://127.0.0.1:${port}`;

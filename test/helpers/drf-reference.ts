@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./ports.js";
 import { tempDir } from "./temp.js";
 
 // The DRF reference (real Django + DRF, and dj-rest-auth for the account lifecycle)
@@ -91,15 +91,4 @@ export async function startReference({ lifecycle, emailPort }: { lifecycle: bool
       await dir.remove();
     },
   };
-}
-
-/** A port nothing listens on now (the OS picks it; the reference takes a port number, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }

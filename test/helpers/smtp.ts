@@ -92,13 +92,3 @@ export async function startSilentServer(): Promise<{ url: string; connections: (
     },
   };
 }
-
-/** A port that was free a moment ago (for a child process told to use it). */
-export async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

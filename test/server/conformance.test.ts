@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { it } from "node:test";
 import { spawnServer } from "../helpers/server.js";
-import { freePort } from "../helpers/smtp.js";
+import { freePort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/temp.js";
 
 const CONFORM = fileURLToPath(new URL("../conformance/conform.mjs", import.meta.url));
