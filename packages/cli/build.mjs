@@ -13,9 +13,10 @@
 //    or of a CommonJS package left out of the bundle a require() on the next tick. Only @authctl/server keeps its import()
 //    (an ES module, which Node 20's require() cannot load); the build fails on any other import() left.
 import { build, transform } from "esbuild";
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import writeFileAtomic from "write-file-atomic";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outdir = join(root, "dist");
@@ -59,7 +60,7 @@ const requirable = new RegExp(String.raw`\bimport\((["'])(\./[\w.-]+\.cjs|node:[
 /** An import() left in the output, and what it imports. */
 const dynamicImport = /\bimport\(\s*(?:(["'])([^"']*)\1)?/g;
 
-/** Step 2: one ES module file as CommonJS, in strict mode as it was; its hashbang, if any, apart. */
+/** Step 2: one ES module file as CommonJS, in strict mode as it was, after its hashbang if any. */
 async function toCommonJs(name, text) {
   const code = text.replace(requirable, (_, quote, id) => `Promise.resolve().then(() => require(${quote}${id}${quote}))`);
   const { code: cjs } = await transform(code, {
@@ -80,7 +81,7 @@ async function toCommonJs(name, text) {
   if (body.includes("__import_meta")) {
     body = `var __import_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };\n${body}`;
   }
-  return { hashbang, body };
+  return `${hashbang}"use strict";\n${body}`;
 }
 
 const converted = new Map(
@@ -88,21 +89,18 @@ const converted = new Map(
 );
 
 // Step 3: into dist/ without a moment where a file that a running `authctl` may require() is missing or half written (the
-// tests run the CLI while `npm start` rebuilds): each file is replaced by a rename, and only if it changed; the chunks
-// before the entries that require them; the files of the previous build that are no longer made, last.
+// tests run the CLI while `npm start` rebuilds): each file is replaced atomically (write-file-atomic: a temporary file,
+// then a rename), and only if it changed; the chunks before the entries that require them; the files of the previous
+// build that are no longer made, last.
 await mkdir(outdir, { recursive: true });
 const previous = new Set(await readdir(outdir));
 const order = [...converted.keys()].sort((a, b) => Number(entries.has(a)) - Number(entries.has(b)));
 for (const name of order) {
-  const { hashbang, body } = converted.get(name);
-  const text = `${hashbang}"use strict";\n${body}`;
+  const text = converted.get(name);
   const path = join(outdir, name);
   const mode = name === ENTRY ? 0o755 : 0o644;
   if (previous.has(name) && (await readFile(path, "utf8")) === text && ((await stat(path)).mode & 0o777) === mode) continue;
-  const temporary = join(outdir, `.${name}.${process.pid}.tmp`);
-  await writeFile(temporary, text, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, path);
+  await writeFileAtomic(path, text, { mode });
 }
 await Promise.all(
   [...previous].filter((name) => !converted.has(name)).map((name) => rm(join(outdir, name), { recursive: true, force: true })),
