@@ -78,15 +78,10 @@ describe("register --from in process", () => {
     const err = new PassThrough().on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const out = new PassThrough().on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     keychain = new MemoryKeychain();
-    ctx = await createContext({
-      stdin: Readable.from([]),
-      stdout: out,
-      stderr: err,
-      env: { AUTHCTL_CONFIG_DIR: dir.path },
-      json: false,
-      color: false,
-      keychain,
-    });
+    ctx = await createContext(
+      { stdin: Readable.from([]), stdout: out, stderr: err, env: { AUTHCTL_CONFIG_DIR: dir.path } },
+      { json: false, color: false, keychain },
+    );
   });
   afterEach(() => dir.remove());
 

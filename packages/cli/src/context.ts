@@ -19,32 +19,35 @@ export interface Context {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-export interface ContextOptions extends OutputStreams {
+/** The process's streams and environment; `stdin` is read only when a command uses it (see main.ts), never copied. */
+export interface ContextIo extends OutputStreams {
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface ContextSettings {
   json: boolean;
   color: boolean;
   keychain?: Keychain;
 }
 
-export async function createContext(options: ContextOptions): Promise<Context> {
-  const { env } = options;
+export async function createContext(io: ContextIo, settings: ContextSettings): Promise<Context> {
+  const { env } = io;
   const dir = configDir(env);
-  const keychain = options.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
+  const keychain = settings.keychain ?? new OsKeychain(seconds(env, "AUTHCTL_KEYCHAIN_TIMEOUT", 5) * 1000, env);
   return {
     api: createApi(apiOptions(env)),
     tokens: new TokenStore(new ConfigFile(join(dir, "config.json")), keychain, new CredentialsFile(join(dir, "credentials.json"))),
-    // stdin is read only when a command uses it (see main.ts).
     prompter: terminalPrompter({
       get input() {
-        return options.stdin;
+        return io.stdin;
       },
-      output: options.stderr,
+      output: io.stderr,
     }),
-    out: await createOutput(options, options.json, options.color && !env.NO_COLOR),
+    out: await createOutput(io, settings.json, settings.color && !env.NO_COLOR),
     env,
     get stdin() {
-      return options.stdin;
+      return io.stdin;
     },
   };
 }

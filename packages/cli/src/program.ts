@@ -1,6 +1,6 @@
 import type { Command, CommanderError } from "commander";
 import type { Interrupts } from "./bulk/interrupts.js";
-import type { Context, ContextOptions } from "./context.js";
+import type { Context } from "./context.js";
 import { Cancelled, CliError, EXIT_CODE_HELP, ExitCode, RequestFailed, ServerRefused } from "./errors.js";
 import type { Output } from "./output.js";
 import { sanitize } from "./text.js";
@@ -28,7 +28,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (argv.length === 1 && argv[0] === "status") {
     try {
       const [{ createContext }, { runStatus }] = await Promise.all([import("./context.js"), import("./commands/status.js")]);
-      return await runStatus({}, await createContext(contextOptions(io, false, true)));
+      return await runStatus({}, await createContext(io, { json: false, color: true }));
     } catch (error) {
       const { createOutput } = await import("./output.js");
       return reportError(error, await createOutput(io, false, colorAllowed), debug, undefined);
@@ -48,20 +48,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const { createOutput } = await import("./output.js");
     return reportError(error, await createOutput(io, json, colorAllowed), debug, CommanderError);
   }
-}
-
-/** What a command's context is made from; stdin is read only when a command uses it (see main.ts), so not copied. */
-function contextOptions(io: Io, json: boolean, color: boolean): ContextOptions {
-  return {
-    get stdin() {
-      return io.stdin;
-    },
-    stdout: io.stdout,
-    stderr: io.stderr,
-    env: io.env,
-    json,
-    color,
-  };
 }
 
 /** The single place where errors become messages and exit codes; `usage` is commander's error class, where it was loaded. */
@@ -125,7 +111,7 @@ async function buildProgram(io: Io, setExitCode: (code: number) => void): Promis
   // Loaded on first use: the HTTP client and keychain binding are what make start-up slow.
   const context = async (command: Command): Promise<Context> => {
     const { createContext } = await import("./context.js");
-    return createContext(contextOptions(io, command.opts().json === true, program.opts().color !== false));
+    return createContext(io, { json: command.opts().json === true, color: program.opts().color !== false });
   };
   defineCommands(program, { io, context, setExitCode });
   return program;
