@@ -102,7 +102,8 @@ async function withWrk(wrk: string, load: Load, status: number): Promise<Measure
       "end",
     );
   }
-  writeFileSync(script, `${lines.join("\n")}\n`);
+  // It may hold the bench user's token.
+  writeFileSync(script, `${lines.join("\n")}\n`, { mode: 0o600 });
   const args = [
     "-t",
     String(load.threads ?? 1),
