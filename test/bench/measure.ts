@@ -55,7 +55,8 @@ export function tool(name: string): string | undefined {
 
 export const WRK = tool("wrk");
 export const TASKSET = tool("taskset");
-const AUTOCANNON = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
+/** autocannon in a process of its own, pinned like wrk, its load given on stdin. */
+const AUTOCANNON_CHILD = fileURLToPath(new URL("./autocannon-child.mjs", import.meta.url));
 
 /**
  * Which cores the generator and a one-process server get: the generator core
@@ -132,15 +133,27 @@ async function withWrk(wrk: string, load: Load, status: number): Promise<Measure
 }
 
 async function withAutocannon(load: Load, status: number): Promise<Measured> {
-  const args = [AUTOCANNON, "-c", String(load.connections), "-d", String(load.seconds), "-m", load.method ?? "GET", "-j"];
-  for (const [name, value] of Object.entries(load.headers ?? {})) args.push("-H", `${name}=${value}`);
-  // autocannon puts a random id where [<id>] is written.
-  if (load.randomTokens === true) args.push("-I", "-H", "authorization=Token [<id>]");
-  if (load.body !== undefined) args.push("-b", load.body);
-  if (load.rate !== undefined) args.push("-R", String(load.rate));
-  args.push(load.url);
-  const [command, argv] = pinned(load.cores, process.execPath, args);
-  const { stdout } = await run(command, argv, { maxBuffer: 16 << 20 });
+  const options = {
+    url: load.url,
+    connections: load.connections,
+    duration: load.seconds,
+    method: load.method ?? "GET",
+    headers: {
+      ...load.headers,
+      // autocannon puts a random id where [<id>] is written.
+      ...(load.randomTokens === true ? { authorization: "Token [<id>]" } : {}),
+    },
+    ...(load.randomTokens === true ? { idReplacement: true } : {}),
+    ...(load.body === undefined ? {} : { body: load.body }),
+    ...(load.rate === undefined ? {} : { overallRate: load.rate }),
+  };
+  const [command, argv] = pinned(load.cores, process.execPath, [AUTOCANNON_CHILD]);
+  const child = spawn(command, argv, { stdio: ["pipe", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdin.end(JSON.stringify(options));
+  const [code] = (await once(child, "close")) as [number | null];
+  if (code !== 0) throw new Error(`autocannon exited with ${code}`);
   const result = JSON.parse(stdout) as {
     requests: { total: number };
     duration: number;

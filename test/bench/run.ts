@@ -4,7 +4,7 @@
  * baseline measured in the same run on the same machine, with its goal
  * (issues 10 and 17). Prints a table and writes it to bench/results/latest.json.
  *
- * The load generator is its own process (wrk; autocannon's CLI for a fixed
+ * The load generator is its own process (wrk; autocannon, in one, for a fixed
  * rate or without wrk), pinned with taskset to core 0; a server measured per
  * core is one process pinned to core 1, so the two never share a core.
  * Compared servers are measured in alternating rounds; the table gives the
@@ -330,7 +330,7 @@ async function latencyRow(ours: Spawned): Promise<Row> {
     idle,
     "ms",
     atMost(3),
-    `idle p99 ${idle.join(", ")} ms, loaded p99 ${loaded.join(", ")} ms in ${ROUNDS} alternating rounds; 400 req/s on 4 connections (autocannon's CLI: wrk cannot pace; it reports whole ms)`,
+    `idle p99 ${idle.join(", ")} ms, loaded p99 ${loaded.join(", ")} ms in ${ROUNDS} alternating rounds; 400 req/s on 4 connections (autocannon in a process of its own: wrk cannot pace; it reports whole ms)`,
   );
 }
 
@@ -395,7 +395,7 @@ async function scaleRows(smallDir: string, bigDir: string): Promise<Row[]> {
 }
 
 function describeMethod(): string {
-  const generator = WRK === undefined ? "autocannon's CLI (wrk is not installed: apt-get install -y wrk)" : "wrk";
+  const generator = WRK === undefined ? "autocannon (wrk is not installed: apt-get install -y wrk)" : "wrk";
   const pinning =
     PINNING === undefined
       ? "NOT pinned (needs taskset and 2 cores): the generator shares the cores with the server"
